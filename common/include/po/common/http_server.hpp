@@ -1,0 +1,66 @@
+// Contract for the one HTTP server both binaries use (Boost.Beast). Implemented in common/http_server.cpp.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace po::http {
+
+struct Request {
+  std::string method;        // "GET", "POST", ...
+  std::string target;        // raw request target, e.g. "/api/v1/audits?limit=10"
+  std::string path;          // target without the query string
+  std::string query;         // text after '?', without it
+  std::map<std::string, std::string, std::less<>> headers;  // lower-cased names
+  std::string body;
+  std::string remote_address;
+  std::string request_id;    // from X-Request-Id or generated
+
+  std::string_view header(std::string_view lower_name) const;  // "" when absent
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::map<std::string, std::string, std::less<>> headers;
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;                 // 0 = pick a free port (see HttpServer::port())
+  unsigned threads = 0;                   // 0 = std::thread::hardware_concurrency()
+  std::size_t body_limit = 1 << 20;       // larger bodies get 413 with a JSON error
+  std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in this time
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection idle limit
+  std::chrono::milliseconds drain_timeout{30'000};   // graceful stop waits this long for in-flight requests
+};
+
+// Routes requests to one handler; the handler must not throw (a throw becomes a 500 JSON error).
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Handler handler);
+  ~HttpServer();  // stops and joins
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();                  // binds and starts the worker threads; throws on bind failure
+  void stop();                   // stops accepting, drains in-flight requests (drain_timeout), joins
+  std::uint16_t port() const;    // the bound port
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// JSON error body used by every server: {"error":{"code":...,"message":...,"requestId":...}}
+Response json_error(int status, std::string_view code, std::string_view message, std::string_view request_id);
+
+}  // namespace po::http

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Builds the pinned Kubernetes components and tools from their Go modules into
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator/tools/<name>-<version>/
+# Each tool is built once per version; with a warm cache this script takes seconds.
+# Usage: hack/tools.sh [all|kube|etcd|kwok|helm|promtool|actionlint] ...   (default: all)
+#        hack/tools.sh path <name>   prints the directory holding <name>'s binaries
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/versions.sh"
+
+export GOFLAGS="${GOFLAGS:--buildvcs=false} -trimpath"
+export CGO_ENABLED=0
+: "${GOTOOLCHAIN:=local}"; export GOTOOLCHAIN
+
+log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# Runs a long command while printing a heartbeat, so nobody stares at a silent terminal.
+with_heartbeat() {
+  local what=$1; shift
+  local start=$SECONDS
+  "$@" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 20
+    kill -0 "$pid" 2>/dev/null && log "$what: still building ($((SECONDS - start)) s)"
+  done
+  wait "$pid"
+  log "$what: built in $((SECONDS - start)) s"
+}
+
+# A throwaway module that requires the tool's module; the build happens there so the
+# tool's own go.mod decides dependency versions (replace lines are added when needed).
+scratch_module() {
+  local dir=$1 name=$2
+  rm -rf "$dir"; mkdir -p "$dir"
+  (cd "$dir" && go mod init "local.build/$name" >/dev/null 2>&1)
+}
+
+build_kube() {
+  local out; out=$(tool_dir kubernetes "$KUBE_VERSION")
+  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-scheduler" ]; then
+    log "kubernetes $KUBE_VERSION: cached"; return; fi
+  log "kubernetes $KUBE_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cold: ~15-25 min on 2 cores)"
+  local work="$PO_CACHE/build/kubernetes-$KUBE_VERSION"
+  scratch_module "$work" kube
+  cd "$work"
+  go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" > dl.json
+  local kmod; kmod=$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\?$/\1/p' dl.json)
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local
+  # paths, which only work inside its own tree; point each at its published release instead.
+  local staging_version="v0${KUBE_VERSION#v1}"
+  local replaces=()
+  while read -r m; do
+    replaces+=("-replace=$m=$m@$staging_version")
+  done < <(awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&/=> \.\/staging/{print $1}' "$kmod")
+  go mod edit -require="k8s.io/kubernetes@$KUBE_VERSION" "${replaces[@]}"
+  # Copy the tool's own replace/exclude-free dependency graph, then resolve.
+  cat > tools.go <<GO
+//go:build tools
+package tools
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  go mod tidy -e >/dev/null 2>&1 || true
+  go mod download all >/dev/null 2>&1 || true
+  local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+  local date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  done
+  mkdir -p "$out.tmp"
+  with_heartbeat "kubernetes" go build -ldflags "$ld" -o "$out.tmp/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  rm -rf "$out"; mv "$out.tmp" "$out"
+  cd - >/dev/null
+}
+
+# Builds a module's main package at a pinned version inside a scratch module, so that
+# modules whose go.mod replaces siblings with local paths (etcd) still build: each such
+# sibling is pinned to its published release at the same version.
+install_module() {
+  local name=$1 version=$2 module=$3 pkg=$4 bin=$5 ld=${6:--s -w}
+  local out; out=$(tool_dir "$name" "$version")
+  if [ -x "$out/$bin" ]; then log "$name $version: cached"; return; fi
+  log "$name $version: building $pkg"
+  local work="$PO_CACHE/build/$name-$version"
+  scratch_module "$work" "$name"
+  (
+    cd "$work"
+    go mod download -json "$module@$version" > dl.json
+    local gomod; gomod=$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\?$/\1/p' dl.json)
+    local replaces=()
+    while read -r m; do
+      [ -n "$m" ] || continue
+      # Only siblings that can exist at this version (a /vN suffix must match vN; skips guard entries).
+      local major=${version%%.*}
+      case "$m" in */v[0-9]*) [ "${m##*/}" = "$major" ] || continue ;; *) case "$major" in v0|v1) ;; *) continue ;; esac ;; esac
+      replaces+=("-replace=$m=$m@$version")
+    done < <(awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&/=> \.\.?\//{print $1} /^replace [^(]/&&/=> \.\.?\//{print $2}' "$gomod")
+    go mod edit -require="$module@$version" ${replaces[@]+"${replaces[@]}"}
+    printf '//go:build tools\npackage tools\nimport _ "%s"\n' "$pkg" > tools.go
+    go mod tidy -e >/dev/null 2>&1 || true
+    mkdir -p "$out.tmp"
+    with_heartbeat "$name" go build -ldflags "$ld" -o "$out.tmp/$bin" "$pkg"
+  )
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+build_etcd() {
+  install_module etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd \
+    "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=release"
+}
+build_kwok() {
+  install_module kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok \
+    "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+}
+build_helm() {
+  install_module helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm \
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+}
+build_promtool() {
+  install_module promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus github.com/prometheus/prometheus/cmd/promtool promtool
+}
+build_actionlint() {
+  install_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint github.com/rhysd/actionlint/cmd/actionlint actionlint
+}
+
+if [ "${1:-}" = path ]; then
+  case "$2" in
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl) tool_dir kubernetes "$KUBE_VERSION" ;;
+    etcd) tool_dir etcd "$ETCD_VERSION" ;;
+    kwok) tool_dir kwok "$KWOK_VERSION" ;;
+    helm) tool_dir helm "$HELM_VERSION" ;;
+    promtool) tool_dir promtool "$PROMETHEUS_VERSION" ;;
+    actionlint) tool_dir actionlint "$ACTIONLINT_VERSION" ;;
+    *) echo "unknown tool: $2" >&2; exit 2 ;;
+  esac
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "tools: go is not installed (Go 1.26 is needed to build the pinned tools)" >&2; exit 1; }
+start=$SECONDS
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(all)
+for t in "${targets[@]}"; do
+  case "$t" in
+    all) build_etcd; build_kube; build_kwok; build_helm; build_promtool; build_actionlint ;;
+    kube|kubernetes) build_kube ;;
+    etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;;
+    promtool) build_promtool ;; actionlint) build_actionlint ;;
+    *) echo "unknown target: $t" >&2; exit 2 ;;
+  esac
+done
+log "all requested tools ready in $((SECONDS - start)) s under $PO_TOOLS"

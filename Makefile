@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+export BUILD_DIR
+
+.PHONY: help deps tools build test unit demo demo-down cluster-up cluster-down cluster-status clean
+
+help:
+	@echo "make demo         build, start the local cluster, install, show it working"
+	@echo "make test         everything: deps, tools, build, cluster up, all tests, cluster down"
+	@echo "make unit         build and run the unit tests only (no cluster)"
+	@echo "make deps|tools|build|cluster-up|cluster-down|demo-down|clean"
+
+deps:
+	@bash hack/install-deps.sh
+
+tools:
+	@bash hack/tools.sh
+
+build: deps
+	@bash hack/build.sh
+
+test:
+	@bash hack/test.sh
+
+unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+demo:
+	@bash hack/demo.sh
+
+demo-down:
+	@bash hack/demo.sh down
+
+cluster-up: tools
+	@bash hack/cluster.sh up
+
+cluster-down:
+	@bash hack/cluster.sh down
+
+cluster-status:
+	@bash hack/cluster.sh status
+
+clean:
+	rm -rf $(BUILD_DIR)

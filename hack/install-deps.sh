@@ -10,6 +10,7 @@ packages=(
   libpqxx-dev libpq-dev libhiredis-dev libgumbo-dev libcpp-jwt-dev
   postgresql postgresql-client redis-server redis-tools nginx-light
   wrk curl jq ca-certificates procps iproute2 psmisc
+  clang libclang-rt-14-dev
 )
 
 missing=()

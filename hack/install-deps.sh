@@ -9,7 +9,7 @@ packages=(
   libssl-dev openssl libboost-dev libboost-system-dev libboost-program-options-dev
   libpqxx-dev libpq-dev libhiredis-dev libgumbo-dev libcpp-jwt-dev
   postgresql postgresql-client redis-server redis-tools nginx-light
-  wrk curl jq ca-certificates procps iproute2 psmisc
+  wrk curl jq ca-certificates procps iproute2 psmisc python3 python3-yaml shellcheck
   clang libclang-rt-14-dev
 )
 

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Checks the output of `helm template` for the platform-operator chart.
+
+The expected RBAC below is the operator's contract (DESIGN §1 and §4): the chart must grant exactly
+these (apiGroup, resource, verb) triples, no more and no fewer, and never a wildcard.
+Exits 1 with one line per problem.
+"""
+import argparse
+import sys
+
+import yaml
+
+CHILD_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+
+
+def triples(group, resources, verbs):
+    return {(group, r, v) for r in resources for v in verbs}
+
+
+# Namespaced objects the operator reads and writes wherever Platforms live.
+NAMESPACED = set().union(
+    triples("platform.a11y.dev", ["platforms"], ["get", "list", "watch", "update", "patch"]),
+    triples("platform.a11y.dev", ["platforms/status"], ["get", "update", "patch"]),
+    triples("platform.a11y.dev", ["platforms/finalizers"], ["update"]),
+    triples("platform.a11y.dev", ["platforms/scale"], ["get", "update", "patch"]),
+    triples("apps", ["deployments", "statefulsets", "controllerrevisions"], CHILD_VERBS),
+    triples("", ["services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"], CHILD_VERBS),
+    triples("", ["pods"], ["get", "list", "watch"]),
+    triples("autoscaling", ["horizontalpodautoscalers"], CHILD_VERBS),
+    triples("policy", ["poddisruptionbudgets"], CHILD_VERBS),
+    triples("networking.k8s.io", ["networkpolicies", "ingresses"], CHILD_VERBS),
+    triples("batch", ["cronjobs"], CHILD_VERBS),
+    triples("gateway.networking.k8s.io", ["httproutes"], CHILD_VERBS),
+    triples("monitoring.coreos.com", ["servicemonitors", "prometheusrules"], CHILD_VERBS),
+    triples("events.k8s.io", ["events"], ["create", "patch"]),
+)
+# Cluster-scoped: discovery of optional CRDs (monitoring.coreos.com, Gateway API).
+CLUSTER = triples("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"])
+# Release namespace only: the leader-election Lease and its events.
+LEADER_ELECTION = set().union(
+    triples("coordination.k8s.io", ["leases"], ["get", "create", "update", "patch"]),
+    triples("events.k8s.io", ["events"], ["create", "patch"]),
+)
+
+STANDARD_LABELS = (
+    "helm.sh/chart",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+)
+CLUSTER_SCOPED_KINDS = {"ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
+
+
+class Checker:
+    def __init__(self):
+        self.problems = []
+
+    def expect(self, ok, message):
+        if not ok:
+            self.problems.append(message)
+        return ok
+
+
+def rule_triples(check, obj):
+    """Expands a Role/ClusterRole's rules, reporting wildcards and unsupported rule shapes."""
+    name = f"{obj['kind']}/{obj['metadata']['name']}"
+    out = set()
+    for i, rule in enumerate(obj.get("rules") or []):
+        where = f"{name} rule {i}"
+        for key in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"):
+            values = rule.get(key) or []
+            check.expect(not any("*" in str(v) for v in values), f"{where}: wildcard in {key}: {values}")
+        check.expect("nonResourceURLs" not in rule, f"{where}: nonResourceURLs are not needed")
+        check.expect("resourceNames" not in rule, f"{where}: resourceNames are not expected")
+        for group in rule.get("apiGroups") or []:
+            for resource in rule.get("resources") or []:
+                for verb in rule.get("verbs") or []:
+                    triple = (group, resource, verb)
+                    check.expect(triple not in out, f"{where}: {triple} granted twice")
+                    out.add(triple)
+    return out
+
+
+def compare_grants(check, what, got, want):
+    for t in sorted(got - want):
+        check.problems.append(f"{what}: grants more than the operator needs: {t}")
+    for t in sorted(want - got):
+        check.problems.append(f"{what}: missing a permission the operator needs: {t}")
+
+
+def check_binding(check, binding, role_kind, role_name, sa_name, sa_namespace):
+    name = f"{binding['kind']}/{binding['metadata']['name']}"
+    ref = binding.get("roleRef", {})
+    check.expect(ref.get("kind") == role_kind and ref.get("name") == role_name
+                 and ref.get("apiGroup") == "rbac.authorization.k8s.io",
+                 f"{name}: roleRef {ref} does not point at {role_kind}/{role_name}")
+    subjects = binding.get("subjects") or []
+    check.expect(subjects == [{"kind": "ServiceAccount", "name": sa_name, "namespace": sa_namespace}],
+                 f"{name}: subjects {subjects} are not exactly the operator ServiceAccount {sa_namespace}/{sa_name}")
+
+
+def check_deployment(check, dep, sa_name, args_want, args_forbidden_prefix):
+    name = f"Deployment/{dep['metadata']['name']}"
+    spec = dep["spec"]
+    pod = spec["template"]["spec"]
+    selector = spec["selector"]["matchLabels"]
+    template_labels = spec["template"]["metadata"].get("labels", {})
+    check.expect(all(template_labels.get(k) == v for k, v in selector.items()),
+                 f"{name}: selector {selector} does not match the pod labels")
+    check.expect(pod.get("serviceAccountName") == sa_name, f"{name}: runs as {pod.get('serviceAccountName')}, not {sa_name}")
+    psc = pod.get("securityContext", {})
+    check.expect(psc.get("runAsNonRoot") is True, f"{name}: pod securityContext.runAsNonRoot is not true")
+    check.expect(psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{name}: seccompProfile is not RuntimeDefault")
+    containers = pod.get("containers") or []
+    if not check.expect(len(containers) == 1, f"{name}: expected one container, got {len(containers)}"):
+        return
+    c = containers[0]
+    sc = c.get("securityContext", {})
+    check.expect(sc.get("allowPrivilegeEscalation") is False, f"{name}: allowPrivilegeEscalation is not false")
+    check.expect(sc.get("readOnlyRootFilesystem") is True, f"{name}: readOnlyRootFilesystem is not true")
+    check.expect(sc.get("capabilities", {}).get("drop") == ["ALL"], f"{name}: capabilities are not drop [ALL]")
+    check.expect(not sc.get("privileged", False), f"{name}: container is privileged")
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    check.expect(ports == {"metrics": 8080, "probes": 8081}, f"{name}: ports {ports}, want metrics 8080 and probes 8081")
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        http = c.get(probe, {}).get("httpGet", {})
+        check.expect(http.get("path") == path and http.get("port") == "probes",
+                     f"{name}: {probe} is {http}, want GET {path} on port probes")
+    res = c.get("resources", {})
+    for kind in ("requests", "limits"):
+        check.expect({"cpu", "memory"} <= set(res.get(kind, {})), f"{name}: resources.{kind} needs cpu and memory")
+    args = c.get("args") or []
+    for a in args_want:
+        check.expect(a in args, f"{name}: argument {a} missing from {args}")
+    for a in args:
+        for prefix in args_forbidden_prefix:
+            check.expect(not a.startswith(prefix), f"{name}: unexpected argument {a}")
+    check.expect(f"--metrics-bind-address=:{ports.get('metrics')}" in args, f"{name}: metrics flag does not match the metrics port")
+    check.expect(f"--health-probe-bind-address=:{ports.get('probes')}" in args, f"{name}: probe flag does not match the probes port")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("manifest")
+    ap.add_argument("--mode", choices=("cluster", "namespaced"), required=True)
+    ap.add_argument("--release-namespace", required=True)
+    ap.add_argument("--watch", action="append", default=[], help="a watched namespace (namespaced mode)")
+    ap.add_argument("--expect-kind", action="append", default=[], help="a kind that must be rendered")
+    opts = ap.parse_args()
+    check = Checker()
+
+    with open(opts.manifest) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    seen = set()
+    by_kind = {}
+    for d in docs:
+        kind = d.get("kind")
+        meta = d.get("metadata") or {}
+        name = meta.get("name")
+        if not check.expect(d.get("apiVersion") and kind and name, f"object without apiVersion/kind/name: {str(d)[:120]}"):
+            continue
+        key = (kind, meta.get("namespace"), name)
+        check.expect(key not in seen, f"{kind}/{name} rendered twice")
+        seen.add(key)
+        by_kind.setdefault(kind, []).append(d)
+        check.expect(len(name) <= 63 or kind in CLUSTER_SCOPED_KINDS, f"{kind}/{name}: name longer than 63 characters")
+        if kind in CLUSTER_SCOPED_KINDS:
+            check.expect("namespace" not in meta, f"{kind}/{name}: cluster-scoped object with a namespace")
+        else:
+            check.expect(bool(meta.get("namespace")), f"{kind}/{name}: namespaced object without metadata.namespace")
+        if kind != "CustomResourceDefinition":  # the CRD is a verbatim copy of crds/, not templated
+            labels = meta.get("labels") or {}
+            missing = [label for label in STANDARD_LABELS if label not in labels]
+            check.expect(not missing, f"{kind}/{name}: missing standard labels {missing}")
+
+    for kind in ["CustomResourceDefinition", "Deployment", "ServiceAccount", "Service", "ClusterRole",
+                 "ClusterRoleBinding", "Role", "RoleBinding"] + opts.expect_kind:
+        check.expect(kind in by_kind, f"no {kind} rendered")
+
+    crds = [c["metadata"]["name"] for c in by_kind.get("CustomResourceDefinition", [])]
+    check.expect(crds == ["platforms.platform.a11y.dev"], f"CRDs rendered: {crds}")
+
+    sas = by_kind.get("ServiceAccount", [])
+    sa_name = sas[0]["metadata"]["name"] if sas else "?"
+    check.expect(len(sas) == 1 and sas[0]["metadata"]["namespace"] == opts.release_namespace,
+                 f"want one ServiceAccount in {opts.release_namespace}")
+
+    # RBAC: what each role grants, and that each binding ties exactly that role to the ServiceAccount.
+    cluster_roles = by_kind.get("ClusterRole", [])
+    if check.expect(len(cluster_roles) == 1, f"want one ClusterRole, got {len(cluster_roles)}"):
+        cr = cluster_roles[0]
+        want = CLUSTER | (NAMESPACED if opts.mode == "cluster" else set())
+        compare_grants(check, f"ClusterRole/{cr['metadata']['name']}", rule_triples(check, cr), want)
+        crbs = by_kind.get("ClusterRoleBinding", [])
+        check.expect(len(crbs) == 1, f"want one ClusterRoleBinding, got {len(crbs)}")
+        for b in crbs:
+            check_binding(check, b, "ClusterRole", cr["metadata"]["name"], sa_name, opts.release_namespace)
+
+    roles = {(r["metadata"]["namespace"], r["metadata"]["name"]): r for r in by_kind.get("Role", [])}
+    bindings = {(b["metadata"]["namespace"], b["metadata"]["name"]): b for b in by_kind.get("RoleBinding", [])}
+    leader_roles = [k for k in roles if k[1].endswith("-leader-election")]
+    check.expect(len(leader_roles) == 1 and leader_roles[0][0] == opts.release_namespace,
+                 f"want one leader-election Role in {opts.release_namespace}, got {leader_roles}")
+    watched = {}
+    for key, role in roles.items():
+        grants = rule_triples(check, role)
+        if key in leader_roles:
+            compare_grants(check, f"Role {key}", grants, LEADER_ELECTION)
+        else:
+            compare_grants(check, f"Role {key}", grants, NAMESPACED)
+            watched[key[0]] = key
+        b = bindings.get(key)
+        if check.expect(b is not None, f"Role {key} has no RoleBinding of the same name"):
+            check_binding(check, b, "Role", key[1], sa_name, opts.release_namespace)
+    check.expect(set(bindings) == set(roles), f"RoleBindings {sorted(bindings)} do not match Roles {sorted(roles)}")
+    want_watched = set(opts.watch) if opts.mode == "namespaced" else set()
+    check.expect(set(watched) == want_watched,
+                 f"per-namespace Roles in {sorted(watched)}, want {sorted(want_watched)}")
+
+    deployments = by_kind.get("Deployment", [])
+    if check.expect(len(deployments) == 1, f"want one Deployment, got {len(deployments)}"):
+        args_want = ["--leader-elect", f"--leader-election-namespace={opts.release_namespace}", "--log-format=json"]
+        args_want += [f"--namespace={ns}" for ns in opts.watch]
+        forbidden = ["--namespace="] if opts.mode == "cluster" else []
+        check_deployment(check, deployments[0], sa_name, args_want, forbidden)
+        dep = deployments[0]
+        pod_labels = dep["spec"]["template"]["metadata"].get("labels", {})
+        for svc in by_kind.get("Service", []):
+            sel = svc["spec"].get("selector", {})
+            check.expect(sel and all(pod_labels.get(k) == v for k, v in sel.items()),
+                         f"Service/{svc['metadata']['name']}: selector {sel} does not select the operator pods")
+        for pdb in by_kind.get("PodDisruptionBudget", []):
+            sel = pdb["spec"]["selector"]["matchLabels"]
+            check.expect(all(pod_labels.get(k) == v for k, v in sel.items()),
+                         f"PodDisruptionBudget/{pdb['metadata']['name']}: selector does not select the operator pods")
+
+    if check.problems:
+        for p in check.problems:
+            print(f"check_rendered: {p}", file=sys.stderr)
+        return 1
+    kinds = ", ".join(f"{k} x{len(v)}" for k, v in sorted(by_kind.items()))
+    print(f"check_rendered: {opts.mode} mode ok ({kinds})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,6 +41,7 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in this time
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection idle limit
   std::chrono::milliseconds drain_timeout{30'000};   // graceful stop waits this long for in-flight requests
+  std::chrono::milliseconds body_timeout{30'000};    // body read and response write must finish in this time
 };
 
 // Routes requests to one handler; the handler must not throw (a throw becomes a 500 JSON error).
@@ -62,5 +63,10 @@ class HttpServer {
 
 // JSON error body used by every server: {"error":{"code":...,"message":...,"requestId":...}}
 Response json_error(int status, std::string_view code, std::string_view message, std::string_view request_id);
+
+// A fresh random request id (32 hex digits); the server uses it when X-Request-Id is absent or unusable.
+std::string new_request_id();
+// True for an X-Request-Id the server propagates as is: 1..128 chars of [A-Za-z0-9._:-].
+bool valid_request_id(std::string_view id);
 
 }  // namespace po::http

@@ -1,6 +1,7 @@
 // Contract for the Prometheus metrics registry (text exposition format 0.0.4). Implemented in common/metrics.cpp.
 // Thread-safe; hot-path updates are lock-free or take only a per-series lock.
 #pragma once
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <string>

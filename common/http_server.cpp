@@ -1,0 +1,409 @@
+// HTTP/1.1 server on Boost.Beast: one io_context, N worker threads, one strand per connection.
+//
+// Timeouts (slow clients hold only a socket, never a worker):
+//   - a new connection must deliver its whole request head within header_timeout;
+//   - an idle keep-alive connection is closed after idle_timeout without a first byte of the next request,
+//     and from that first byte the head must be complete within header_timeout (a fixed deadline, so
+//     dripping bytes cannot extend it);
+//   - the body must arrive, and the response be written, within body_timeout.
+#include "po/common/http_server.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace po::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+std::string_view Request::header(std::string_view lower_name) const {
+  const auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+Response json_error(int status, std::string_view code, std::string_view message, std::string_view request_id) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}, {"requestId", request_id}}}};
+  Response r;
+  r.status = status;
+  // Replace invalid UTF-8 rather than throwing: messages may quote client input.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t v = rng();
+    for (int i = 0; i < 16; ++i, v >>= 4) id[half * 16 + i] = kHex[v & 0xf];
+  }
+  return id;
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+  });
+}
+
+namespace {
+
+// State shared by the server and its connections; connections hold it by shared_ptr so that it
+// outlives every handler still queued in the io_context.
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;                 // guards active and connections
+  std::condition_variable drained;  // signalled when active drops to zero
+  std::size_t active = 0;
+  std::unordered_map<std::uint64_t, std::function<void()>> connections;  // id -> "close if idle" (posted)
+  std::uint64_t next_id = 0;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    boost::system::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  ~Connection() {
+    std::scoped_lock lock(shared_->mutex);
+    shared_->connections.erase(id_);
+    if (--shared_->active == 0) shared_->drained.notify_all();
+  }
+
+  void start() {
+    {
+      std::scoped_lock lock(shared_->mutex);
+      id_ = shared_->next_id++;
+      ++shared_->active;
+      std::weak_ptr<Connection> weak = shared_from_this();
+      shared_->connections.emplace(id_, [weak] {
+        if (auto self = weak.lock()) {
+          net::post(self->stream_.get_executor(), [self] { self->close_if_idle(); });
+        }
+      });
+    }
+    // The first request's head must be complete within header_timeout of the accept.
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->await_request(true); });
+  }
+
+ private:
+  enum class Phase { Idle, Reading, Handling, Writing };
+
+  void close_if_idle() {
+    if (phase_ == Phase::Idle) {
+      boost::system::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.socket().close(ec);
+    }
+  }
+
+  // Waits for the first byte of a request: on a new connection the head deadline starts at the accept;
+  // on a keep-alive connection the idle deadline applies until the first byte, then the head deadline.
+  void await_request(bool first) {
+    if (shared_->stopping && !first) return close();
+    if (buffer_.size() > 0) {  // pipelined bytes already buffered
+      stream_.expires_after(shared_->options.header_timeout);
+      return read_head();
+    }
+    phase_ = Phase::Idle;
+    stream_.expires_after(first ? shared_->options.header_timeout : shared_->options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this(), first](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              if (!first) self->stream_.expires_after(self->shared_->options.header_timeout);
+                              self->read_head();
+                            });
+  }
+
+  void read_head() {
+    phase_ = Phase::Reading;
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(shared_->options.body_limit);
+    bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_head(ec);
+    });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    auto& req = parser_->get();
+    take_request_id();
+    keep_alive_ = req.keep_alive();
+
+    const auto length = parser_->content_length();
+    if (length && *length > shared_->options.body_limit) return reject_too_large();
+    stream_.expires_after(shared_->options.body_timeout);
+    if (parser_->is_done()) return handle();
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+      net::async_write(stream_, net::buffer(*cont), [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read_error(ec);
+      self->handle();
+    });
+  }
+
+  void take_request_id() {
+    request_id_ = std::string(parser_->get()["X-Request-Id"]);
+    if (!valid_request_id(request_id_)) request_id_ = new_request_id();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    // Beast reports an oversized Content-Length while parsing the head; echo the id if it came before.
+    if (request_id_.empty() && parser_) take_request_id();
+    if (ec == bhttp::error::body_limit) return reject_too_large();
+    if (ec == bhttp::error::header_limit) {
+      keep_alive_ = false;
+      return respond(json_error(431, "headers_too_large", "request headers exceed 16 KiB", id_or_new()));
+    }
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
+      return close();
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      keep_alive_ = false;  // the stream is out of sync after a parse error
+      return respond(json_error(400, "bad_request", "malformed HTTP request: " + ec.message(), id_or_new()));
+    }
+    close();
+  }
+
+  std::string id_or_new() {
+    if (request_id_.empty()) request_id_ = new_request_id();
+    return request_id_;
+  }
+
+  void reject_too_large() {
+    keep_alive_ = false;  // the unread body makes the connection unusable
+    respond(json_error(413, "payload_too_large",
+                       "request body exceeds the limit of " + std::to_string(shared_->options.body_limit) + " bytes",
+                       id_or_new()));
+  }
+
+  void handle() {
+    phase_ = Phase::Handling;
+    auto message = parser_->release();
+    parser_.reset();
+    Request req;
+    req.method = std::string(message.method_string());
+    req.target = std::string(message.target());
+    const auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      auto [it, inserted] = req.headers.emplace(std::move(name), std::string(field.value()));
+      if (!inserted) it->second.append(", ").append(field.value().data(), field.value().size());
+    }
+    req.body = std::move(message.body());
+    req.remote_address = remote_;
+    req.request_id = request_id_;
+
+    Response res;
+    try {
+      res = shared_->handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
+      res = json_error(500, "internal", "internal server error", req.request_id);
+    } catch (...) {
+      spdlog::error("request {} {} {} failed with a non-standard exception", req.request_id, req.method, req.path);
+      res = json_error(500, "internal", "internal server error", req.request_id);
+    }
+    head_request_ = req.method == "HEAD";
+    respond(std::move(res));
+  }
+
+  void respond(Response res) {
+    phase_ = Phase::Writing;
+    if (shared_->stopping) keep_alive_ = false;
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
+    msg->version(11);
+    msg->result(static_cast<unsigned>(res.status));
+    if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) msg->set(name, value);
+    msg->set("X-Request-Id", request_id_);
+    msg->keep_alive(keep_alive_);
+    msg->body() = std::move(res.body);
+    msg->prepare_payload();
+    stream_.expires_after(shared_->options.body_timeout);
+    auto write_done = [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      if (!self->keep_alive_) return self->linger_close();
+      self->request_id_.clear();
+      self->await_request(false);
+    };
+    if (head_request_) {
+      head_request_ = false;
+      auto sr = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*msg);
+      bhttp::async_write_header(stream_, *sr, [sr, done = std::move(write_done)](beast::error_code ec, std::size_t n) {
+        done(ec, n);
+      });
+      return;
+    }
+    bhttp::async_write(stream_, *msg, std::move(write_done));
+  }
+
+  // After the last response: send FIN, then discard what the client is still sending for a short while,
+  // so that closing with unread data (which makes the kernel send RST) cannot destroy the response in flight.
+  void linger_close() {
+    phase_ = Phase::Idle;
+    boost::system::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_input();
+  }
+
+  void drain_input() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(65536), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain_input();
+    });
+  }
+
+  void close() {
+    phase_ = Phase::Idle;
+    boost::system::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Shared> shared_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string remote_;
+  std::string request_id_;
+  bool keep_alive_ = false;
+  bool head_request_ = false;
+  Phase phase_ = Phase::Reading;  // only touched on the connection's strand
+  std::uint64_t id_ = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  std::mutex lifecycle;  // serialises start/stop
+  bool running = false;
+
+  void accept() {
+    acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+      if (!ec) {
+        boost::system::error_code opt_ec;
+        socket.set_option(tcp::no_delay(true), opt_ec);
+        std::make_shared<Connection>(std::move(socket), shared)->start();
+      } else {
+        spdlog::warn("http accept failed: {}", ec.message());
+      }
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->shared->options = std::move(options);
+  impl_->shared->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  std::scoped_lock lock(impl_->lifecycle);
+  if (impl_->running) return;
+  const auto& opts = impl_->shared->options;
+  const auto address = net::ip::make_address(opts.address);
+  tcp::endpoint endpoint{address, opts.port};
+  auto& acceptor = impl_->acceptor.emplace(impl_->ioc);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  impl_->port = acceptor.local_endpoint().port();
+  impl_->shared->stopping = false;
+  impl_->ioc.restart();
+  impl_->accept();
+  unsigned n = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->running = true;
+}
+
+void HttpServer::stop() {
+  std::scoped_lock lock(impl_->lifecycle);
+  if (!impl_->running) return;
+  auto& shared = *impl_->shared;
+  shared.stopping = true;
+  net::post(impl_->ioc, [this] {
+    boost::system::error_code ec;
+    impl_->acceptor->close(ec);
+  });
+  std::vector<std::function<void()>> closers;
+  {
+    std::scoped_lock lk(shared.mutex);
+    for (auto& [id, close_if_idle] : shared.connections) closers.push_back(close_if_idle);
+  }
+  for (auto& close_if_idle : closers) close_if_idle();
+  {
+    std::unique_lock lk(shared.mutex);
+    if (!shared.drained.wait_for(lk, shared.options.drain_timeout, [&] { return shared.active == 0; })) {
+      spdlog::warn("http server: {} connection(s) still open after the drain timeout", shared.active);
+    }
+  }
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->acceptor.reset();
+  impl_->running = false;
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+}  // namespace po::http

@@ -1,0 +1,304 @@
+#include "po/kube/client.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+// spdlog (fmt) before cpprestsdk: cpprestsdk defines a macro U() that breaks fmt's headers.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ssl.hpp>
+#include <cpprest/http_client.h>
+#include <pplx/pplxtasks.h>
+
+namespace po::kube {
+namespace {
+
+namespace http = web::http;
+namespace hc = web::http::client;
+
+// Loads our CA and client certificate into a TLS context; used by every connection cpprestsdk opens.
+void configure_tls(boost::asio::ssl::context& ctx, const std::string& ca_pem, const Credentials& creds) {
+  if (!ca_pem.empty()) ctx.add_certificate_authority(boost::asio::buffer(ca_pem.data(), ca_pem.size()));
+  if (!creds.client_cert_pem.empty()) {
+    ctx.use_certificate_chain(boost::asio::buffer(creds.client_cert_pem.data(), creds.client_cert_pem.size()));
+    ctx.use_private_key(boost::asio::buffer(creds.client_key_pem.data(), creds.client_key_pem.size()),
+                        boost::asio::ssl::context::pem);
+  }
+}
+
+std::string content_type_for(PatchType type) {
+  switch (type) {
+    case PatchType::Merge: return "application/merge-patch+json";
+    case PatchType::JsonPatch: return "application/json-patch+json";
+    case PatchType::StrategicMerge: return "application/strategic-merge-patch+json";
+  }
+  return "application/merge-patch+json";
+}
+
+}  // namespace
+
+struct Client::Impl {
+  Config config;
+  ClientOptions options;
+  CredentialSource credentials;
+  std::atomic<std::uint64_t> malformed_lines{0};
+
+  std::mutex mu;  // guards client and client_cert (rebuilt when an exec plugin hands out a new certificate)
+  std::shared_ptr<hc::http_client> client;
+  std::string client_cert;
+
+  Impl(Config c, ClientOptions o) : config(c), options(std::move(o)), credentials(std::move(c)) {}
+
+  hc::http_client_config client_config(std::chrono::seconds timeout, const Credentials& creds) const {
+    hc::http_client_config cfg;
+    cfg.set_timeout(timeout);
+    cfg.set_validate_certificates(!config.insecure_skip_tls_verify);
+    if (config.server.rfind("https://", 0) == 0) {
+      cfg.set_ssl_context_callback([ca = config.ca_pem, creds](boost::asio::ssl::context& ctx) {
+        configure_tls(ctx, ca, creds);
+      });
+    }
+    return cfg;
+  }
+
+  // The shared client for ordinary requests, plus the credentials to send with this request.
+  std::pair<std::shared_ptr<hc::http_client>, Credentials> acquire() {
+    Credentials creds = credentials.current();
+    std::scoped_lock lock(mu);
+    if (!client || client_cert != creds.client_cert_pem) {
+      client = std::make_shared<hc::http_client>(web::uri(config.server), client_config(options.timeout, creds));
+      client_cert = creds.client_cert_pem;
+    }
+    return {client, creds};
+  }
+
+  http::http_request make_request(std::string_view method, const std::string& path_and_query, const Credentials& creds,
+                                  const std::string& body, std::string_view content_type) const {
+    http::http_request req{http::method(std::string(method))};
+    req.set_request_uri(web::uri(path_and_query));
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", options.user_agent);
+    if (!creds.token.empty()) req.headers().add("Authorization", "Bearer " + creds.token);
+    if (!body.empty()) req.set_body(body, std::string(content_type));
+    return req;
+  }
+
+  void observe(std::string_view method, int code) const {
+    if (options.on_request) options.on_request(method, code);
+  }
+};
+
+Client::Client(Config config, ClientOptions options) : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {
+  // Fail at start-up, with one clear line, if the CA or client certificate cannot be loaded.
+  try {
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+    Credentials creds;
+    creds.client_cert_pem = impl_->config.client_cert_pem;
+    creds.client_key_pem = impl_->config.client_key_pem;
+    configure_tls(ctx, impl_->config.ca_pem, creds);
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("TLS material in the config cannot be loaded: ") + e.what());
+  }
+}
+
+Client::~Client() = default;
+
+const Config& Client::config() const { return impl_->config; }
+
+std::uint64_t Client::malformed_watch_lines() const { return impl_->malformed_lines.load(); }
+
+Result<json> Client::request(std::string_view method, const std::string& path_and_query, const std::string& body,
+                             std::string_view content_type) {
+  bool reauthenticated = false;
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<hc::http_client> client;
+    Credentials creds;
+    try {
+      std::tie(client, creds) = impl_->acquire();
+    } catch (const ConfigError& e) {
+      return transport_error(e.what());
+    }
+    int code = 0;
+    std::string text;
+    std::string retry_after;
+    try {
+      http::http_response resp =
+          client->request(impl_->make_request(method, path_and_query, creds, body, content_type)).get();
+      code = resp.status_code();
+      text = resp.extract_utf8string(true).get();
+      if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) retry_after = it->second;
+    } catch (const std::exception& e) {
+      impl_->observe(method, 0);
+      return transport_error(std::string(method) + " " + path_and_query + ": " + e.what());
+    }
+    impl_->observe(method, code);
+    if (code >= 200 && code < 300) {
+      if (text.empty()) return json::object();
+      json parsed = json::parse(text, nullptr, false);
+      if (parsed.is_discarded()) return transport_error("response to " + path_and_query + " is not JSON");
+      return parsed;
+    }
+    ApiError err = classify_response(code, text, retry_after);
+    if (code == 401 && !reauthenticated && (impl_->config.exec || !impl_->config.token_file.empty())) {
+      // The token may have rotated or expired: refresh the credentials once and retry.
+      impl_->credentials.invalidate();
+      reauthenticated = true;
+      continue;
+    }
+    if (code == 429 && attempt < impl_->options.max_429_retries) {
+      const auto wait = std::min(err.retry_after.value_or(std::chrono::seconds(1)), impl_->options.max_retry_after);
+      std::this_thread::sleep_for(wait);
+      continue;
+    }
+    return err;
+  }
+}
+
+Result<json> Client::get(const GroupVersionResource& gvr, std::string_view ns, std::string_view name,
+                         std::string_view subresource) {
+  return request("GET", resource_path(gvr, ns, name, subresource));
+}
+
+Result<json> Client::list(const GroupVersionResource& gvr, std::string_view ns, const ListOptions& options) {
+  return request("GET", resource_path(gvr, ns) + list_query(options));
+}
+
+Result<ListResult> Client::list_all(const GroupVersionResource& gvr, std::string_view ns, ListOptions options,
+                                    int page_size) {
+  ListResult out;
+  options.limit = page_size;
+  options.watch = false;
+  options.continue_token.clear();
+  for (;;) {
+    auto page = list(gvr, ns, options);
+    if (!page) return page.error();
+    if (auto items = page->find("items"); items != page->end() && items->is_array())
+      for (auto& item : *items) out.items.push_back(std::move(item));
+    const json& meta = (*page)["metadata"];
+    out.resource_version = meta.value("resourceVersion", "");
+    const std::string next = meta.value("continue", "");
+    if (next.empty()) return out;
+    options.continue_token = next;
+    // Later pages are served from the first page's snapshot; a resourceVersion must not be sent with continue.
+    options.resource_version.clear();
+    options.resource_version_match.clear();
+  }
+}
+
+Result<json> Client::create(const GroupVersionResource& gvr, std::string_view ns, const json& object) {
+  return request("POST", resource_path(gvr, ns), object.dump());
+}
+
+Result<json> Client::replace(const GroupVersionResource& gvr, std::string_view ns, std::string_view name,
+                             const json& object, std::string_view subresource) {
+  return request("PUT", resource_path(gvr, ns, name, subresource), object.dump());
+}
+
+Result<json> Client::apply(const GroupVersionResource& gvr, std::string_view ns, std::string_view name,
+                           const json& object, const ApplyOptions& options, std::string_view subresource) {
+  std::string path = resource_path(gvr, ns, name, subresource) + "?fieldManager=" + percent_encode(options.field_manager);
+  if (options.force) path += "&force=true";
+  if (options.dry_run) path += "&dryRun=All";
+  return request("PATCH", path, object.dump(), "application/apply-patch+yaml");
+}
+
+Result<json> Client::patch(const GroupVersionResource& gvr, std::string_view ns, std::string_view name, PatchType type,
+                           const json& patch, std::string_view subresource) {
+  return request("PATCH", resource_path(gvr, ns, name, subresource), patch.dump(), content_type_for(type));
+}
+
+Result<json> Client::remove(const GroupVersionResource& gvr, std::string_view ns, std::string_view name,
+                            const DeleteOptions& options) {
+  json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
+  if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
+  if (options.precondition_uid) body["preconditions"]["uid"] = *options.precondition_uid;
+  if (options.precondition_resource_version)
+    body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
+  if (options.grace_period_seconds) body["gracePeriodSeconds"] = *options.grace_period_seconds;
+  return request("DELETE", resource_path(gvr, ns, name), body.dump());
+}
+
+Result<json> Client::server_resources(std::string_view group, std::string_view version) {
+  return request("GET", group_version_path(group, version));
+}
+
+Result<bool> Client::has_resource(std::string_view group, std::string_view version, std::string_view resource) {
+  auto list = server_resources(group, version);
+  if (!list) {
+    if (list.error().code == 404) return false;
+    return list.error();
+  }
+  if (auto resources = list->find("resources"); resources != list->end() && resources->is_array())
+    for (const auto& r : *resources)
+      if (r.value("name", "") == resource) return true;
+  return false;
+}
+
+Status Client::watch(const GroupVersionResource& gvr, std::string_view ns, const ListOptions& options,
+                     const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop) {
+  ListOptions opts = options;
+  opts.watch = true;
+  opts.limit = 0;
+  opts.continue_token.clear();
+  if (!opts.timeout_seconds) opts.timeout_seconds = random_watch_timeout();
+  const std::string path = resource_path(gvr, ns) + list_query(opts);
+
+  Credentials creds;
+  try {
+    creds = impl_->credentials.current();
+  } catch (const ConfigError& e) {
+    return transport_error(e.what());
+  }
+  // A client of its own: the idle timeout sits above the server's timeoutSeconds so a quiet watch is
+  // ended by the server, and a dead connection by us.
+  const auto idle = std::chrono::seconds(*opts.timeout_seconds + 30);
+  hc::http_client client(web::uri(impl_->config.server), impl_->client_config(idle, creds));
+  pplx::cancellation_token_source cancel;
+  std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
+
+  try {
+    http::http_response resp =
+        client.request(impl_->make_request("GET", path, creds, {}, {}), cancel.get_token()).get();
+    const int code = resp.status_code();
+    impl_->observe("WATCH", code);
+    if (code != 200) {
+      if (code == 401) impl_->credentials.invalidate();
+      std::string retry_after;
+      if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) retry_after = it->second;
+      return classify_response(code, resp.extract_utf8string(true).get(), retry_after);
+    }
+    auto buf = resp.body().streambuf();
+    std::vector<std::uint8_t> chunk(64 * 1024);
+    LineSplitter splitter;
+    bool keep_going = true;
+    while (keep_going && !stop.stop_requested()) {
+      // Read what has arrived (at least one byte) so events are handled as they come, not at the end.
+      const std::size_t avail = static_cast<std::size_t>(std::max<std::streamsize>(buf.in_avail(), 1));
+      const std::size_t n = buf.getn(chunk.data(), std::min(avail, chunk.size())).get();
+      if (n == 0) break;  // the server ended the watch
+      splitter.feed(std::string_view(reinterpret_cast<const char*>(chunk.data()), n), [&](std::string_view line) {
+        if (!keep_going) return;
+        std::string error;
+        auto event = parse_watch_line(line, &error);
+        if (!event) {
+          impl_->malformed_lines.fetch_add(1);
+          spdlog::warn("watch {}: skipping a malformed event: {}", path, error);
+          return;
+        }
+        keep_going = on_event(std::move(*event));
+      });
+    }
+    cancel.cancel();  // close the connection if we stopped early
+  } catch (const pplx::task_canceled&) {
+    return Ok{};  // stop requested
+  } catch (const std::exception& e) {
+    if (stop.stop_requested()) return Ok{};
+    return transport_error("watch " + path + ": " + e.what());
+  }
+  return Ok{};
+}
+
+}  // namespace po::kube

@@ -254,7 +254,7 @@ cmd_up() {
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector= --manage-single-node= \
     --cidr=10.244.0.0/16 --node-ip=10.0.0.1 --node-lease-duration-seconds=40 \
-    --server-address "127.0.0.1:$KWOK_PORT" ${PO_KWOK_CONFIG:+--config "$PO_KWOK_CONFIG"}
+    --server-address "127.0.0.1:$KWOK_PORT" --config "${PO_KWOK_CONFIG:-$here/kwok/stages.yaml}"
 
   create_storage
   create_nodes

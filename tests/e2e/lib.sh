@@ -26,11 +26,11 @@ poll() {
   done
 }
 
-# A namespace for one test, deleted when the script exits.
+# make_test_namespace <prefix>: creates a fresh namespace, sets $ns to its name, and deletes it when the
+# script exits. (Call it directly, not in $(...): the exit trap belongs to this shell.)
 make_test_namespace() {
-  local ns="$1-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  ns="$1-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   kubectl create namespace "$ns" >/dev/null
   # shellcheck disable=SC2064
   trap "kubectl delete namespace '$ns' --wait=false >/dev/null 2>&1 || true" EXIT
-  echo "$ns"
 }

@@ -12,7 +12,7 @@ e2e_log "server version $server_version"
 client_version=$(kubectl version --client -o json | jq -r .clientVersion.gitVersion)
 [ "$client_version" = "$KUBE_VERSION" ] || fail "kubectl reports $client_version, pinned $KUBE_VERSION"
 
-ns=$(make_test_namespace smoke)
+make_test_namespace smoke
 kubectl -n "$ns" apply -f - >/dev/null <<'YAML'
 apiVersion: apps/v1
 kind: Deployment

@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace a11y::ml {
@@ -23,12 +24,22 @@ class TextQualityModel {
  public:
   // Throws std::runtime_error with the file name and reason when the file is missing or malformed.
   static TextQualityModel load(const std::string& path);
+  // Same as load, from the file's text; origin names the source in error messages.
+  static TextQualityModel parse(std::string_view json_text, const std::string& origin);
   Prediction predict(std::string_view text, TextKind kind) const;   // thread-safe, no allocation-heavy work
   std::vector<Prediction> predict_batch(const std::vector<std::pair<std::string, TextKind>>& items) const;
   const std::string& name() const;      // "text-quality"
   const std::string& version() const;   // e.g. "1.0.0"
   const Evaluation& evaluation() const; // figures from the held-out split, stored in the model file
-  // ... the implementation adds its private members here.
+  double threshold() const { return threshold_; }
+  // An empty model (no weights) predicts "descriptive" for everything; use load or parse for a real one.
+  TextQualityModel() = default;
+
+ private:
+  std::string name_, version_;
+  Evaluation evaluation_;
+  double threshold_ = 0.5;
+  std::vector<float> weights_;   // kFeatureCount entries: dense hand features, then hashed buckets
 };
 
 }  // namespace a11y::ml

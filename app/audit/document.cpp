@@ -1,0 +1,274 @@
+#include "audit/document.hpp"
+
+#include "audit/nesting_estimate.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+namespace a11y::audit {
+namespace {
+
+void* arena_allocate(void* userdata, std::size_t size) { return static_cast<Arena*>(userdata)->allocate(size); }
+void arena_deallocate(void*, void*) {}   // the arena frees everything at once
+
+const GumboVector* children_of(const GumboNode* n) {
+  if (n->type == GUMBO_NODE_DOCUMENT) return &n->v.document.children;
+  if (is_element(n)) return &n->v.element.children;
+  return nullptr;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool contains_icase(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size() && lower(hay[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// Appends text with whitespace runs collapsed to one space, stopping at max_bytes.
+void append_collapsed(std::string_view text, std::string& out, std::size_t max_bytes) {
+  for (char c : text) {
+    if (out.size() >= max_bytes) return;
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+bool same_type(const GumboNode* a, const GumboNode* b) {
+  if (a->v.element.tag != b->v.element.tag) return false;
+  return a->v.element.tag != GUMBO_TAG_UNKNOWN || iequals(tag_name(a), tag_name(b));
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+AttrValue attr(const GumboNode* element, const char* name) {
+  if (!is_element(element)) return {};
+  const GumboAttribute* a = gumbo_get_attribute(&element->v.element.attributes, name);
+  if (a == nullptr) return {};
+  return {true, std::string_view(a->value)};
+}
+
+std::string_view tag_name(const GumboNode* element) {
+  if (element->v.element.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(element->v.element.tag);
+  GumboStringPiece piece = element->v.element.original_tag;
+  if (piece.length == 0) return "unknown";
+  gumbo_tag_from_original_text(&piece);
+  return piece.length ? std::string_view(piece.data, piece.length) : std::string_view("unknown");
+}
+
+bool is_aria_hidden(const GumboNode* n) {
+  for (; n != nullptr && is_element(n); n = n->parent)
+    if (iequals(trim(attr(n, "aria-hidden").value), "true")) return true;
+  return false;
+}
+
+bool has_presentational_role(const GumboNode* element) {
+  bool presentational = false, first = true;
+  for_each_token(attr(element, "role").value, [&](std::string_view role) {
+    if (first) presentational = iequals(role, "none") || iequals(role, "presentation");
+    first = false;
+  });
+  return presentational;
+}
+
+const GumboNode* next_in_subtree(const GumboNode* n, const GumboNode* root, bool descend) {
+  if (descend) {
+    if (const GumboVector* kids = children_of(n); kids != nullptr && kids->length > 0)
+      return static_cast<const GumboNode*>(kids->data[0]);
+  }
+  while (n != root && n->parent != nullptr) {
+    const GumboNode* parent = n->parent;
+    const GumboVector* siblings = children_of(parent);
+    const std::size_t next = n->index_within_parent + 1;
+    if (siblings != nullptr && next < siblings->length) return static_cast<const GumboNode*>(siblings->data[next]);
+    n = parent;
+  }
+  return nullptr;
+}
+
+Document::Document(std::string_view html, std::size_t max_depth) {
+  // Headroom over max_depth: the estimate may count a few implicitly closed elements; the exact check is
+  // the walk below. What it must stop is input so deep that parsing alone would take seconds.
+  const std::size_t estimate_limit = max_depth > (SIZE_MAX / 2 - 64) ? SIZE_MAX : 2 * max_depth + 64;
+  if (estimate_nesting_depth(html, estimate_limit) > estimate_limit)
+    throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &arena_allocate;
+  options.deallocator = &arena_deallocate;
+  options.userdata = &lease_.arena();
+  options.max_errors = 0;   // the audit does not report parse errors; recording them costs time
+  output_ = gumbo_parse_with_options(&options, html.data(), html.size());
+  html_ = output_->root;
+
+  elements_.reserve(html.size() / 48 + 16);
+  const GumboNode* doc = output_->document;
+  const GumboNode* n = next_in_subtree(doc, doc);
+  std::uint32_t depth = 1;   // depth of n
+  while (n != nullptr) {
+    bool descend = false;
+    if (is_element(n)) {
+      if (depth > max_depth)
+        throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
+      elements_.push_back(Element{n, n->v.element.tag, depth});
+      if (const auto id = attr(n, "id"); id.present && !id.value.empty()) ids_.emplace_back(id.value, n);
+      if (n->v.element.tag == GUMBO_TAG_LABEL)
+        if (const auto f = attr(n, "for"); f.present && !f.value.empty()) label_for_.emplace_back(f.value, n);
+      if (!has_inline_colors_)
+        if (const auto style = attr(n, "style"); style.present)
+          has_inline_colors_ = contains_icase(style.value, "color") || contains_icase(style.value, "background");
+      descend = n->v.element.children.length > 0;
+    }
+    // Move on, tracking depth: one level down, or up as many levels as we climb.
+    if (descend) {
+      n = static_cast<const GumboNode*>(n->v.element.children.data[0]);
+      ++depth;
+      continue;
+    }
+    while (n != doc) {
+      const GumboNode* parent = n->parent;
+      const GumboVector* siblings = children_of(parent);
+      const std::size_t next = n->index_within_parent + 1;
+      if (next < siblings->length) {
+        n = static_cast<const GumboNode*>(siblings->data[next]);
+        break;
+      }
+      n = parent;
+      --depth;
+    }
+    if (n == doc) n = nullptr;
+  }
+
+  const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::stable_sort(ids_.begin(), ids_.end(), by_key);
+  std::stable_sort(label_for_.begin(), label_for_.end(), by_key);
+}
+
+Document::~Document() = default;   // the lease resets the arena that holds gumbo's tree
+
+const GumboNode* Document::by_id(std::string_view id) const {
+  const auto it = std::lower_bound(ids_.begin(), ids_.end(), id, [](const auto& e, std::string_view k) { return e.first < k; });
+  return (it != ids_.end() && it->first == id) ? it->second : nullptr;
+}
+
+std::size_t Document::id_count(std::string_view id) const {
+  const auto [lo, hi] = std::equal_range(ids_.begin(), ids_.end(), std::pair<std::string_view, const GumboNode*>(id, nullptr),
+                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+  return static_cast<std::size_t>(hi - lo);
+}
+
+std::span<const std::pair<std::string_view, const GumboNode*>> Document::labels_for(std::string_view id) const {
+  const auto [lo, hi] = std::equal_range(label_for_.begin(), label_for_.end(), std::pair<std::string_view, const GumboNode*>(id, nullptr),
+                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+  return {lo, hi};
+}
+
+void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes) {
+  const GumboNode* n = root;
+  while (n != nullptr && out.size() < max_bytes) {
+    bool descend = true;
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA || n->type == GUMBO_NODE_WHITESPACE) {
+      append_collapsed(n->v.text.text, out, max_bytes);
+    } else if (is_element(n)) {
+      const GumboTag tag = n->v.element.tag;
+      if (n != root && (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
+                        iequals(trim(attr(n, "aria-hidden").value), "true"))) {
+        descend = false;
+      } else if (tag == GUMBO_TAG_IMG) {
+        if (const auto alt = attr(n, "alt"); alt.present) {
+          if (!out.empty() && out.back() != ' ') out.push_back(' ');
+          append_collapsed(alt.value, out, max_bytes);
+        }
+      } else if (!out.empty() && out.back() != ' ' && tag != GUMBO_TAG_SPAN && tag != GUMBO_TAG_B &&
+                 tag != GUMBO_TAG_STRONG && tag != GUMBO_TAG_EM && tag != GUMBO_TAG_I) {
+        out.push_back(' ');   // block-ish boundaries separate words
+      }
+    }
+    n = next_in_subtree(n, root, descend);
+  }
+}
+
+std::string accessible_name(const Document& doc, const GumboNode* element, bool from_content) {
+  std::string name;
+  if (const auto ids = attr(element, "aria-labelledby"); ids.present) {
+    for_each_token(ids.value, [&](std::string_view id) {
+      const GumboNode* ref = doc.by_id(id);
+      if (ref == nullptr) return;
+      if (!name.empty() && name.back() != ' ') name.push_back(' ');
+      if (const auto label = attr(ref, "aria-label"); !trim(label.value).empty())
+        append_collapsed(trim(label.value), name, 256);
+      else
+        append_text_content(ref, name);
+    });
+    if (!trim(name).empty()) return std::string(trim(name));
+    name.clear();
+  }
+  if (const auto label = trim(attr(element, "aria-label").value); !label.empty()) {
+    append_collapsed(label, name, 256);
+    return name;
+  }
+  if (from_content) {
+    append_text_content(element, name);
+    if (!trim(name).empty()) return std::string(trim(name));
+    name.clear();
+  }
+  append_collapsed(trim(attr(element, "title").value), name, 256);
+  return name;
+}
+
+std::string selector_path(const GumboNode* element) {
+  std::vector<const GumboNode*> chain;
+  for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) chain.push_back(n);
+  std::string out;
+  out.reserve(chain.size() * 12);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const GumboNode* n = *it;
+    if (!out.empty()) out += " > ";
+    out += tag_name(n);
+    const GumboVector* siblings = n->parent ? children_of(n->parent) : nullptr;
+    if (siblings == nullptr) continue;
+    std::size_t position = 0, total = 0;
+    for (unsigned i = 0; i < siblings->length; ++i) {
+      const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
+      if (!is_element(s) || !same_type(s, n)) continue;
+      ++total;
+      if (s == n) position = total;
+    }
+    if (total > 1) out += ":nth-of-type(" + std::to_string(position) + ")";
+  }
+  return out;
+}
+
+std::string snippet(const GumboNode* element) {
+  constexpr std::size_t kMax = 200;
+  const GumboStringPiece piece = element->v.element.original_tag;
+  if (piece.length == 0) return "<" + std::string(tag_name(element)) + ">";
+  std::size_t len = std::min(piece.length, kMax);
+  if (len < piece.length)
+    while (len > 0 && (static_cast<unsigned char>(piece.data[len]) & 0xC0) == 0x80) --len;   // not mid-character
+  return std::string(piece.data, len);
+}
+
+}  // namespace a11y::audit

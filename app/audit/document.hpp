@@ -1,0 +1,98 @@
+// A parsed HTML document (gumbo) plus the indexes the rules share: elements in document order with depth,
+// ids, label[for] targets. Built by one iterative walk; no recursion, so nesting depth cannot blow the stack.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <gumbo.h>
+
+#include "audit/arena.hpp"
+
+namespace a11y::audit {
+
+struct Element {
+  const GumboNode* node = nullptr;
+  GumboTag tag = GUMBO_TAG_UNKNOWN;
+  std::uint32_t depth = 0;   // html = 1
+};
+
+class Document {
+ public:
+  // Throws std::invalid_argument when elements nest deeper than max_depth.
+  Document(std::string_view html, std::size_t max_depth);
+  ~Document();
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  std::span<const Element> elements() const { return elements_; }
+  const GumboNode* html() const { return html_; }   // the root element, never null after parsing
+
+  // First element with this id, or null; how many elements carry it.
+  const GumboNode* by_id(std::string_view id) const;
+  std::size_t id_count(std::string_view id) const;
+  // Every element with an id attribute as (id, element), sorted by id then document order.
+  std::span<const std::pair<std::string_view, const GumboNode*>> ids() const { return ids_; }
+  // label elements whose for attribute names this id.
+  std::span<const std::pair<std::string_view, const GumboNode*>> labels_for(std::string_view id) const;
+  // True when some style attribute mentions a colour or background (the contrast rule is skipped otherwise).
+  bool has_inline_colors() const { return has_inline_colors_; }
+
+ private:
+  ArenaLease lease_;
+  GumboOutput* output_ = nullptr;
+  const GumboNode* html_ = nullptr;
+  std::vector<Element> elements_;
+  std::vector<std::pair<std::string_view, const GumboNode*>> ids_;
+  std::vector<std::pair<std::string_view, const GumboNode*>> label_for_;
+  bool has_inline_colors_ = false;
+};
+
+// Attribute value, or nullopt-like: returns {false, ""} when absent.
+struct AttrValue {
+  bool present = false;
+  std::string_view value;
+};
+AttrValue attr(const GumboNode* element, const char* name);
+inline bool is_element(const GumboNode* n) {
+  return n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE;
+}
+std::string_view tag_name(const GumboNode* element);
+std::string_view trim(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+// aria-hidden="true" on the element or an ancestor.
+bool is_aria_hidden(const GumboNode* element);
+// role="none" or role="presentation" (first token).
+bool has_presentational_role(const GumboNode* element);
+// Whitespace-separated tokens, e.g. of aria-labelledby; calls f(token) for each.
+template <class F>
+void for_each_token(std::string_view s, F&& f) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f')) ++i;
+    const std::size_t start = i;
+    while (i < s.size() && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f')) ++i;
+    if (i > start) f(s.substr(start, i - start));
+  }
+}
+
+// Pre-order successor of n within the subtree of root (null when done); skips nothing.
+const GumboNode* next_in_subtree(const GumboNode* n, const GumboNode* root, bool descend = true);
+
+// Visible text of the subtree (text nodes plus img alt), whitespace collapsed, capped at max_bytes.
+// Skips script/style/template and aria-hidden subtrees.
+void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes = 256);
+
+// Accessible name, simplified from accname 1.2: aria-labelledby, aria-label, then (when from_content) the
+// subtree's text, then title. Returned trimmed; empty when none.
+std::string accessible_name(const Document& doc, const GumboNode* element, bool from_content);
+
+// CSS selector path from html to the element: "html > body > main > img:nth-of-type(2)".
+std::string selector_path(const GumboNode* element);
+// The element's opening tag as written, cut at 200 bytes on a UTF-8 boundary.
+std::string snippet(const GumboNode* element);
+
+}  // namespace a11y::audit

@@ -1,0 +1,27 @@
+#include "audit/rule.hpp"
+
+namespace a11y::audit {
+
+const std::vector<const Rule*>& all_rules() {
+  static const std::vector<const Rule*> rules = {
+      &image_alt_rule(),     &link_name_rule(),         &button_name_rule(), &document_title_rule(),
+      &html_has_lang_rule(), &html_lang_valid_rule(),   &label_rule(),       &heading_order_rule(),
+      &color_contrast_rule(), &duplicate_id_aria_rule(), &frame_title_rule(), &list_rule(),
+      &listitem_rule(),      &meta_viewport_rule()};
+  return rules;
+}
+
+const std::vector<RuleInfo>& Engine::rules() {
+  static const std::vector<RuleInfo> infos = [] {
+    std::vector<RuleInfo> out;
+    for (const Rule* r : all_rules()) {
+      const RuleSpec& s = r->spec();
+      out.push_back(RuleInfo{std::string(s.id), std::string(s.wcag_criterion), std::string(s.wcag_level),
+                             std::string(s.description)});
+    }
+    return out;
+  }();
+  return infos;
+}
+
+}  // namespace a11y::audit

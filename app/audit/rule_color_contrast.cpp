@@ -1,0 +1,160 @@
+// color-contrast (WCAG 1.4.3): text against its background needs a contrast ratio of at least 4.5:1, or
+// 3:1 for large text (24px, or 18.66px bold). Only colours set in inline styles are known without a
+// CSS engine; text whose colours come from stylesheets, images or gradients is left alone, not guessed.
+#include <charconv>
+#include <cstdio>
+
+#include "audit/color.hpp"
+#include "audit/rule.hpp"
+
+namespace a11y::audit {
+namespace {
+
+constexpr std::size_t kMaxLayers = 16;
+
+bool has_own_text(const GumboNode* n) {
+  const GumboVector& kids = n->v.element.children;
+  for (unsigned i = 0; i < kids.length; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (k->type == GUMBO_NODE_TEXT && !trim(k->v.text.text).empty()) return true;
+  }
+  return false;
+}
+
+// CSS font-size in px; 0 when not understood.
+double font_size_px(std::string_view v) {
+  v = trim(v);
+  if (iequals(v, "large")) return 18;
+  if (iequals(v, "x-large")) return 24;
+  if (iequals(v, "xx-large")) return 32;
+  double number = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
+  if (ec != std::errc() || number <= 0) return 0;
+  const std::string_view unit(end, static_cast<std::size_t>(v.data() + v.size() - end));
+  if (iequals(unit, "px")) return number;
+  if (iequals(unit, "pt")) return number * 4.0 / 3.0;
+  if (iequals(unit, "em") || iequals(unit, "rem")) return number * 16.0;
+  if (iequals(unit, "%")) return number * 16.0 / 100.0;
+  return 0;
+}
+
+double default_font_size(GumboTag t) {
+  switch (t) {
+    case GUMBO_TAG_H1: return 32;
+    case GUMBO_TAG_H2: return 24;
+    case GUMBO_TAG_H3: return 18.72;
+    default: return 0;
+  }
+}
+
+bool bold_tag(GumboTag t) {
+  return t == GUMBO_TAG_B || t == GUMBO_TAG_STRONG || t == GUMBO_TAG_TH || t == GUMBO_TAG_H1 || t == GUMBO_TAG_H2 ||
+         t == GUMBO_TAG_H3 || t == GUMBO_TAG_H4 || t == GUMBO_TAG_H5 || t == GUMBO_TAG_H6;
+}
+
+// A background's colour; nullopt when it has none, "unknown" (flag) when it is an image or unparseable.
+std::optional<Rgba> background_of(std::string_view style, bool& unknown) {
+  const std::string_view color = style_property(style, "background-color");
+  const std::string_view shorthand = style_property(style, "background");
+  for (std::string_view v : {shorthand, style_property(style, "background-image")})
+    if (v.find("url(") != std::string_view::npos || v.find("gradient") != std::string_view::npos) unknown = true;
+  if (unknown) return std::nullopt;
+  if (!color.empty()) {
+    auto c = parse_color(color);
+    if (!c) unknown = !iequals(color, "inherit") && !iequals(color, "initial");
+    return c;
+  }
+  if (shorthand.empty()) return std::nullopt;
+  if (auto c = parse_color(shorthand)) return c;
+  std::optional<Rgba> found;
+  for_each_token(shorthand, [&](std::string_view tok) {
+    if (!found) found = parse_color(tok);
+  });
+  if (!found && !iequals(shorthand, "none")) unknown = true;
+  return found;
+}
+
+class ColorContrast final : public Rule {
+ public:
+  ColorContrast() : Rule({"color-contrast", "1.4.3", "AA", "Text must have sufficient contrast against its background", Impact::Serious}) {}
+
+  void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    if (!doc.has_inline_colors()) return;
+    for (const Element& e : doc.elements()) {
+      switch (e.tag) {
+        case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_TITLE: case GUMBO_TAG_TEMPLATE:
+        case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_OPTION:
+          continue;
+        default: break;
+      }
+      if (!has_own_text(e.node)) continue;
+      check_element(e.node, out);
+    }
+  }
+
+ private:
+  void check_element(const GumboNode* element, Reporter& out) const {
+    std::optional<Rgba> fg;
+    Rgba layers[kMaxLayers];
+    std::size_t nlayers = 0;
+    bool opaque = false, unknown = false, bold = false, bold_known = false;
+    double size = 0;
+    for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) {
+      if (is_aria_hidden(n) && n == element) return;
+      const GumboTag tag = n->v.element.tag;
+      const std::string_view style = attr(n, "style").value;
+      if (!style.empty()) {
+        if (!fg) {
+          if (const auto c = style_property(style, "color"); !c.empty()) {
+            fg = parse_color(c);
+            if (!fg && !iequals(c, "inherit")) return;   // currentColor, var(): not knowable here
+          }
+        }
+        if (!opaque) {
+          if (const auto bg = background_of(style, unknown); bg && bg->a > 0) {
+            if (nlayers < kMaxLayers) layers[nlayers++] = *bg;
+            opaque = bg->a >= 1.0;
+          }
+          if (unknown) return;
+        }
+        if (size == 0) size = font_size_px(style_property(style, "font-size"));
+        if (!bold_known) {
+          if (const auto w = style_property(style, "font-weight"); !w.empty()) {
+            bold_known = true;
+            int weight = 400;
+            std::from_chars(w.data(), w.data() + w.size(), weight);
+            bold = iequals(w, "bold") || iequals(w, "bolder") || weight >= 700;
+          }
+        }
+      }
+      if (size == 0) size = default_font_size(tag);
+      if (!bold_known && bold_tag(tag)) bold = bold_known = true;
+    }
+    if (!fg && nlayers == 0) return;   // browser defaults: black on white
+
+    Rgba bg{255, 255, 255, 1};
+    for (std::size_t i = nlayers; i-- > 0;) bg = blend(layers[i], bg);
+    Rgba text = fg.value_or(Rgba{0, 0, 0, 1});
+    if (text.a < 1) text = blend(text, bg);
+
+    if (size == 0) size = 16;
+    const bool large = size >= 24.0 || (bold && size >= 18.66);
+    const double required = large ? 3.0 : 4.5;
+    const double ratio = contrast_ratio(text, bg);
+    if (ratio >= required) return;
+    char figures[96];
+    std::snprintf(figures, sizeof figures, "%.2f:1 (%s on %s) is below %.1f:1", ratio, to_hex(text).c_str(),
+                  to_hex(bg).c_str(), required);
+    out.report(element, std::string("Text contrast ") + figures + (large ? " for large text" : " for normal text") +
+                            ": darken the text or lighten the background");
+  }
+};
+
+}  // namespace
+
+const Rule& color_contrast_rule() {
+  static const ColorContrast rule;
+  return rule;
+}
+
+}  // namespace a11y::audit

@@ -1,0 +1,33 @@
+// listitem (WCAG 1.3.1): li must sit in a ul, ol or menu (or an element with role="list").
+#include "audit/rule.hpp"
+
+namespace a11y::audit {
+namespace {
+
+class ListItem final : public Rule {
+ public:
+  ListItem() : Rule({"listitem", "1.3.1", "A", "li elements must be contained in a ul, ol or menu", Impact::Serious}) {}
+
+  void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    for (const Element& e : doc.elements()) {
+      if (e.tag != GUMBO_TAG_LI) continue;
+      const GumboNode* parent = e.node->parent;
+      if (parent != nullptr && is_element(parent)) {
+        const std::string_view role = trim(attr(parent, "role").value);
+        const GumboTag t = parent->v.element.tag;
+        if (iequals(role, "list")) continue;
+        if ((t == GUMBO_TAG_UL || t == GUMBO_TAG_OL || t == GUMBO_TAG_MENU) && role.empty()) continue;
+      }
+      out.report(e.node, "List item is not inside a ul, ol or menu: put it in a list or use another element");
+    }
+  }
+};
+
+}  // namespace
+
+const Rule& listitem_rule() {
+  static const ListItem rule;
+  return rule;
+}
+
+}  // namespace a11y::audit

@@ -1,0 +1,112 @@
+// Each rule against a passing and a failing fixture (tests/fixtures/html/<rule>-pass.html / -fail.html),
+// run alone, with and without the text-quality model.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "app_test_support.hpp"
+#include "audit/audit.hpp"
+
+using a11y::audit::Engine;
+using a11y::audit::Options;
+
+namespace {
+
+struct Expectation {
+  const char* rule;
+  std::size_t fail_findings;
+  const char* first_selector;
+  const char* criterion;
+  const char* level;
+};
+
+const Expectation kRules[] = {
+    {"image-alt", 2, "html > body > main > img:nth-of-type(1)", "1.1.1", "A"},
+    {"link-name", 2, "html > body > main > p > a", "2.4.4", "A"},
+    {"button-name", 2, "html > body > form > button", "4.1.2", "A"},
+    {"document-title", 1, "html", "2.4.2", "A"},
+    {"html-has-lang", 1, "html", "3.1.1", "A"},
+    {"html-lang-valid", 1, "html", "3.1.1", "A"},
+    {"label", 3, "html > body > form > input:nth-of-type(1)", "4.1.2", "A"},
+    {"heading-order", 1, "html > body > h4", "1.3.1", "A"},
+    {"color-contrast", 2, "html > body > main > p", "1.4.3", "AA"},
+    {"duplicate-id-aria", 1, "html > body > form > p", "4.1.2", "A"},
+    {"frame-title", 1, "html > body > iframe", "4.1.2", "A"},
+    {"list", 1, "html > body > ul", "1.3.1", "A"},
+    {"listitem", 1, "html > body > div > li", "1.3.1", "A"},
+    {"meta-viewport", 1, "html > head > meta:nth-of-type(2)", "1.4.4", "AA"},
+};
+
+a11y::audit::Result run_only(const Engine& engine, const std::string& html, const char* rule) {
+  Options options;
+  options.rules = {rule};
+  return engine.run(html, options);
+}
+
+}  // namespace
+
+TEST_CASE("every rule passes its passing fixture and flags its failing fixture") {
+  const Engine heuristic_engine;
+  const Engine model_engine(a11y::test::committed_model());
+  for (const Engine* engine : {&heuristic_engine, &model_engine}) {
+    for (const auto& x : kRules) {
+      CAPTURE(x.rule);
+      CAPTURE(engine == &model_engine);
+      const auto pass = run_only(*engine, a11y::test::fixture(std::string(x.rule) + "-pass.html"), x.rule);
+      CHECK(pass.findings.empty());
+      for (const auto& f : pass.findings) MESSAGE(f.selector << ": " << f.message);
+      CHECK(pass.score == 100.0);
+      REQUIRE(pass.rules_run == std::vector<std::string>{x.rule});
+
+      const auto fail = run_only(*engine, a11y::test::fixture(std::string(x.rule) + "-fail.html"), x.rule);
+      REQUIRE(fail.findings.size() == x.fail_findings);
+      CHECK(fail.score < 100.0);
+      const auto& f = fail.findings.front();
+      CHECK(f.rule_id == x.rule);
+      CHECK(f.selector == x.first_selector);
+      CHECK(f.wcag_criterion == x.criterion);
+      CHECK(f.wcag_level == x.level);
+      CHECK(!f.message.empty());
+      CHECK(f.snippet.front() == '<');
+    }
+  }
+}
+
+TEST_CASE("the rule list has at least 12 uniquely named rules with WCAG references") {
+  const auto& rules = Engine::rules();
+  CHECK(rules.size() >= 12);
+  std::set<std::string> ids;
+  for (const auto& r : rules) {
+    CAPTURE(r.id);
+    CHECK(ids.insert(r.id).second);
+    CHECK(!r.wcag_criterion.empty());
+    CHECK((r.wcag_level == "A" || r.wcag_level == "AA"));
+    CHECK(!r.description.empty());
+  }
+  for (const auto& x : kRules) CHECK(ids.count(x.rule) == 1);
+}
+
+TEST_CASE("non-descriptive link and alt text get their own message, distinct from a missing name") {
+  const Engine engine(a11y::test::committed_model());
+  const auto links = run_only(engine, a11y::test::fixture("link-name-fail.html"), "link-name");
+  REQUIRE(links.findings.size() == 2);
+  CHECK(links.findings[0].message.find("\"click here\" does not describe") != std::string::npos);
+  CHECK(links.findings[1].message.find("no accessible name") != std::string::npos);
+  CHECK(links.findings[1].selector == "html > body > main > a");
+
+  const auto images = run_only(engine, a11y::test::fixture("image-alt-fail.html"), "image-alt");
+  REQUIRE(images.findings.size() == 2);
+  CHECK(images.findings[0].message.find("no alt attribute") != std::string::npos);
+  CHECK(images.findings[0].impact == a11y::audit::Impact::Critical);
+  CHECK(images.findings[1].message.find("\"IMG_2031.jpg\" does not describe") != std::string::npos);
+  CHECK(images.findings[1].selector == "html > body > main > img:nth-of-type(2)");
+}
+
+TEST_CASE("contrast findings report the measured ratio and the colours") {
+  const Engine engine;
+  const auto r = run_only(engine, a11y::test::fixture("color-contrast-fail.html"), "color-contrast");
+  REQUIRE(r.findings.size() == 2);
+  CHECK(r.findings[0].message.find("4.48:1 (#777777 on #ffffff)") != std::string::npos);
+  CHECK(r.findings[1].selector == "html > body > main > div > span");
+  CHECK(r.findings[1].message.find("#0000ff on #000080") != std::string::npos);
+}

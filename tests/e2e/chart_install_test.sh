@@ -75,10 +75,11 @@ kubectl create namespace "$watched" >/dev/null
 kubectl create namespace "$unwatched" >/dev/null
 
 step "the apiserver accepts the rendered chart (server-side dry run, both RBAC modes)"
-helm template "$release" "$chart" -n "$ns" --include-crds > "$work/cluster-mode.yaml"
-kubectl apply --dry-run=server -n "$ns" -f "$work/cluster-mode.yaml" >/dev/null
-helm template "$release" "$chart" -n "$ns" --set "watchNamespaces={$watched}" > "$work/namespaced-mode.yaml"
-kubectl apply --dry-run=server -n "$ns" -f "$work/namespaced-mode.yaml" >/dev/null
+server_version=$(kubectl version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')
+helm template "$release" "$chart" -n "$ns" --kube-version "$server_version" --include-crds > "$work/cluster-mode.yaml"
+kubectl apply --dry-run=server -f "$work/cluster-mode.yaml" >/dev/null
+helm template "$release" "$chart" -n "$ns" --kube-version "$server_version" --set "watchNamespaces={$watched}" > "$work/namespaced-mode.yaml"
+kubectl apply --dry-run=server -f "$work/namespaced-mode.yaml" >/dev/null
 
 step "helm install (watching $watched)"
 helm install "$release" "$chart" -n "$ns" --set "watchNamespaces={$watched}" --wait --timeout 3m >/dev/null
@@ -142,9 +143,12 @@ can create secrets "$watched"
 can delete persistentvolumeclaims "$watched"
 can create leases.coordination.k8s.io "$ns"
 # Real requests, not only access reviews.
-as_operator get platforms.platform.a11y.dev -n "$watched" >/dev/null || fail "listing Platforms in $watched failed"
-as_operator get deployments.apps -n "$watched" >/dev/null || fail "listing Deployments in $watched failed"
-as_operator get customresourcedefinitions.apiextensions.k8s.io "$crd" >/dev/null || fail "reading the CRD failed"
+as_operator get platforms.platform.a11y.dev -n "$watched" >/dev/null 2>"$work/get.err" \
+  || fail "listing Platforms in $watched failed: $(cat "$work/get.err")"
+as_operator get deployments.apps -n "$watched" >/dev/null 2>"$work/get.err" \
+  || fail "listing Deployments in $watched failed: $(cat "$work/get.err")"
+as_operator get customresourcedefinitions.apiextensions.k8s.io "$crd" >/dev/null 2>"$work/get.err" \
+  || fail "reading the CRD failed: $(cat "$work/get.err")"
 
 cannot get secrets kube-system
 cannot list secrets kube-system

@@ -47,9 +47,10 @@ cleanup() {
   fi
   helm uninstall "$release" -n "$ns" --wait --timeout 60s >/dev/null 2>&1
   kubectl delete namespace "$ns" "$watched" "$unwatched" --ignore-not-found --wait=false >/dev/null 2>&1
-  # The CRD outlives releases by design; remove it only if this test brought it.
+  # The CRD outlives releases by design; remove it only if this test brought it, and wait until it is
+  # gone so that the next test's helm install does not find a terminating CRD and skip installing it.
   if [ "$crd_preexisting" = false ]; then
-    kubectl delete crd "$crd" --ignore-not-found --wait=false >/dev/null 2>&1
+    kubectl delete crd "$crd" --ignore-not-found --timeout=120s >/dev/null 2>&1
   fi
   rm -rf "$work"
   exit $rc

@@ -2,7 +2,7 @@
 """Checks the output of `helm template` for the platform-operator chart.
 
 The expected RBAC below is the operator's contract (DESIGN §1 and §4): the chart must grant exactly
-these (apiGroup, resource, verb) triples, no more and no fewer, and never a wildcard.
+these (apiGroup, resource, verb, resourceName) grants, no more and no fewer, and never a wildcard.
 Exits 1 with one line per problem.
 """
 import argparse
@@ -13,34 +13,39 @@ import yaml
 CHILD_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 
 
-def triples(group, resources, verbs):
-    return {(group, r, v) for r in resources for v in verbs}
+def grants(group, resources, verbs, name=""):
+    """(apiGroup, resource, verb, resourceName) grants; resourceName "" means any object."""
+    return {(group, r, v, name) for r in resources for v in verbs}
 
 
 # Namespaced objects the operator reads and writes wherever Platforms live.
 NAMESPACED = set().union(
-    triples("platform.a11y.dev", ["platforms"], ["get", "list", "watch", "update", "patch"]),
-    triples("platform.a11y.dev", ["platforms/status"], ["get", "update", "patch"]),
-    triples("platform.a11y.dev", ["platforms/finalizers"], ["update"]),
-    triples("platform.a11y.dev", ["platforms/scale"], ["get", "update", "patch"]),
-    triples("apps", ["deployments", "statefulsets", "controllerrevisions"], CHILD_VERBS),
-    triples("", ["services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"], CHILD_VERBS),
-    triples("", ["pods"], ["get", "list", "watch"]),
-    triples("autoscaling", ["horizontalpodautoscalers"], CHILD_VERBS),
-    triples("policy", ["poddisruptionbudgets"], CHILD_VERBS),
-    triples("networking.k8s.io", ["networkpolicies", "ingresses"], CHILD_VERBS),
-    triples("batch", ["cronjobs"], CHILD_VERBS),
-    triples("gateway.networking.k8s.io", ["httproutes"], CHILD_VERBS),
-    triples("monitoring.coreos.com", ["servicemonitors", "prometheusrules"], CHILD_VERBS),
-    triples("events.k8s.io", ["events"], ["create", "patch"]),
+    grants("platform.a11y.dev", ["platforms"], ["get", "list", "watch", "update", "patch"]),
+    grants("platform.a11y.dev", ["platforms/status"], ["get", "update", "patch"]),
+    grants("platform.a11y.dev", ["platforms/finalizers"], ["update"]),
+    grants("platform.a11y.dev", ["platforms/scale"], ["get", "update", "patch"]),
+    grants("apps", ["deployments", "statefulsets", "controllerrevisions"], CHILD_VERBS),
+    grants("", ["services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"], CHILD_VERBS),
+    grants("", ["pods"], ["get", "list", "watch"]),
+    grants("autoscaling", ["horizontalpodautoscalers"], CHILD_VERBS),
+    grants("policy", ["poddisruptionbudgets"], CHILD_VERBS),
+    grants("networking.k8s.io", ["networkpolicies", "ingresses"], CHILD_VERBS),
+    grants("batch", ["cronjobs"], CHILD_VERBS),
+    grants("gateway.networking.k8s.io", ["httproutes"], CHILD_VERBS),
+    grants("monitoring.coreos.com", ["servicemonitors", "prometheusrules"], CHILD_VERBS),
+    grants("events.k8s.io", ["events"], ["create", "patch"]),
 )
 # Cluster-scoped: discovery of optional CRDs (monitoring.coreos.com, Gateway API).
-CLUSTER = triples("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"])
-# Release namespace only: the leader-election Lease and its events.
-LEADER_ELECTION = set().union(
-    triples("coordination.k8s.io", ["leases"], ["get", "create", "update", "patch"]),
-    triples("events.k8s.io", ["events"], ["create", "patch"]),
-)
+CLUSTER = grants("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"])
+
+
+def leader_election_grants(lease_name):
+    """Release namespace only: create a Lease, then touch only this release's Lease; its events."""
+    return set().union(
+        grants("coordination.k8s.io", ["leases"], ["create"]),
+        grants("coordination.k8s.io", ["leases"], ["get", "update", "patch"], lease_name),
+        grants("events.k8s.io", ["events"], ["create", "patch"]),
+    )
 
 STANDARD_LABELS = (
     "helm.sh/chart",
@@ -62,7 +67,7 @@ class Checker:
         return ok
 
 
-def rule_triples(check, obj):
+def rule_grants(check, obj):
     """Expands a Role/ClusterRole's rules, reporting wildcards and unsupported rule shapes."""
     name = f"{obj['kind']}/{obj['metadata']['name']}"
     out = set()
@@ -72,13 +77,14 @@ def rule_triples(check, obj):
             values = rule.get(key) or []
             check.expect(not any("*" in str(v) for v in values), f"{where}: wildcard in {key}: {values}")
         check.expect("nonResourceURLs" not in rule, f"{where}: nonResourceURLs are not needed")
-        check.expect("resourceNames" not in rule, f"{where}: resourceNames are not expected")
+        check.expect(rule.get("resourceNames", [""]) != [], f"{where}: empty resourceNames")
         for group in rule.get("apiGroups") or []:
             for resource in rule.get("resources") or []:
                 for verb in rule.get("verbs") or []:
-                    triple = (group, resource, verb)
-                    check.expect(triple not in out, f"{where}: {triple} granted twice")
-                    out.add(triple)
+                    for name in rule.get("resourceNames") or [""]:
+                        grant = (group, resource, verb, name)
+                        check.expect(grant not in out, f"{where}: {grant} granted twice")
+                        out.add(grant)
     return out
 
 
@@ -186,12 +192,16 @@ def main():
     check.expect(len(sas) == 1 and sas[0]["metadata"]["namespace"] == opts.release_namespace,
                  f"want one ServiceAccount in {opts.release_namespace}")
 
+    deployments = by_kind.get("Deployment", [])
+    # The operator's Lease is named after the release's objects (the Deployment's name).
+    lease_name = deployments[0]["metadata"]["name"] if deployments else "?"
+
     # RBAC: what each role grants, and that each binding ties exactly that role to the ServiceAccount.
     cluster_roles = by_kind.get("ClusterRole", [])
     if check.expect(len(cluster_roles) == 1, f"want one ClusterRole, got {len(cluster_roles)}"):
         cr = cluster_roles[0]
         want = CLUSTER | (NAMESPACED if opts.mode == "cluster" else set())
-        compare_grants(check, f"ClusterRole/{cr['metadata']['name']}", rule_triples(check, cr), want)
+        compare_grants(check, f"ClusterRole/{cr['metadata']['name']}", rule_grants(check, cr), want)
         crbs = by_kind.get("ClusterRoleBinding", [])
         check.expect(len(crbs) == 1, f"want one ClusterRoleBinding, got {len(crbs)}")
         for b in crbs:
@@ -204,9 +214,9 @@ def main():
                  f"want one leader-election Role in {opts.release_namespace}, got {leader_roles}")
     watched = {}
     for key, role in roles.items():
-        grants = rule_triples(check, role)
+        grants = rule_grants(check, role)
         if key in leader_roles:
-            compare_grants(check, f"Role {key}", grants, LEADER_ELECTION)
+            compare_grants(check, f"Role {key}", grants, leader_election_grants(lease_name))
         else:
             compare_grants(check, f"Role {key}", grants, NAMESPACED)
             watched[key[0]] = key
@@ -218,9 +228,9 @@ def main():
     check.expect(set(watched) == want_watched,
                  f"per-namespace Roles in {sorted(watched)}, want {sorted(want_watched)}")
 
-    deployments = by_kind.get("Deployment", [])
     if check.expect(len(deployments) == 1, f"want one Deployment, got {len(deployments)}"):
-        args_want = ["--leader-elect", f"--leader-election-namespace={opts.release_namespace}", "--log-format=json"]
+        args_want = ["--leader-elect", f"--leader-election-namespace={opts.release_namespace}",
+                     f"--leader-election-id={lease_name}", "--log-format=json"]
         args_want += [f"--namespace={ns}" for ns in opts.watch]
         forbidden = ["--namespace="] if opts.mode == "cluster" else []
         check_deployment(check, deployments[0], sa_name, args_want, forbidden)

@@ -143,6 +143,7 @@ can create statefulsets.apps "$watched"
 can create secrets "$watched"
 can delete persistentvolumeclaims "$watched"
 can create leases.coordination.k8s.io "$ns"
+can update "leases.coordination.k8s.io/$fullname" "$ns"
 # Real requests, not only access reviews.
 as_operator get platforms.platform.a11y.dev -n "$watched" >/dev/null 2>"$work/get.err" \
   || fail "listing Platforms in $watched failed: $(cat "$work/get.err")"
@@ -160,6 +161,7 @@ grep -q Forbidden "$work/forbidden.err" || fail "reading kube-system Secrets fai
 cannot list deployments.apps "$unwatched"
 cannot list platforms.platform.a11y.dev "$unwatched"
 cannot create leases.coordination.k8s.io "$watched"
+cannot update leases.coordination.k8s.io/another-release "$ns"
 cannot delete customresourcedefinitions.apiextensions.k8s.io ""
 cannot create clusterroles.rbac.authorization.k8s.io ""
 cannot delete nodes ""

@@ -47,6 +47,7 @@ def leader_election_grants(lease_name):
         grants("events.k8s.io", ["events"], ["create", "patch"]),
     )
 
+
 STANDARD_LABELS = (
     "helm.sh/chart",
     "app.kubernetes.io/name",

@@ -1,15 +1,135 @@
 // platform-api: audits HTML for accessibility problems and serves the ML models behind those audits.
+//
+//   platform-api [--log-format json|text] [--log-level info]   serve (configuration from the environment)
+//   platform-api token --sub NAME [--ttl SECONDS]              print a JWT signed with SECRET_KEY
+//   platform-api --version
+#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <string_view>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "po/common/http_server.hpp"
+#include "po/common/log.hpp"
+#include "po/common/signals.hpp"
+#include "server/app.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+int usage(std::string_view problem) {
+  std::cerr << "platform-api: " << problem << "\n"
+            << "usage: platform-api [--log-format json|text] [--log-level LEVEL] | token --sub NAME [--ttl SECONDS] | --version\n";
+  return kUsageError;
+}
+
+int mint_token(int argc, char** argv) {
+  std::string sub;
+  long ttl = 3600;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--sub" && i + 1 < argc) {
+      sub = argv[++i];
+    } else if (arg == "--ttl" && i + 1 < argc) {
+      char* end = nullptr;
+      ttl = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || ttl <= 0) return usage("--ttl must be a positive number of seconds");
+    } else {
+      return usage("unknown token argument " + std::string(arg));
+    }
+  }
+  if (sub.empty()) return usage("token needs --sub NAME");
+  const char* secret = std::getenv("SECRET_KEY");
+  if (!secret || std::string_view(secret).size() < 16) {
+    std::cerr << "platform-api: configuration error: SECRET_KEY must be set and at least 16 bytes long\n";
+    return kUsageError;
+  }
+  std::cout << a11y::server::Authenticator(secret).issue(sub, std::chrono::seconds(ttl)) << "\n";
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  po::log::Format log_format = po::log::Format::Text;
+  std::string log_level = "info";
+  if (const char* f = std::getenv("LOG_FORMAT"); f && *f) {
+    try {
+      log_format = po::log::parse_format(f);
+    } catch (const std::exception& e) {
+      return usage(std::string("LOG_FORMAT: ") + e.what());
+    }
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--version") {
       std::cout << "platform-api " << PO_VERSION << "\n";
       return 0;
     }
+    if (i == 1 && arg == "token") return mint_token(argc, argv);
+    if ((arg == "--log-format" || arg == "--log-level") && i + 1 < argc) {
+      const std::string value = argv[++i];
+      if (arg == "--log-level") {
+        log_level = value;
+        continue;
+      }
+      try {
+        log_format = po::log::parse_format(value);
+      } catch (const std::exception& e) {
+        return usage(e.what());
+      }
+      continue;
+    }
+    return usage("unknown argument " + std::string(arg));
   }
-  std::cerr << "platform-api: not built yet\n";
-  return 2;
+
+  po::signals::block_shutdown_signals();  // before any thread starts, so every thread inherits the mask
+  po::log::init("platform-api", log_format, log_level);
+
+  a11y::server::Config config;
+  try {
+    config = a11y::server::load_config(a11y::server::process_environment(), PO_APP_MODEL_DIR);
+  } catch (const a11y::server::ConfigError& e) {
+    std::cerr << "platform-api: configuration error: " << e.what() << "\n";
+    return kUsageError;
+  }
+
+  auto model = a11y::server::load_model(config);
+  if (model.model) {
+    spdlog::info("loaded model {} {} from {}", model.model->name(), model.model->version(), model.path);
+  } else {
+    spdlog::warn("text-quality model not loaded ({}); audits use the built-in heuristics", model.error);
+  }
+
+  try {
+    a11y::server::App app(config, std::move(model));
+    app.start_migrations();
+
+    po::http::ServerOptions options;
+    options.address = config.bind_address;
+    options.port = config.port;
+    options.threads = config.http_threads;
+    options.body_limit = config.body_limit;
+    po::http::HttpServer server(options, [&app](const po::http::Request& req) { return app.handle(req); });
+    server.start();
+    spdlog::info("platform-api {} listening on {}:{} (AI suggestions: {})", PO_VERSION, config.bind_address,
+                 server.port(), to_string(config.ai_provider));
+
+    const int sig = po::signals::wait_for_shutdown();
+    spdlog::info("received signal {}, draining", sig);
+    app.set_draining();
+    server.stop();
+    spdlog::info("stopped");
+  } catch (const std::exception& e) {
+    spdlog::critical("platform-api failed: {}", e.what());
+    spdlog::default_logger()->flush();
+    return 1;
+  }
+  spdlog::default_logger()->flush();
+  return 0;
 }

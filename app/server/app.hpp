@@ -1,0 +1,101 @@
+// The platform-api service: routes, handlers and the components they use. main.cpp only parses
+// arguments, builds an App from the Config and runs it under an HttpServer until SIGTERM.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "audit/audit.hpp"
+#include "ml/text_quality.hpp"
+#include "po/common/http_server.hpp"
+#include "po/common/metrics.hpp"
+#include "server/ai_client.hpp"
+#include "server/audit_store.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/db_pool.hpp"
+#include "server/redis_cache.hpp"
+#include "server/router.hpp"
+
+namespace a11y::server {
+
+// The model the server loaded at start, or why there is none.
+struct LoadedModel {
+  std::shared_ptr<const ml::TextQualityModel> model;
+  std::string path;
+  std::string error;
+};
+// MODEL_PATH if set, else the newest text-quality*.json in MODEL_DIR.
+LoadedModel load_model(const Config& config);
+
+class App {
+ public:
+  App(Config config, LoadedModel model);
+  ~App();  // stops the background migrator
+
+  po::http::Response handle(const po::http::Request& req);  // never throws
+
+  // Applies migrations now and, if the database is not reachable, keeps retrying in the background.
+  void start_migrations();
+  bool migrated() const { return migrated_.load(); }
+  void set_draining() { draining_ = true; }  // readiness fails from now on
+
+  po::metrics::Registry& registry() { return registry_; }
+
+ private:
+  struct Metrics;
+  using Response = po::http::Response;
+  using Request = po::http::Request;
+
+  void add_routes();
+  Response create_audit(const Request&, const Principal&);
+  Response get_audit(const Request&, const Principal&, const std::string& id);
+  Response list_audits(const Request&, const Principal&);
+  Response suggestions(const Request&, const Principal&, const std::string& id);
+  Response list_models(const Request&);
+  Response predict(const Request&, const std::string& name);
+  Response list_rules(const Request&);
+  Response health(const Request&);
+  Response health_database(const Request&);
+  Response health_redis(const Request&);
+  Response health_models(const Request&);
+  Response health_ai(const Request&);
+  Response health_ready(const Request&);
+  Response metrics(const Request&);
+
+  bool database_ok(std::string& error);
+  std::optional<std::string> load_audit_json(const Principal&, const std::string& id);
+  void note_active_user(const std::string& subject);
+  void migrate_loop(std::stop_token stop);
+
+  Config config_;
+  LoadedModel model_;
+  audit::Engine engine_;
+  po::metrics::Registry registry_;
+  std::unique_ptr<Metrics> metrics_;
+  DbPool pool_;
+  AuditStore store_;
+  RedisCache cache_;
+  Authenticator auth_;
+  AiClient ai_;
+  Router router_;
+  std::atomic<bool> migrated_{false};
+  std::atomic<bool> draining_{false};
+
+  std::mutex active_mutex_;  // guards active_minute_ and active_seen_
+  long long active_minute_ = 0;
+  std::unordered_set<std::string> active_seen_;  // subjects already counted in active_minute_
+
+  std::mutex bypass_mutex_;  // guards bypass_reported_
+  std::uint64_t bypass_reported_ = 0;
+
+  std::jthread migrator_;  // last: stopped and joined first
+};
+
+// The route handlers are written in terms of the principal when the path is under /api/.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace a11y::server

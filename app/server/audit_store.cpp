@@ -1,0 +1,121 @@
+#include "server/audit_store.hpp"
+
+#include <charconv>
+#include <limits>
+#include <stdexcept>
+
+#include <openssl/rand.h>
+
+namespace a11y::server {
+
+namespace {
+constexpr char kCursorPrefix[] = "c1.";  // versioned so the encoding can change without misreading old cursors
+}
+
+std::string encode_cursor(long long seq) {
+  // Not a secret, only opaque: clients must not build cursors, so keep the format free to change.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  auto v = static_cast<unsigned long long>(seq) ^ 0x5bd1e995a11ca11cULL;
+  for (int i = 0; i < 16; ++i, v >>= 4) hex.insert(hex.begin(), kHex[v & 0xf]);
+  return kCursorPrefix + hex;
+}
+
+long long decode_cursor(const std::string& cursor) {
+  if (cursor.size() != sizeof(kCursorPrefix) - 1 + 16 || cursor.rfind(kCursorPrefix, 0) != 0) {
+    throw std::invalid_argument("malformed cursor");
+  }
+  unsigned long long v = 0;
+  const char* begin = cursor.data() + sizeof(kCursorPrefix) - 1;
+  const auto [ptr, ec] = std::from_chars(begin, cursor.data() + cursor.size(), v, 16);
+  if (ec != std::errc{} || ptr != cursor.data() + cursor.size()) throw std::invalid_argument("malformed cursor");
+  const auto seq = static_cast<long long>(v ^ 0x5bd1e995a11ca11cULL);
+  if (seq <= 0) throw std::invalid_argument("malformed cursor");
+  return seq;
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string new_uuid() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 0xf];
+  }
+  return out;
+}
+
+void AuditStore::prepare(pqxx::connection& c) {
+  c.prepare("audit_insert",
+            "INSERT INTO audits (id, owner, content_hash, score, finding_count, html_bytes, result) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) "
+            "RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+  c.prepare("audit_get",
+            "SELECT id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+            "content_hash, score, finding_count, html_bytes, result::text FROM audits WHERE id = $1 AND owner = $2");
+  c.prepare("audit_list",
+            "SELECT seq, id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+            "content_hash, score, finding_count, html_bytes FROM audits WHERE owner = $1 AND seq < $2 "
+            "ORDER BY seq DESC LIMIT $3");
+}
+
+std::string AuditStore::insert(const std::string& owner, const StoredAudit& a) {
+  return pool_.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto row = tx.exec_prepared1("audit_insert", a.id, owner, a.content_hash, a.score, a.finding_count,
+                                       a.html_bytes, a.result_json);
+    tx.commit();
+    return row[0].as<std::string>();
+  });
+}
+
+std::optional<StoredAudit> AuditStore::get(const std::string& owner, const std::string& id) {
+  return pool_.with_connection([&](pqxx::connection& c) -> std::optional<StoredAudit> {
+    pqxx::read_transaction tx(c);
+    const auto rows = tx.exec_prepared("audit_get", id, owner);
+    if (rows.empty()) return std::nullopt;
+    const auto& r = rows[0];
+    return StoredAudit{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<double>(),
+                       r[4].as<int>(),         r[5].as<int>(),         r[6].as<std::string>()};
+  });
+}
+
+AuditPage AuditStore::list(const std::string& owner, std::size_t limit, const std::string& cursor) {
+  const long long before = cursor.empty() ? std::numeric_limits<long long>::max() : decode_cursor(cursor);
+  return pool_.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    // One extra row tells whether another page exists.
+    const auto rows = tx.exec_prepared("audit_list", owner, before, static_cast<long long>(limit + 1));
+    AuditPage page;
+    long long last_seq = 0;
+    for (const auto& r : rows) {
+      if (page.items.size() == limit) {
+        page.next_cursor = encode_cursor(last_seq);
+        break;
+      }
+      last_seq = r[0].as<long long>();
+      page.items.push_back({r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                            r[4].as<double>(), r[5].as<int>(), r[6].as<int>(), {}});
+    }
+    return page;
+  });
+}
+
+}  // namespace a11y::server

@@ -1,0 +1,46 @@
+// Audits in PostgreSQL: insert, fetch by id, list newest first with an opaque cursor.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/db_pool.hpp"
+
+namespace a11y::server {
+
+struct StoredAudit {
+  std::string id;          // uuid
+  std::string created_at;  // RFC 3339, UTC
+  std::string content_hash;
+  double score = 0;
+  int finding_count = 0;
+  int html_bytes = 0;
+  std::string result_json;  // the audit result document (findings etc.)
+};
+
+struct AuditPage {
+  std::vector<StoredAudit> items;  // result_json left empty: lists carry summaries
+  std::string next_cursor;         // empty on the last page
+};
+
+class AuditStore {
+ public:
+  explicit AuditStore(DbPool& pool) : pool_(pool) {}
+  static void prepare(pqxx::connection& c);  // prepared statements, run on every new pool connection
+
+  // Inserts and returns created_at. Throws DbUnavailable.
+  std::string insert(const std::string& owner, const StoredAudit& audit);
+  std::optional<StoredAudit> get(const std::string& owner, const std::string& id);
+  // Throws std::invalid_argument for a malformed cursor.
+  AuditPage list(const std::string& owner, std::size_t limit, const std::string& cursor);
+
+ private:
+  DbPool& pool_;
+};
+
+std::string encode_cursor(long long seq);
+long long decode_cursor(const std::string& cursor);  // throws std::invalid_argument
+bool is_uuid(std::string_view s);
+std::string new_uuid();
+
+}  // namespace a11y::server

@@ -1,0 +1,55 @@
+// Server configuration, read once at start from the environment the operator sets.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace a11y::server {
+
+// A missing or malformed variable; what() is one line naming the variable, for the operator's logs.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class AiProvider { None, OpenAi, Gemini };
+
+struct Config {
+  std::string bind_address = "0.0.0.0";       // BIND_ADDRESS
+  std::uint16_t port = 8000;                  // PORT
+  unsigned http_threads = 0;                  // HTTP_THREADS, 0 = cores
+  std::size_t body_limit = 2 << 20;           // BODY_LIMIT_BYTES
+  std::string database_url;                   // DATABASE_URL (required, postgres:// or postgresql://)
+  std::size_t db_pool_size = 8;               // DB_POOL_SIZE
+  std::string redis_url;                      // REDIS_URL (required, redis://[:password@]host[:port][/db])
+  std::chrono::seconds cache_ttl{3600};       // CACHE_TTL_SECONDS
+  std::string secret_key;                     // SECRET_KEY (required, >= 16 bytes): JWT HS256 key
+  AiProvider ai_provider = AiProvider::None;  // from AI_PROVIDER, else whichever key is set
+  std::string ai_api_key;                     // OPENAI_API_KEY or GEMINI_API_KEY
+  std::string ai_base_url;                    // AI_BASE_URL, default per provider
+  std::string ai_model;                       // AI_MODEL, default per provider
+  std::chrono::milliseconds ai_timeout{2000}; // AI_TIMEOUT_MS
+  std::string model_path;                     // MODEL_PATH; empty = newest text-quality*.json in MODEL_DIR
+  std::string model_dir;                      // MODEL_DIR
+};
+
+struct RedisEndpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string password;
+  int db = 0;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+
+// Throws ConfigError. default_model_dir is used when MODEL_DIR is unset.
+Config load_config(const EnvLookup& env, const std::string& default_model_dir);
+EnvLookup process_environment();
+RedisEndpoint parse_redis_url(const std::string& url);  // throws ConfigError
+std::string_view to_string(AiProvider);
+
+}  // namespace a11y::server

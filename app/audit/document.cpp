@@ -127,12 +127,18 @@ Document::Document(std::string_view html, std::size_t max_depth) {
   const GumboNode* doc = output_->document;
   const GumboNode* n = next_in_subtree(doc, doc);
   std::uint32_t depth = 1;   // depth of n
+  std::vector<std::uint8_t> hidden_at_depth(64, 0);   // index 0 is the document
   while (n != nullptr) {
     bool descend = false;
     if (is_element(n)) {
       if (depth > max_depth)
         throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
-      elements_.push_back(Element{n, n->v.element.tag, depth});
+      if (hidden_at_depth.size() <= depth) hidden_at_depth.resize(depth + 1, 0);
+      const bool hidden = hidden_at_depth[depth - 1] || iequals(trim(attr(n, "aria-hidden").value), "true");
+      hidden_at_depth[depth] = hidden;
+      std::string_view role;
+      for_each_token(attr(n, "role").value, [&](std::string_view r) { if (role.empty()) role = r; });
+      elements_.push_back(Element{n, n->v.element.tag, depth, hidden, role});
       if (const auto id = attr(n, "id"); id.present && !id.value.empty()) ids_.emplace_back(id.value, n);
       if (n->v.element.tag == GUMBO_TAG_LABEL)
         if (const auto f = attr(n, "for"); f.present && !f.value.empty()) label_for_.emplace_back(f.value, n);
@@ -166,7 +172,9 @@ Document::Document(std::string_view html, std::size_t max_depth) {
   std::stable_sort(label_for_.begin(), label_for_.end(), by_key);
 }
 
-Document::~Document() = default;   // the lease resets the arena that holds gumbo's tree
+Document::~Document() = default;
+
+bool Element::has_role(std::string_view r) const { return !role.empty() && iequals(role, r); }   // the lease resets the arena that holds gumbo's tree
 
 const GumboNode* Document::by_id(std::string_view id) const {
   const auto it = std::lower_bound(ids_.begin(), ids_.end(), id, [](const auto& e, std::string_view k) { return e.first < k; });

@@ -18,6 +18,9 @@ struct Element {
   const GumboNode* node = nullptr;
   GumboTag tag = GUMBO_TAG_UNKNOWN;
   std::uint32_t depth = 0;   // html = 1
+  bool hidden = false;       // aria-hidden="true" on it or an ancestor
+  std::string_view role;     // first token of the role attribute, as written; empty when none
+  bool has_role(std::string_view r) const;
 };
 
 class Document {

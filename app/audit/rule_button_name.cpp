@@ -10,10 +10,9 @@ class ButtonName final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
-      bool role_button = false;
-      for_each_token(attr(e.node, "role").value, [&](std::string_view r) { role_button = role_button || iequals(r, "button"); });
+      const bool role_button = e.has_role("button");
       const bool input_button = e.tag == GUMBO_TAG_INPUT && iequals(trim(attr(e.node, "type").value), "button");
-      if (!(e.tag == GUMBO_TAG_BUTTON || role_button || input_button) || is_aria_hidden(e.node)) continue;
+      if (!(e.tag == GUMBO_TAG_BUTTON || role_button || input_button) || e.hidden) continue;
       if (input_button) {
         if (!trim(attr(e.node, "value").value).empty()) continue;
         if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;

@@ -87,7 +87,7 @@ class ColorContrast final : public Rule {
           continue;
         default: break;
       }
-      if (!has_own_text(e.node)) continue;
+      if (e.hidden || !has_own_text(e.node)) continue;
       check_element(e.node, out);
     }
   }
@@ -100,7 +100,6 @@ class ColorContrast final : public Rule {
     bool opaque = false, unknown = false, bold = false, bold_known = false;
     double size = 0;
     for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) {
-      if (is_aria_hidden(n) && n == element) return;
       const GumboTag tag = n->v.element.tag;
       const std::string_view style = attr(n, "style").value;
       if (!style.empty()) {

@@ -11,7 +11,7 @@ class FrameTitle final : public Rule {
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
       if (e.tag != GUMBO_TAG_IFRAME && e.tag != GUMBO_TAG_FRAME) continue;
-      if (has_presentational_role(e.node) || is_aria_hidden(e.node)) continue;
+      if (e.has_role("none") || e.has_role("presentation") || e.hidden) continue;
       if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;
       out.report(e.node, "Frame has no title: add title=\"...\" describing its content");
     }

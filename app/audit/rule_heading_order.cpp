@@ -18,9 +18,7 @@ int heading_level(const Element& e) {
     case GUMBO_TAG_H6: return 6;
     default: break;
   }
-  bool heading = false;
-  for_each_token(attr(e.node, "role").value, [&](std::string_view r) { heading = heading || iequals(r, "heading"); });
-  if (!heading) return 0;
+  if (!e.has_role("heading")) return 0;
   const std::string_view level = trim(attr(e.node, "aria-level").value);
   int value = 2;   // the ARIA default for role=heading
   if (!level.empty()) std::from_chars(level.data(), level.data() + level.size(), value);
@@ -35,7 +33,7 @@ class HeadingOrder final : public Rule {
     int previous = 0;
     for (const Element& e : doc.elements()) {
       const int level = heading_level(e);
-      if (level == 0 || is_aria_hidden(e.node)) continue;
+      if (level == 0 || e.hidden) continue;
       if (previous > 0 && level > previous + 1)
         out.report(e.node, "Heading level " + std::to_string(level) + " follows level " + std::to_string(previous) +
                                ": use level " + std::to_string(previous + 1) + " or restructure the outline");

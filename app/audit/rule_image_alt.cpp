@@ -11,7 +11,7 @@ class ImageAlt final : public Rule {
 
   void check(const Document& doc, const TextJudge& judge, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
-      if (e.tag != GUMBO_TAG_IMG || has_presentational_role(e.node) || is_aria_hidden(e.node)) continue;
+      if (e.tag != GUMBO_TAG_IMG || e.has_role("none") || e.has_role("presentation") || e.hidden) continue;
       const AttrValue alt = attr(e.node, "alt");
       if (!alt.present) {
         if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;

@@ -36,7 +36,7 @@ class Label final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
-      if (!needs_label(e) || is_aria_hidden(e.node) || is_labelled(doc, e.node)) continue;
+      if (!needs_label(e) || e.hidden || is_labelled(doc, e.node)) continue;
       out.report(e.node, "Form control has no label: add <label for=\"...\">, wrap it in a <label>, or use aria-label or aria-labelledby");
     }
   }

@@ -6,10 +6,8 @@ namespace a11y::audit {
 namespace {
 
 bool is_link(const Element& e) {
-  if (e.tag == GUMBO_TAG_A) return attr(e.node, "href").present && !has_presentational_role(e.node);
-  bool link = false;
-  for_each_token(attr(e.node, "role").value, [&](std::string_view r) { link = link || iequals(r, "link"); });
-  return link;
+  if (e.tag == GUMBO_TAG_A) return attr(e.node, "href").present && !e.has_role("none") && !e.has_role("presentation");
+  return e.has_role("link");
 }
 
 class LinkName final : public Rule {
@@ -18,7 +16,7 @@ class LinkName final : public Rule {
 
   void check(const Document& doc, const TextJudge& judge, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
-      if (!is_link(e) || is_aria_hidden(e.node)) continue;
+      if (!is_link(e) || e.hidden) continue;
       const std::string name = accessible_name(doc, e.node, /*from_content=*/true);
       if (name.empty()) {
         out.report(e.node, "Link has no accessible name: give it text content, an aria-label, or an image with alt text");

@@ -85,13 +85,14 @@ void extract_features(std::string_view raw, TextKind kind, FeatureVector& out) {
   }
   const std::size_t spaced_words = s.empty() ? 0 : static_cast<std::size_t>(std::count(s.begin(), s.end(), ' ')) + 1;
 
+  const TextSignals signals = signals_of_normalized(s);
   out.add(0, 1.0f);
   if (kind == TextKind::AltText) out.add(1, 1.0f);
-  if (has_file_extension(s)) out.add(2, 1.0f);
-  if (looks_like_url(s)) out.add(3, 1.0f);
-  if (looks_like_file_name(s)) out.add(4, 1.0f);
-  if (is_stop_phrase(s)) out.add(5, 1.0f);
-  if (is_empty_ish(s)) out.add(6, 1.0f);
+  if (signals.file_extension) out.add(2, 1.0f);
+  if (signals.url) out.add(3, 1.0f);
+  if (signals.file_name) out.add(4, 1.0f);
+  if (signals.stop_phrase) out.add(5, 1.0f);
+  if (signals.empty_ish) out.add(6, 1.0f);
   if (spaced_words == 1) out.add(7, 1.0f);
   else if (spaced_words == 2) out.add(8, 1.0f);
   else if (spaced_words >= 3 && spaced_words <= 4) out.add(9, 1.0f);

@@ -85,6 +85,11 @@ bool looks_like_url(std::string_view text) { return url_normalized(Normalized(te
 bool looks_like_file_name(std::string_view text) { return file_name_normalized(Normalized(text).text); }
 bool is_empty_ish(std::string_view text) { return empty_ish_normalized(Normalized(text).text); }
 
+TextSignals signals_of_normalized(std::string_view s) {
+  return TextSignals{stop_phrase_normalized(s), file_extension_normalized(s), url_normalized(s),
+                     file_name_normalized(s), empty_ish_normalized(s)};
+}
+
 bool heuristic_non_descriptive(std::string_view text, TextKind) {
   const Normalized n(text);
   const auto s = n.text;

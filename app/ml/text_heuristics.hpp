@@ -18,6 +18,12 @@ bool looks_like_file_name(std::string_view text);
 // Nothing a person could read: empty, only whitespace, punctuation or symbols.
 bool is_empty_ish(std::string_view text);
 
+struct TextSignals {
+  bool stop_phrase = false, file_extension = false, url = false, file_name = false, empty_ish = false;
+};
+// All of the above at once, for text that already went through normalize_text (no second normalisation).
+TextSignals signals_of_normalized(std::string_view normalized);
+
 // The built-in verdict used when no model is loaded.
 bool heuristic_non_descriptive(std::string_view text, TextKind kind);
 

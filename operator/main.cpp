@@ -1,31 +1,150 @@
 // platform-operator: reconciles platform.a11y.dev/v1alpha1 Platforms into the whole Accessibility Platform stack.
-#include <iostream>
-#include <string_view>
+#include <spdlog/spdlog.h>
 
+#include <iostream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "po/common/log.hpp"
+#include "po/common/signals.hpp"
+#include "po/kube/config.hpp"
+#include "po/platform/reconciler.hpp"
+#include "po/platform/render_command.hpp"
+#include "po/runtime/manager.hpp"
 #include "po/version.hpp"
 
 namespace {
+
 constexpr std::string_view kUsage = R"(platform-operator - runs the Accessibility Platform stack from one Platform resource
 
 Usage:
   platform-operator [flags]            run the controller
+  platform-operator render -f FILE     print a Platform's manifests without a cluster (see render --help)
   platform-operator --version          print the version and exit
   platform-operator --help             print this help and exit
+
+Controller flags:
 )";
+
+constexpr std::string_view kOwnFlagsHelp =
+    R"(  --workers N                          Platforms reconciled in parallel (default 2)
+  --requeue-progressing-ms MS          poll interval while a rollout is under way (default 3000)
+)";
+
+struct OperatorFlags {
+  int workers = 2;
+  std::chrono::milliseconds progressing_requeue{3000};
+};
+
+int parse_int_flag(std::string_view name, const std::string& value, int min) {
+  try {
+    std::size_t used = 0;
+    const int v = std::stoi(value, &used);
+    if (used == value.size() && v >= min) return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument(std::string(name) + ": \"" + value + "\" is not an integer >= " + std::to_string(min));
+}
+
+// Takes the operator's own flags out of args; what is left must be empty.
+OperatorFlags parse_operator_flags(std::vector<std::string>& args) {
+  OperatorFlags f;
+  for (std::size_t i = 0; i < args.size();) {
+    auto take = [&](std::string_view name, auto&& apply) {
+      const std::string& a = args[i];
+      if (a == name && i + 1 < args.size()) {
+        apply(args[i + 1]);
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        return true;
+      }
+      if (a.starts_with(std::string(name) + "=")) {
+        apply(a.substr(name.size() + 1));
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+        return true;
+      }
+      return false;
+    };
+    if (take("--workers", [&](const std::string& v) { f.workers = parse_int_flag("--workers", v, 1); })) continue;
+    if (take("--requeue-progressing-ms", [&](const std::string& v) {
+          f.progressing_requeue = std::chrono::milliseconds(parse_int_flag("--requeue-progressing-ms", v, 100));
+        }))
+      continue;
+    ++i;
+  }
+  return f;
+}
+
+int run_controller(std::vector<std::string> args) {
+  po::runtime::ManagerOptions options;
+  OperatorFlags flags;
+  try {
+    options = po::runtime::parse_manager_flags(args);
+    flags = parse_operator_flags(args);
+    if (!args.empty()) throw std::invalid_argument("unknown flag " + args.front() + " (see --help)");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "platform-operator: " << e.what() << "\n";
+    return 2;
+  }
+  po::log::init("platform-operator", po::log::parse_format(options.log_format), options.log_level);
+  po::signals::block_shutdown_signals();
+
+  std::unique_ptr<po::runtime::Manager> manager;
+  try {
+    manager = std::make_unique<po::runtime::Manager>(options);
+  } catch (const po::kube::ConfigError& e) {
+    std::cerr << "platform-operator: " << e.what() << "\n";
+    return 2;
+  }
+
+  po::kube::WatcherOptions children_watch;
+  children_watch.selector.label_selector = std::string(po::platform::kManagedBySelector);
+  auto& platforms = manager->add_informer(po::platform::kPlatforms);
+  std::map<std::string, const po::runtime::Informer*> children;
+  std::vector<po::runtime::Informer*> child_informers;
+  for (const auto& kind : po::platform::watched_child_kinds()) {
+    auto& informer = manager->add_informer(kind.gvr, children_watch);
+    children[kind.gvr.resource] = &informer;
+    child_informers.push_back(&informer);
+  }
+
+  po::platform::ReconcilerOptions reconciler_options;
+  reconciler_options.progressing_requeue = flags.progressing_requeue;
+  po::platform::PlatformReconciler reconciler(manager->client(), platforms, children, manager->events(),
+                                              reconciler_options);
+  po::runtime::Controller::Options controller_options;
+  controller_options.name = "platform";
+  controller_options.workers = flags.workers;
+  auto& controller = manager->add_controller(
+      controller_options, [&](const std::string& key, std::stop_token stop) { return reconciler.reconcile(key, stop); });
+  platforms.add_handler(po::runtime::enqueue_object(controller.queue()));
+  for (auto* informer : child_informers) {
+    informer->add_handler(po::runtime::enqueue_controller_owner(controller.queue(), "Platform"));
+  }
+
+  spdlog::info("platform-operator {} starting: {} workers, {} child kinds watched", po::version(), flags.workers,
+               child_informers.size());
+  return manager->run();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
+  if (argc >= 2 && std::string_view(argv[1]) == "render") {
+    const std::vector<std::string_view> args(argv + 2, argv + argc);
+    return po::platform::run_render_command(args, std::cout, std::cerr);
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (const auto& arg : args) {
     if (arg == "--version" || arg == "version") {
       std::cout << "platform-operator " << po::version() << "\n";
       return 0;
     }
     if (arg == "--help" || arg == "-h" || arg == "help") {
-      std::cout << kUsage;
+      std::cout << kUsage << po::runtime::manager_flags_help() << kOwnFlagsHelp;
       return 0;
     }
   }
-  std::cerr << "platform-operator: the controller is not built yet; see --help\n";
-  return 2;
+  return run_controller(std::move(args));
 }

@@ -1,0 +1,91 @@
+// Pure rendering: a Platform becomes the Kubernetes objects that run it. No I/O happens here.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "po/platform/types.hpp"
+
+namespace po::platform {
+
+// Apply order (DESIGN §4 step 8): data first, then the apps, then the gateway, then monitoring.
+enum class Tier { Data = 0, App = 1, Gateway = 2, Monitoring = 3 };
+std::string_view to_string(Tier tier);
+
+// One desired object with what the reconciler needs to know about it.
+struct DesiredObject {
+  Tier tier = Tier::Data;
+  // Stateless objects (api, frontend, gateway, monitoring config) form the revision and are what a
+  // rollback re-applies; stateful ones (database, cache, volumes, network policies) never roll back.
+  bool stateless = false;
+  nlohmann::json manifest;
+};
+
+struct RenderOptions {
+  // Discovery found the monitoring.coreos.com CRDs (ServiceMonitor, PrometheusRule).
+  bool monitoringCrdsAvailable = false;
+  // Where Grafana finds Prometheus when prometheus-operator's Prometheus is used instead of ours.
+  std::string externalPrometheusUrl = "http://prometheus-operated.monitoring.svc:9090";
+};
+
+// Every object of the Platform, sorted by tier (stable within a tier).
+std::vector<DesiredObject> render(const Platform& platform, const RenderOptions& options = {});
+
+// Per component, each in its own file (render_<component>.cpp).
+std::vector<DesiredObject> render_api(const Platform& platform);
+std::vector<DesiredObject> render_frontend(const Platform& platform);
+std::vector<DesiredObject> render_gateway(const Platform& platform);
+std::vector<DesiredObject> render_database(const Platform& platform);
+std::vector<DesiredObject> render_cache(const Platform& platform);
+std::vector<DesiredObject> render_monitoring(const Platform& platform, const RenderOptions& options);
+std::vector<DesiredObject> render_network(const Platform& platform, const RenderOptions& options);
+
+// The configuration files inside the ConfigMaps, exposed for tests and for the render command.
+std::string render_nginx_conf(const Platform& platform);
+std::string render_redis_conf(const Platform& platform);
+std::string render_prometheus_config(const Platform& platform);
+std::string render_prometheus_rules(const Platform& platform);  // a Prometheus rule file (groups:)
+nlohmann::json render_alert_groups(const Platform& platform);  // the same groups as JSON
+nlohmann::json render_grafana_dashboard(const Platform& platform);
+
+// True when ServiceMonitor/PrometheusRule objects replace the operator-run Prometheus.
+bool use_service_monitors(const MonitoringSpec& monitoring, const RenderOptions& options);
+
+// Revision of a rendering: hex sha256 of the canonical JSON (sorted keys, no spaces) of the stateless
+// objects in render order, with Deployment/StatefulSet spec.replicas removed (scaling is not a new
+// revision). Secrets are never rendered, so no secret value can reach the digest.
+std::string revision_digest(const std::vector<DesiredObject>& objects);
+
+// Names of the child objects, shared with the reconciler.
+namespace names {
+std::string api(const Platform& p);         // <name>-api
+std::string frontend(const Platform& p);    // <name>-frontend
+std::string gateway(const Platform& p);     // <name>-gateway
+std::string postgres(const Platform& p);    // <name>-postgres
+std::string backup(const Platform& p);      // <name>-postgres-backup
+std::string redis(const Platform& p);       // <name>-redis
+std::string prometheus(const Platform& p);  // <name>-prometheus
+std::string grafana(const Platform& p);     // <name>-grafana
+std::string jwt_secret(const Platform& p);  // <name>-jwt
+}  // namespace names
+
+// Label selector (string form) of the api pods, for status.selector and the scale subresource.
+std::string api_selector(const Platform& platform);
+
+// Secrets the reconciler must generate before applying (DESIGN §4 step 4). Rendering only refers to
+// them by name; the reconciler fills `random` keys from a CSPRNG once and never rewrites them.
+struct GeneratedSecret {
+  std::string name;
+  std::vector<std::string> randomKeys;             // e.g. "password"
+  std::map<std::string, std::string> fixedData;   // e.g. username, database
+  // Connection URL stored under "url", with {password} replaced by the generated password.
+  std::string urlTemplate;
+};
+std::vector<GeneratedSecret> generated_secrets(const Platform& platform);
+// The Secret's data (string values) given generated random values keyed like randomKeys.
+std::map<std::string, std::string> secret_data(const GeneratedSecret& secret,
+                                               const std::map<std::string, std::string>& random);
+
+}  // namespace po::platform

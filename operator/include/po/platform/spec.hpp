@@ -1,0 +1,45 @@
+// Reading a Platform from its JSON form (defaults applied) and the semantic checks the CRD cannot express.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "po/platform/types.hpp"
+
+namespace po::platform {
+
+// One problem with a Platform, named by its field path (spec.api.autoscaling.minReplicas).
+struct FieldError {
+  std::string field;
+  std::string message;
+  friend bool operator==(const FieldError&, const FieldError&) = default;
+};
+
+std::string to_string(const FieldError& error);                    // "field: message"
+std::string to_string(const std::vector<FieldError>& errors);      // joined by "; "
+
+struct ParseResult {
+  Platform platform;
+  std::vector<FieldError> errors;  // wrong types, missing required fields, unknown enum values
+  bool ok() const { return errors.empty(); }
+};
+
+// Reads a Platform object (apiVersion/kind/metadata/spec). Missing fields take the CRD's defaults.
+ParseResult parse_platform(const nlohmann::json& object);
+
+// Semantic validation: everything the CRD schema and its CEL rules say, repeated here so an offline
+// `render` and the reconciler reject the same specs, plus what no schema can say (derived name lengths,
+// reserved env names, cron syntax, supported PostgreSQL majors). Empty means valid.
+std::vector<FieldError> validate(const Platform& platform);
+
+// Parses and validates in one go: parse errors first, then semantic ones.
+ParseResult parse_and_validate(const nlohmann::json& object);
+
+// Kubernetes quantity ("500m", "1Gi", "2") in milli-units; nullopt when the text is not a quantity.
+std::optional<long double> parse_quantity_milli(std::string_view text);
+
+// Longest Platform name whose derived child names stay valid (StatefulSet pods, CronJob names).
+inline constexpr std::size_t kMaxPlatformNameLength = 40;
+
+}  // namespace po::platform

@@ -1,0 +1,173 @@
+// The Platform API (platform.a11y.dev/v1alpha1) as typed C++ values, with the same defaults as the CRD.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace po::platform {
+
+inline constexpr std::string_view kGroup = "platform.a11y.dev";
+inline constexpr std::string_view kApiVersion = "platform.a11y.dev/v1alpha1";
+inline constexpr std::string_view kKind = "Platform";
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_ = "default";
+  std::string uid;  // empty when rendering offline: no owner references are emitted then
+  std::int64_t generation = 0;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+// Quantities stay strings ("500m", "1Gi"); an empty string means "not set".
+struct ResourceList {
+  std::string cpu;
+  std::string memory;
+};
+struct Resources {
+  ResourceList requests;
+  ResourceList limits;
+};
+
+struct Autoscaling {
+  bool enabled = false;
+  std::int32_t minReplicas = 2;
+  std::int32_t maxReplicas = 10;
+  std::optional<std::int32_t> targetCPUUtilizationPercentage = 70;
+  std::optional<std::int32_t> targetMemoryUtilizationPercentage;
+  nlohmann::json behavior;  // null when unset, else passed to the HPA unchanged
+};
+
+struct PodDisruptionBudgetSpec {
+  bool enabled = true;
+  std::int32_t maxUnavailable = 1;
+};
+
+struct EnvVar {
+  std::string name;
+  std::string value;
+};
+
+struct SecretKeyRef {
+  std::string name;
+  std::string key = "url";
+};
+
+struct StorageSpec {
+  std::string size;
+  std::string storageClassName;
+};
+
+struct ApiSpec {
+  std::string image;  // empty: derived from spec.version
+  std::int32_t replicas = 2;
+  Autoscaling autoscaling;
+  Resources resources;
+  std::vector<EnvVar> env;
+  std::optional<std::string> aiProviderSecretName;
+  PodDisruptionBudgetSpec podDisruptionBudget;
+};
+
+struct FrontendSpec {
+  bool enabled = true;
+  std::string image;
+  std::int32_t replicas = 2;
+  Autoscaling autoscaling;
+  Resources resources;
+};
+
+struct IngressSpec {
+  std::string className;
+  std::map<std::string, std::string> annotations;
+};
+
+struct GatewaySpec {
+  bool enabled = true;
+  std::int32_t replicas = 2;
+  std::int32_t apiPerMinute = 100;
+  std::int32_t authPerMinute = 10;
+  std::string host;
+  std::optional<std::string> tlsSecretName;
+  Resources resources;
+  std::optional<IngressSpec> ingress;
+  std::optional<nlohmann::json> httpRouteParentRefs;  // array of Gateway API ParentReference
+};
+
+struct BackupSpec {
+  bool enabled = true;
+  std::string schedule = "0 3 * * *";
+  std::int32_t retain = 7;
+  StorageSpec storage{"10Gi", ""};
+};
+
+struct ManagedDatabase {
+  std::string version = "16";
+  StorageSpec storage{"10Gi", ""};
+  Resources resources;
+  BackupSpec backup;
+};
+
+struct DatabaseSpec {
+  std::optional<ManagedDatabase> managed;
+  std::optional<SecretKeyRef> external;
+};
+
+struct ManagedCache {
+  StorageSpec storage{"1Gi", ""};
+  bool aof = true;
+  bool rdb = true;
+  std::string maxMemory = "256mb";
+  Resources resources;
+};
+
+struct CacheSpec {
+  std::optional<ManagedCache> managed;
+  std::optional<SecretKeyRef> external;
+};
+
+enum class ServiceMonitorMode { Auto, Enabled, Disabled };
+
+struct MonitoringSpec {
+  bool enabled = true;
+  std::string retention = "15d";
+  std::string scrapeInterval = "30s";
+  StorageSpec prometheusStorage{"10Gi", ""};
+  Resources prometheusResources;
+  bool grafanaEnabled = true;
+  Resources grafanaResources;
+  double errorRatePercent = 5;
+  double latencySeconds = 2;
+  double resourcePercent = 80;
+  ServiceMonitorMode serviceMonitors = ServiceMonitorMode::Auto;
+};
+
+struct RolloutSpec {
+  std::int32_t progressDeadlineSeconds = 300;
+  bool autoRollback = true;
+  std::int32_t historyLimit = 10;
+};
+
+enum class WhenDeleted { Retain, Delete };
+
+struct PlatformSpec {
+  std::string version;
+  ApiSpec api;
+  FrontendSpec frontend;
+  GatewaySpec gateway;
+  DatabaseSpec database;
+  CacheSpec cache;
+  MonitoringSpec monitoring;
+  RolloutSpec rollout;
+  WhenDeleted whenDeleted = WhenDeleted::Retain;
+};
+
+struct Platform {
+  ObjectMeta metadata;
+  PlatformSpec spec;
+};
+
+}  // namespace po::platform

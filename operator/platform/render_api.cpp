@@ -1,0 +1,77 @@
+// The api component: Deployment, Service, ServiceAccount, HPA and PDB of the platform-api container.
+#include "render_common.hpp"
+
+namespace po::platform {
+
+using namespace detail;
+
+namespace {
+
+json api_env(const Platform& p) {
+  const ApiSpec& api = p.spec.api;
+  json env = json::array({{{"name", "PORT"}, {"value", std::to_string(kApiPort)}}});
+  if (p.spec.database.external) env.push_back(env_from_secret("DATABASE_URL", p.spec.database.external->name, p.spec.database.external->key));
+  else env.push_back(env_from_secret("DATABASE_URL", names::postgres(p), "url"));
+  if (p.spec.cache.external) env.push_back(env_from_secret("REDIS_URL", p.spec.cache.external->name, p.spec.cache.external->key));
+  else env.push_back(env_from_secret("REDIS_URL", names::redis(p), "url"));
+  env.push_back(env_from_secret("SECRET_KEY", names::jwt_secret(p), "secret-key"));
+  if (api.aiProviderSecretName) {
+    // Either key may be absent: the app reports the provider it lacks as disabled.
+    env.push_back(env_from_secret("GEMINI_API_KEY", *api.aiProviderSecretName, "GEMINI_API_KEY", true));
+    env.push_back(env_from_secret("OPENAI_API_KEY", *api.aiProviderSecretName, "OPENAI_API_KEY", true));
+  }
+  for (const EnvVar& var : api.env) env.push_back({{"name", var.name}, {"value", var.value}});
+  return env;
+}
+
+}  // namespace
+
+std::vector<DesiredObject> render_api(const Platform& p) {
+  const ApiSpec& api = p.spec.api;
+  const std::string name = names::api(p);
+  constexpr int kUser = 10001;
+
+  json container = {
+      {"name", "api"},
+      {"image", image_or(api.image, kApiImageRepo, p.spec.version)},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"ports", json::array({{{"name", "http"}, {"containerPort", kApiPort}, {"protocol", "TCP"}}})},
+      {"env", api_env(p)},
+      {"resources", resources_json(api.resources)},
+      {"startupProbe", http_probe("/health/live", "http", 2, 30)},
+      {"livenessProbe", http_probe("/health/live", "http", 10, 3)},
+      {"readinessProbe", http_probe("/health/ready", "http", 5, 3)},
+      {"securityContext", container_security_context(kUser)},
+      {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})},
+  };
+  json pod_spec = {
+      {"serviceAccountName", name},
+      {"automountServiceAccountToken", false},
+      {"securityContext", pod_security_context(kUser)},
+      {"terminationGracePeriodSeconds", 30},
+      {"topologySpreadConstraints", topology_spread(p, kApi)},
+      {"containers", json::array({container})},
+      {"volumes", json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "256Mi"}}}}})},
+  };
+  json spec = {
+      {"selector", {{"matchLabels", selector_labels(p, kApi)}}},
+      {"progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds},
+      {"revisionHistoryLimit", 3},
+      {"strategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", 0}}}}},
+      {"template", {{"metadata", {{"labels", labels(p, kApi)}}}, {"spec", pod_spec}}},
+  };
+  // Under an HPA the replica count belongs to the HPA: never send spec.replicas (DESIGN §4 step 8).
+  if (!api.autoscaling.enabled) spec["replicas"] = api.replicas;
+
+  std::vector<DesiredObject> out;
+  out.push_back(desired(Tier::App, true,
+                        {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", object_meta(p, name, kApi)}, {"automountServiceAccountToken", false}}));
+  out.push_back(desired(Tier::App, true, service(p, name, kApi, json::array({{{"name", "http"}, {"port", kApiPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
+  out.push_back(desired(Tier::App, true, {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", object_meta(p, name, kApi)}, {"spec", spec}}));
+  if (api.autoscaling.enabled) out.push_back(desired(Tier::App, true, hpa(p, name, kApi, api.autoscaling)));
+  if (api.podDisruptionBudget.enabled && min_pods(api.replicas, api.autoscaling) >= 2)
+    out.push_back(desired(Tier::App, true, pdb(p, name, kApi, api.podDisruptionBudget.maxUnavailable)));
+  return out;
+}
+
+}  // namespace po::platform

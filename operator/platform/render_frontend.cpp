@@ -1,0 +1,52 @@
+// The frontend component: Deployment, Service, HPA and PDB of the user-supplied web frontend.
+#include "render_common.hpp"
+
+namespace po::platform {
+
+using namespace detail;
+
+std::vector<DesiredObject> render_frontend(const Platform& p) {
+  const FrontendSpec& fe = p.spec.frontend;
+  if (!fe.enabled) return {};
+  const std::string name = names::frontend(p);
+  constexpr int kUser = 10001;
+
+  json container = {
+      {"name", "frontend"},
+      {"image", image_or(fe.image, kFrontendImageRepo, p.spec.version)},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"ports", json::array({{{"name", "http"}, {"containerPort", kFrontendPort}, {"protocol", "TCP"}}})},
+      {"env", json::array({{{"name", "PORT"}, {"value", std::to_string(kFrontendPort)}},
+                           {{"name", "API_BASE_URL"}, {"value", "http://" + names::api(p) + ":" + std::to_string(kApiPort)}}})},
+      {"resources", resources_json(fe.resources)},
+      // The image is the user's: a TCP check is the one probe every web server answers.
+      {"livenessProbe", tcp_probe("http", 10, 3, 5)},
+      {"readinessProbe", tcp_probe("http", 5, 3)},
+      {"securityContext", container_security_context(kUser)},
+      {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})},
+  };
+  json pod_spec = {
+      {"automountServiceAccountToken", false},
+      {"securityContext", pod_security_context(kUser)},
+      {"topologySpreadConstraints", topology_spread(p, kFrontend)},
+      {"containers", json::array({container})},
+      {"volumes", json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "256Mi"}}}}})},
+  };
+  json spec = {
+      {"selector", {{"matchLabels", selector_labels(p, kFrontend)}}},
+      {"progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds},
+      {"revisionHistoryLimit", 3},
+      {"strategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", 0}}}}},
+      {"template", {{"metadata", {{"labels", labels(p, kFrontend)}}}, {"spec", pod_spec}}},
+  };
+  if (!fe.autoscaling.enabled) spec["replicas"] = fe.replicas;
+
+  std::vector<DesiredObject> out;
+  out.push_back(desired(Tier::App, true, service(p, name, kFrontend, json::array({{{"name", "http"}, {"port", kFrontendPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
+  out.push_back(desired(Tier::App, true, {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", object_meta(p, name, kFrontend)}, {"spec", spec}}));
+  if (fe.autoscaling.enabled) out.push_back(desired(Tier::App, true, hpa(p, name, kFrontend, fe.autoscaling)));
+  if (min_pods(fe.replicas, fe.autoscaling) >= 2) out.push_back(desired(Tier::App, true, pdb(p, name, kFrontend, 1)));
+  return out;
+}
+
+}  // namespace po::platform

@@ -1,0 +1,337 @@
+// The monitoring component: Prometheus (scrape config, alert rules, RBAC for pod discovery, TSDB volume)
+// and Grafana (datasource, dashboard), or ServiceMonitor/PrometheusRule objects for prometheus-operator.
+#include "po/platform/spec.hpp"
+#include "po/platform/yaml.hpp"
+#include "render_common.hpp"
+
+namespace po::platform {
+
+using namespace detail;
+
+namespace {
+
+constexpr int kPrometheusUser = 65534;
+constexpr int kGrafanaUser = 472;
+
+// Selector of the api's series, the same in both modes: the job label is the Service/job name.
+std::string api_series(const Platform& p, const std::string& extra = "") {
+  std::string s = "namespace=\"" + p.metadata.namespace_ + "\",job=\"" + names::api(p) + "\"";
+  if (!extra.empty()) s += "," + extra;
+  return "{" + s + "}";
+}
+
+std::string platform_pods(const Platform& p) {
+  return "namespace=\"" + p.metadata.namespace_ + "\",pod=~\"" + p.metadata.name + "-.*\"";
+}
+
+json alert(std::string name, std::string expr, std::string for_duration, std::string severity, std::string summary, std::string description) {
+  return {{"alert", std::move(name)},
+          {"expr", std::move(expr)},
+          {"for", std::move(for_duration)},
+          {"labels", {{"severity", std::move(severity)}}},
+          {"annotations", {{"summary", std::move(summary)}, {"description", std::move(description)}}}};
+}
+
+// Scrape job for the pods of one component whose container port has the given name.
+json pod_job(const Platform& p, const std::string& job, Component c, std::string_view port, const MonitoringSpec& m) {
+  const std::string selector = "app.kubernetes.io/instance=" + p.metadata.name + ",app.kubernetes.io/name=" + std::string(c.name);
+  return {{"job_name", job},
+          {"scrape_interval", m.scrapeInterval},
+          {"metrics_path", "/metrics"},
+          {"kubernetes_sd_configs",
+           json::array({{{"role", "pod"},
+                         {"namespaces", {{"names", json::array({p.metadata.namespace_})}}},
+                         {"selectors", json::array({{{"role", "pod"}, {"label", selector}}})}}})},
+          {"relabel_configs",
+           json::array({{{"source_labels", json::array({"__meta_kubernetes_pod_container_port_name"})}, {"regex", port}, {"action", "keep"}},
+                        {{"source_labels", json::array({"__meta_kubernetes_pod_phase"})}, {"regex", "Running"}, {"action", "keep"}},
+                        {{"source_labels", json::array({"__meta_kubernetes_namespace"})}, {"target_label", "namespace"}},
+                        {{"source_labels", json::array({"__meta_kubernetes_pod_name"})}, {"target_label", "pod"}},
+                        {{"source_labels", json::array({"__meta_kubernetes_pod_container_name"})}, {"target_label", "container"}}})}};
+}
+
+json service_monitor(const Platform& p, const std::string& service, Component c, std::string_view port, const MonitoringSpec& m) {
+  return {{"apiVersion", "monitoring.coreos.com/v1"},
+          {"kind", "ServiceMonitor"},
+          {"metadata", object_meta(p, service, c)},
+          {"spec",
+           {{"selector", {{"matchLabels", selector_labels(p, c)}}},
+            {"namespaceSelector", {{"matchNames", json::array({p.metadata.namespace_})}}},
+            {"endpoints", json::array({{{"port", port}, {"path", "/metrics"}, {"interval", m.scrapeInterval}}})}}}};
+}
+
+json timeseries_panel(int id, std::string title, std::string unit, json targets, int x, int y) {
+  return {{"id", id},
+          {"type", "timeseries"},
+          {"title", std::move(title)},
+          {"datasource", {{"type", "prometheus"}, {"uid", "prometheus"}}},
+          {"gridPos", {{"h", 8}, {"w", 12}, {"x", x}, {"y", y}}},
+          {"fieldConfig", {{"defaults", {{"unit", std::move(unit)}}}, {"overrides", json::array()}}},
+          {"targets", std::move(targets)}};
+}
+
+json target(std::string expr, std::string legend, std::string ref) {
+  return {{"expr", std::move(expr)}, {"legendFormat", std::move(legend)}, {"refId", std::move(ref)},
+          {"datasource", {{"type", "prometheus"}, {"uid", "prometheus"}}}};
+}
+
+}  // namespace
+
+bool use_service_monitors(const MonitoringSpec& monitoring, const RenderOptions& options) {
+  switch (monitoring.serviceMonitors) {
+    case ServiceMonitorMode::Enabled: return true;
+    case ServiceMonitorMode::Disabled: return false;
+    case ServiceMonitorMode::Auto: return options.monitoringCrdsAvailable;
+  }
+  return false;
+}
+
+json render_alert_groups(const Platform& p) {
+  const MonitoringSpec& m = p.spec.monitoring;
+  const std::string err = format_number(m.errorRatePercent);
+  const std::string lat = format_number(m.latencySeconds);
+  const std::string res = format_number(m.resourcePercent);
+  const std::string pods = platform_pods(p);
+  json rules = json::array();
+  rules.push_back(alert("PlatformHighErrorRate",
+                        "100 * sum(rate(http_requests_total" + api_series(p, "code=~\"5..\"") + "[5m])) / sum(rate(http_requests_total" +
+                            api_series(p) + "[5m])) > " + err,
+                        "5m", "critical", "More than " + err + "% of API requests fail",
+                        "{{ $value | printf \"%.1f\" }}% of requests to " + names::api(p) + " answered 5xx over the last 5 minutes."));
+  rules.push_back(alert("PlatformHighLatency",
+                        "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + api_series(p) + "[5m]))) > " + lat,
+                        "10m", "warning", "API p95 latency above " + lat + "s",
+                        "The 95th percentile of " + names::api(p) + " request duration is {{ $value | printf \"%.2f\" }}s."));
+  const Resources& api_res = p.spec.api.resources;
+  if (auto cpu = parse_quantity_milli(api_res.limits.cpu); cpu && *cpu > 0) {
+    rules.push_back(alert("PlatformApiCpuHigh",
+                          "100 * rate(process_cpu_seconds_total" + api_series(p) + "[5m]) / " + format_number(static_cast<double>(*cpu / 1000)) + " > " + res,
+                          "15m", "warning", "API pod uses more than " + res + "% of its CPU limit",
+                          "{{ $labels.pod }} uses {{ $value | printf \"%.0f\" }}% of its CPU limit (" + api_res.limits.cpu + ")."));
+  }
+  if (auto mem = parse_quantity_milli(api_res.limits.memory); mem && *mem > 0) {
+    rules.push_back(alert("PlatformApiMemoryHigh",
+                          "100 * process_resident_memory_bytes" + api_series(p) + " / " + format_number(static_cast<double>(*mem / 1000)) + " > " + res,
+                          "15m", "warning", "API pod uses more than " + res + "% of its memory limit",
+                          "{{ $labels.pod }} uses {{ $value | printf \"%.0f\" }}% of its memory limit (" + api_res.limits.memory + ")."));
+  }
+  // Container-level rules need cAdvisor and kube-state-metrics series (present with kube-prometheus).
+  rules.push_back(alert("PlatformContainerCpuHigh",
+                        "100 * sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{" + pods +
+                            ",container!=\"\"}[5m])) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{" + pods +
+                            ",resource=\"cpu\"}) > " + res,
+                        "15m", "warning", "Container uses more than " + res + "% of its CPU limit",
+                        "{{ $labels.pod }}/{{ $labels.container }} uses {{ $value | printf \"%.0f\" }}% of its CPU limit."));
+  rules.push_back(alert("PlatformContainerMemoryHigh",
+                        "100 * sum by (namespace, pod, container) (container_memory_working_set_bytes{" + pods +
+                            ",container!=\"\"}) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{" + pods +
+                            ",resource=\"memory\"}) > " + res,
+                        "15m", "warning", "Container uses more than " + res + "% of its memory limit",
+                        "{{ $labels.pod }}/{{ $labels.container }} uses {{ $value | printf \"%.0f\" }}% of its memory limit."));
+  rules.push_back(alert("PlatformTargetDown",
+                        "up{namespace=\"" + p.metadata.namespace_ + "\",job=~\"" + p.metadata.name + "-.*\"} == 0", "5m", "critical",
+                        "A platform scrape target is down", "{{ $labels.job }} target {{ $labels.instance }} has been unreachable for 5 minutes."));
+  const std::string deployments = "namespace=\"" + p.metadata.namespace_ + "\",deployment=~\"" + p.metadata.name + "-.*\"";
+  rules.push_back(alert("PlatformRolloutStuck",
+                        "kube_deployment_status_condition{" + deployments + ",condition=\"Progressing\",status=\"false\"} == 1 or "
+                        "(kube_deployment_spec_replicas{" + deployments + "} != kube_deployment_status_replicas_updated{" + deployments + "})",
+                        std::to_string(p.spec.rollout.progressDeadlineSeconds / 60 + 5) + "m", "warning", "A platform rollout is stuck",
+                        "Deployment {{ $labels.deployment }} has not finished rolling out within its progress deadline."));
+  return json::array({{{"name", "a11y-platform." + p.metadata.namespace_ + "." + p.metadata.name}, {"rules", rules}}});
+}
+
+std::string render_prometheus_rules(const Platform& p) { return to_yaml({{"groups", render_alert_groups(p)}}); }
+
+std::string render_prometheus_config(const Platform& p) {
+  const MonitoringSpec& m = p.spec.monitoring;
+  json jobs = json::array();
+  jobs.push_back({{"job_name", names::prometheus(p)}, {"static_configs", json::array({{{"targets", json::array({"localhost:9090"})}}})}});
+  jobs.push_back(pod_job(p, names::api(p), kApi, "http", m));
+  if (p.spec.gateway.enabled) jobs.push_back(pod_job(p, names::gateway(p), kGateway, "metrics", m));
+  if (p.spec.database.managed) jobs.push_back(pod_job(p, names::postgres(p), kPostgres, "metrics", m));
+  if (p.spec.cache.managed) jobs.push_back(pod_job(p, names::redis(p), kRedis, "metrics", m));
+  json config = {{"global",
+                  {{"scrape_interval", m.scrapeInterval},
+                   {"evaluation_interval", m.scrapeInterval},
+                   {"external_labels", {{"platform", p.metadata.name}, {"platform_namespace", p.metadata.namespace_}}}}},
+                 {"rule_files", json::array({"/etc/prometheus/alerts.yml"})},
+                 {"scrape_configs", jobs}};
+  return to_yaml(config);
+}
+
+json render_grafana_dashboard(const Platform& p) {
+  const std::string api = api_series(p);
+  json panels = json::array();
+  panels.push_back(timeseries_panel(1, "Requests per second by status", "reqps",
+                                    json::array({target("sum by (code) (rate(http_requests_total" + api + "[5m]))", "{{code}}", "A")}), 0, 0));
+  panels.push_back(timeseries_panel(2, "Error ratio (5xx)", "percentunit",
+                                    json::array({target("sum(rate(http_requests_total" + api_series(p, "code=~\"5..\"") +
+                                                            "[5m])) / sum(rate(http_requests_total" + api + "[5m]))", "5xx", "A")}), 12, 0));
+  json latency = json::array();
+  for (auto [q, ref] : {std::pair{"0.5", "A"}, std::pair{"0.95", "B"}, std::pair{"0.99", "C"}})
+    latency.push_back(target(std::string("histogram_quantile(") + q + ", sum by (le) (rate(http_request_duration_seconds_bucket" + api + "[5m])))",
+                             std::string("p") + (q == std::string("0.5") ? "50" : q == std::string("0.95") ? "95" : "99"), ref));
+  panels.push_back(timeseries_panel(3, "Request latency", "s", latency, 0, 8));
+  panels.push_back(timeseries_panel(4, "ML prediction latency (p95)", "s",
+                                    json::array({target("histogram_quantile(0.95, sum by (le) (rate(ml_prediction_duration_seconds_bucket" + api +
+                                                            "[5m])))", "p95", "A")}), 12, 8));
+  panels.push_back(timeseries_panel(5, "Audits per minute", "short",
+                                    json::array({target("sum(rate(audits_total" + api + "[5m])) * 60", "audits/min", "A")}), 0, 16));
+  panels.push_back(timeseries_panel(6, "Scrape targets up", "short",
+                                    json::array({target("sum by (job) (up{namespace=\"" + p.metadata.namespace_ + "\",job=~\"" + p.metadata.name + "-.*\"})",
+                                                        "{{job}}", "A")}), 12, 16));
+  return {{"uid", "a11y-" + sha256_hex(p.metadata.namespace_ + "/" + p.metadata.name).substr(0, 12)},
+          {"title", "Accessibility Platform: " + p.metadata.namespace_ + "/" + p.metadata.name},
+          {"tags", json::array({"a11y-platform"})},
+          {"timezone", "utc"},
+          {"schemaVersion", 39},
+          {"version", 1},
+          {"refresh", "30s"},
+          {"time", {{"from", "now-6h"}, {"to", "now"}}},
+          {"panels", panels}};
+}
+
+std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOptions& options) {
+  const MonitoringSpec& m = p.spec.monitoring;
+  if (!m.enabled) return {};
+  std::vector<DesiredObject> out;
+  const bool operator_stack = use_service_monitors(m, options);
+  std::string prometheus_url = options.externalPrometheusUrl;
+
+  if (operator_stack) {
+    out.push_back(desired(Tier::Monitoring, true, service_monitor(p, names::api(p), kApi, "http", m)));
+    if (p.spec.gateway.enabled) out.push_back(desired(Tier::Monitoring, true, service_monitor(p, names::gateway(p), kGateway, "metrics", m)));
+    if (p.spec.database.managed) out.push_back(desired(Tier::Monitoring, true, service_monitor(p, names::postgres(p), kPostgres, "metrics", m)));
+    if (p.spec.cache.managed) out.push_back(desired(Tier::Monitoring, true, service_monitor(p, names::redis(p), kRedis, "metrics", m)));
+    out.push_back(desired(Tier::Monitoring, true,
+                          {{"apiVersion", "monitoring.coreos.com/v1"},
+                           {"kind", "PrometheusRule"},
+                           {"metadata", object_meta(p, p.metadata.name, kPrometheus)},
+                           {"spec", {{"groups", render_alert_groups(p)}}}}));
+  } else {
+    const std::string name = names::prometheus(p);
+    prometheus_url = "http://" + name + ":" + std::to_string(kPrometheusPort);
+    json cm = config_map(p, name, kPrometheus, {{"prometheus.yml", render_prometheus_config(p)}, {"alerts.yml", render_prometheus_rules(p)}});
+    json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                 {"kind", "Role"},
+                 {"metadata", object_meta(p, name, kPrometheus)},
+                 {"rules", json::array({{{"apiGroups", json::array({""})},
+                                         {"resources", json::array({"pods", "services", "endpoints"})},
+                                         {"verbs", json::array({"get", "list", "watch"})}}})}};
+    json binding = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                    {"kind", "RoleBinding"},
+                    {"metadata", object_meta(p, name, kPrometheus)},
+                    {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", name}}},
+                    {"subjects", json::array({{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", p.metadata.namespace_}}})}};
+    json container = {
+        {"name", "prometheus"},
+        {"image", kPrometheusImage},
+        {"imagePullPolicy", "IfNotPresent"},
+        {"args", json::array({"--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
+                              "--storage.tsdb.retention.time=" + m.retention, "--web.listen-address=:" + std::to_string(kPrometheusPort)})},
+        {"ports", json::array({{{"name", "http"}, {"containerPort", kPrometheusPort}, {"protocol", "TCP"}}})},
+        {"resources", resources_json(m.prometheusResources)},
+        {"livenessProbe", http_probe("/-/healthy", "http", 15, 4, 10)},
+        {"readinessProbe", http_probe("/-/ready", "http", 5, 3)},
+        {"securityContext", container_security_context(kPrometheusUser)},
+        {"volumeMounts", json::array({{{"name", "config"}, {"mountPath", "/etc/prometheus"}, {"readOnly", true}},
+                                      {{"name", "data"}, {"mountPath", "/prometheus"}}})},
+    };
+    json deployment = {
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata", object_meta(p, name, kPrometheus)},
+        {"spec",
+         {{"replicas", 1},
+          {"selector", {{"matchLabels", selector_labels(p, kPrometheus)}}},
+          {"progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds},
+          {"revisionHistoryLimit", 3},
+          // One writer per TSDB volume: the old pod must stop before the new one starts.
+          {"strategy", {{"type", "Recreate"}}},
+          {"template",
+           {{"metadata", {{"labels", labels(p, kPrometheus)}, {"annotations", {{kConfigHashAnnotation, config_hash(cm)}}}}},
+            {"spec",
+             {{"serviceAccountName", name},
+              {"securityContext", pod_security_context(kPrometheusUser)},
+              {"containers", json::array({container})},
+              {"volumes", json::array({{{"name", "config"}, {"configMap", {{"name", name}}}},
+                                       {{"name", "data"}, {"persistentVolumeClaim", {{"claimName", name}}}}})}}}}}}},
+    };
+    out.push_back(desired(Tier::Monitoring, false, persistent_volume_claim(p, name, kPrometheus, m.prometheusStorage)));
+    out.push_back(desired(Tier::Monitoring, true, {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", object_meta(p, name, kPrometheus)}}));
+    out.push_back(desired(Tier::Monitoring, true, role));
+    out.push_back(desired(Tier::Monitoring, true, binding));
+    out.push_back(desired(Tier::Monitoring, true, cm));
+    out.push_back(desired(Tier::Monitoring, true,
+                          service(p, name, kPrometheus, json::array({{{"name", "http"}, {"port", kPrometheusPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
+    out.push_back(desired(Tier::Monitoring, true, deployment));
+  }
+
+  if (m.grafanaEnabled) {
+    const std::string name = names::grafana(p);
+    json datasources = {{"apiVersion", 1},
+                        {"datasources", json::array({{{"name", "Prometheus"}, {"type", "prometheus"}, {"uid", "prometheus"}, {"access", "proxy"},
+                                                      {"url", prometheus_url}, {"isDefault", true}, {"editable", false}}})}};
+    json providers = {{"apiVersion", 1},
+                      {"providers", json::array({{{"name", "a11y-platform"}, {"type", "file"}, {"disableDeletion", true},
+                                                  {"allowUiUpdates", false}, {"options", {{"path", "/etc/grafana/dashboards"}}}}})}};
+    json cm = config_map(p, name, kGrafana,
+                         {{"datasources.yaml", to_yaml(datasources)}, {"dashboards.yaml", to_yaml(providers)},
+                          {"platform-overview.json", render_grafana_dashboard(p).dump(2) + "\n"}});
+    json env = json::array({env_from_secret("GF_SECURITY_ADMIN_USER", name, "admin-user"),
+                            env_from_secret("GF_SECURITY_ADMIN_PASSWORD", name, "admin-password"),
+                            {{"name", "GF_PATHS_DATA"}, {"value", "/var/lib/grafana"}},
+                            {{"name", "GF_PATHS_LOGS"}, {"value", "/var/log/grafana"}},
+                            {{"name", "GF_USERS_ALLOW_SIGN_UP"}, {"value", "false"}},
+                            {{"name", "GF_ANALYTICS_REPORTING_ENABLED"}, {"value", "false"}},
+                            {{"name", "GF_ANALYTICS_CHECK_FOR_UPDATES"}, {"value", "false"}}});
+    json container = {
+        {"name", "grafana"},
+        {"image", kGrafanaImage},
+        {"imagePullPolicy", "IfNotPresent"},
+        {"env", env},
+        {"ports", json::array({{{"name", "http"}, {"containerPort", kGrafanaPort}, {"protocol", "TCP"}}})},
+        {"resources", resources_json(m.grafanaResources)},
+        {"livenessProbe", http_probe("/api/health", "http", 15, 4, 10)},
+        {"readinessProbe", http_probe("/api/health", "http", 5, 3)},
+        {"securityContext", container_security_context(kGrafanaUser)},
+        {"volumeMounts", json::array({{{"name", "provisioning"}, {"mountPath", "/etc/grafana/provisioning"}, {"readOnly", true}},
+                                      {{"name", "dashboards"}, {"mountPath", "/etc/grafana/dashboards"}, {"readOnly", true}},
+                                      {{"name", "data"}, {"mountPath", "/var/lib/grafana"}},
+                                      {{"name", "logs"}, {"mountPath", "/var/log/grafana"}},
+                                      {{"name", "tmp"}, {"mountPath", "/tmp"}}})},
+    };
+    json volumes = json::array(
+        {{{"name", "provisioning"},
+          {"configMap", {{"name", name}, {"items", json::array({{{"key", "datasources.yaml"}, {"path", "datasources/datasources.yaml"}},
+                                                                {{"key", "dashboards.yaml"}, {"path", "dashboards/dashboards.yaml"}}})}}}},
+         {{"name", "dashboards"}, {"configMap", {{"name", name}, {"items", json::array({{{"key", "platform-overview.json"}, {"path", "platform-overview.json"}}})}}}},
+         {{"name", "data"}, {"emptyDir", json::object()}},
+         {{"name", "logs"}, {"emptyDir", json::object()}},
+         {{"name", "tmp"}, {"emptyDir", json::object()}}});
+    json deployment = {
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata", object_meta(p, name, kGrafana)},
+        {"spec",
+         {{"replicas", 1},
+          {"selector", {{"matchLabels", selector_labels(p, kGrafana)}}},
+          {"progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds},
+          {"revisionHistoryLimit", 3},
+          {"template",
+           {{"metadata", {{"labels", labels(p, kGrafana)}, {"annotations", {{kConfigHashAnnotation, config_hash(cm)}}}}},
+            {"spec",
+             {{"automountServiceAccountToken", false},
+              {"securityContext", pod_security_context(kGrafanaUser)},
+              {"containers", json::array({container})},
+              {"volumes", volumes}}}}}}},
+    };
+    out.push_back(desired(Tier::Monitoring, true, cm));
+    out.push_back(desired(Tier::Monitoring, true,
+                          service(p, name, kGrafana, json::array({{{"name", "http"}, {"port", kGrafanaPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
+    out.push_back(desired(Tier::Monitoring, true, deployment));
+  }
+  return out;
+}
+
+}  // namespace po::platform

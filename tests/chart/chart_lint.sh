@@ -11,7 +11,9 @@ if [ ! -x "$helm" ]; then
   exit 1
 fi
 # Render for the Kubernetes version the local cluster runs (helm's offline default is too old for kubeVersion).
+# shellcheck disable=SC1091
 . "$root/hack/versions.sh"
+# shellcheck disable=SC2153 # KUBE_VERSION is set by versions.sh
 kube_version="${KUBE_VERSION#v}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,0 +1,94 @@
+// Dependency faults: the database or Redis goes away and comes back while platform-api keeps running.
+#include <doctest/doctest.h>
+
+#include "app_env.hpp"
+
+using namespace apptest;
+using nlohmann::json;
+
+namespace {
+double metric_value(const std::string& text, const std::string& series) {
+  const auto pos = text.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 2));
+}
+}  // namespace
+
+TEST_SUITE("faults") {
+  TEST_CASE("database down: writes 503, cached reads served, health degraded; recovery without restart") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    const auto created = e.post("/api/v1/audits", json{{"html", small_page(7)}}.dump());
+    REQUIRE(created.status == 201);
+    const std::string id = body_of(created)["id"];
+
+    e.pg.stop();
+    CHECK(eventually([&] { return http(e.port(), "GET", "/health/database").status == 503; }));
+    const auto db = body_of(http(e.port(), "GET", "/health/database"));
+    CHECK(db["status"] == "down");
+    CHECK(db["error"].is_string());
+    CHECK(body_of(http(e.port(), "GET", "/health"))["status"] == "degraded");
+    CHECK(body_of(http(e.port(), "GET", "/health"))["checks"]["database"]["status"] == "down");
+
+    const auto write = e.post("/api/v1/audits", json{{"html", small_page(8)}}.dump());
+    CHECK(write.status == 503);
+    CHECK(error_code(write) == "database_unavailable");
+    CHECK(write.headers.count("retry-after") == 1);
+    const auto list = e.get("/api/v1/audits");
+    CHECK(list.status == 503);
+    CHECK(error_code(list) == "database_unavailable");
+
+    const auto cached = e.get("/api/v1/audits/" + id);  // served from Redis
+    CHECK(cached.status == 200);
+    CHECK(body_of(cached)["id"] == id);
+    CHECK(http(e.port(), "GET", "/health/live").status == 200);
+
+    e.pg.start();
+    CHECK(eventually([&] { return http(e.port(), "GET", "/health/database").status == 200; }));
+    const auto after = e.post("/api/v1/audits", json{{"html", small_page(9)}}.dump());
+    CHECK(after.status == 201);
+    CHECK(e.get("/api/v1/audits").status == 200);
+    CHECK(body_of(http(e.port(), "GET", "/health"))["status"] == "healthy");
+  }
+
+  TEST_CASE("redis down: the cache is bypassed and counted, requests still succeed; recovery") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    const double bypassed_before = metric_value(http(e.port(), "GET", "/metrics").body, "cache_bypassed_total");
+
+    e.redis.stop();
+    const auto created = e.post("/api/v1/audits", json{{"html", small_page(10)}}.dump());
+    CHECK(created.status == 201);
+    CHECK(body_of(created)["cached"] == false);
+    const std::string id = body_of(created)["id"];
+    CHECK(e.get("/api/v1/audits/" + id).status == 200);  // from the database
+    CHECK(e.get("/api/v1/audits").status == 200);
+
+    const auto redis = http(e.port(), "GET", "/health/redis");
+    CHECK(redis.status == 503);
+    CHECK(body_of(redis)["status"] == "down");
+    CHECK(body_of(http(e.port(), "GET", "/health"))["status"] == "degraded");
+    const auto metrics = http(e.port(), "GET", "/metrics").body;
+    CHECK(metric_value(metrics, "cache_bypassed_total") > std::max(0.0, bypassed_before));
+    CHECK(metric_value(metrics, "redis_up") == 0);
+
+    e.redis.start();
+    CHECK(eventually([&] { return http(e.port(), "GET", "/health/redis").status == 200; }));
+    const auto first = e.post("/api/v1/audits", json{{"html", small_page(11)}}.dump());
+    REQUIRE(first.status == 201);
+    const auto second = e.post("/api/v1/audits", json{{"html", small_page(11)}}.dump());
+    REQUIRE(second.status == 201);
+    CHECK(body_of(second)["cached"] == true);
+  }
+
+  TEST_CASE("SIGTERM drains and exits 0; readiness fails while draining") {
+    auto& e = env();
+    ApiServer extra(e.dir.path(), e.api_env(), "api-sigterm");
+    REQUIRE(extra.wait_ready());
+    extra.process().signal(SIGTERM);
+    const auto code = extra.process().wait_for(std::chrono::seconds(60));
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(extra.process().log().find("draining") != std::string::npos);
+  }
+}

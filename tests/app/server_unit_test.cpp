@@ -1,0 +1,182 @@
+// Pure parts of the server: no sockets, no databases.
+#include <doctest/doctest.h>
+
+#include "server/ai_client.hpp"
+#include "server/audit_store.hpp"
+#include "server/auth.hpp"
+#include "server/circuit_breaker.hpp"
+#include "server/config.hpp"
+#include "server/request_parsing.hpp"
+#include "server/router.hpp"
+
+using namespace a11y::server;
+
+namespace {
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+const std::map<std::string, std::string> kRequired = {
+    {"DATABASE_URL", "postgresql://u:p@db:5432/a11y"}, {"REDIS_URL", "redis://:pw@cache:6380/2"}, {"SECRET_KEY", "0123456789abcdef"}};
+}  // namespace
+
+TEST_CASE("config: defaults, required variables and AI provider selection") {
+  auto c = load_config(env_of(kRequired), "/models");
+  CHECK(c.port == 8000);
+  CHECK(c.ai_provider == AiProvider::None);
+  CHECK(c.model_dir == "/models");
+  const auto r = parse_redis_url(c.redis_url);
+  CHECK(r.host == "cache");
+  CHECK(r.port == 6380);
+  CHECK(r.password == "pw");
+  CHECK(r.db == 2);
+
+  auto vars = kRequired;
+  vars["GEMINI_API_KEY"] = "g";
+  c = load_config(env_of(vars), "/m");
+  CHECK(c.ai_provider == AiProvider::Gemini);
+  CHECK(c.ai_base_url == "https://generativelanguage.googleapis.com/v1beta");
+  vars["OPENAI_API_KEY"] = "o";
+  vars["AI_BASE_URL"] = "http://127.0.0.1:9/v1/";
+  c = load_config(env_of(vars), "/m");
+  CHECK(c.ai_provider == AiProvider::OpenAi);
+  CHECK(c.ai_api_key == "o");
+  CHECK(c.ai_base_url == "http://127.0.0.1:9/v1");
+  vars["AI_PROVIDER"] = "gemini";
+  CHECK(load_config(env_of(vars), "/m").ai_api_key == "g");
+
+  for (const char* name : {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}) {
+    auto missing = kRequired;
+    missing.erase(name);
+    CHECK_THROWS_WITH_AS(load_config(env_of(missing), "/m"), doctest::Contains(name), ConfigError);
+  }
+  CHECK(parse_redis_url("redis://[::1]:7000").host == "::1");
+  CHECK(parse_redis_url("redis://localhost").port == 6379);
+  CHECK_THROWS_AS(parse_redis_url("redis://"), ConfigError);
+  CHECK_THROWS_AS(parse_redis_url("http://x"), ConfigError);
+}
+
+TEST_CASE("router: patterns bind parameters; 404 versus 405") {
+  Router r;
+  int hit = 0;
+  r.add("GET", "/a/{id}/b", [&](const po::http::Request&, const Params& p) {
+    hit = std::stoi(p.at("id"));
+    return po::http::Response{};
+  });
+  r.add("POST", "/a/{id}/b", [](const po::http::Request&, const Params&) { return po::http::Response{}; });
+  auto m = r.match("GET", "/a/42/b");
+  REQUIRE(m.handler);
+  (*m.handler)(po::http::Request{}, m.params);
+  CHECK(hit == 42);
+  CHECK(m.pattern == "/a/{id}/b");
+  CHECK(r.match("HEAD", "/a/1/b").handler);
+  m = r.match("DELETE", "/a/1/b");
+  CHECK(!m.handler);
+  CHECK(m.allow == "GET, POST");
+  m = r.match("GET", "/a//b");
+  CHECK(!m.handler);
+  CHECK(m.allow.empty());
+  CHECK(m.pattern == "unmatched");
+  CHECK(!r.match("GET", "/a/1/b/c").handler);
+}
+
+TEST_CASE("request parsing: UTF-8 validation") {
+  CHECK(is_valid_utf8("plain ascii"));
+  CHECK(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_valid_utf8("\xff"));
+  CHECK_FALSE(is_valid_utf8("\xc3"));              // truncated
+  CHECK_FALSE(is_valid_utf8("\xc0\x80"));          // overlong NUL
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+}
+
+TEST_CASE("request parsing: list query and url decoding") {
+  CHECK(parse_list_query("").limit == 20);
+  const auto q = parse_list_query("limit=5&cursor=c1.%41b&other=1");
+  CHECK(q.limit == 5);
+  CHECK(q.cursor == "c1.Ab");
+  CHECK_THROWS_AS(parse_list_query("limit=101"), RequestError);
+  CHECK_THROWS_AS(parse_list_query("cursor=%zz"), RequestError);
+  CHECK_THROWS_AS(parse_list_query("cursor=%4"), RequestError);
+}
+
+TEST_CASE("request parsing: predict requests") {
+  const auto p = parse_predict_request(R"({"items":[{"text":"more"},{"text":"a cat","kind":"alt"}]})");
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[0].second == a11y::ml::TextKind::LinkText);
+  CHECK(p.items[1].second == a11y::ml::TextKind::AltText);
+  try {
+    parse_predict_request(R"({"items":[{"text":"x"},{"text":"y"}]})", 1);
+    FAIL("expected a RequestError");
+  } catch (const RequestError& e) {
+    CHECK(e.code() == "too_many_items");
+    CHECK(e.status() == 400);
+  }
+}
+
+TEST_CASE("cursors round-trip and reject forgeries; uuids") {
+  for (const long long seq : {1LL, 42LL, 1LL << 40}) CHECK(decode_cursor(encode_cursor(seq)) == seq);
+  CHECK_THROWS(decode_cursor(""));
+  CHECK_THROWS(decode_cursor("c1.zzzzzzzzzzzzzzzz"));
+  CHECK_THROWS(decode_cursor("c2." + encode_cursor(5).substr(3)));
+  const auto id = new_uuid();
+  CHECK(is_uuid(id));
+  CHECK(id[14] == '4');
+  CHECK(id != new_uuid());
+  CHECK_FALSE(is_uuid("00000000-0000-0000-0000-00000000000g"));
+}
+
+TEST_CASE("auth: issued tokens verify; tampering and other keys do not") {
+  Authenticator auth("0123456789abcdef-secret");
+  AuthFailure failure;
+  const auto token = auth.issue("alice", std::chrono::seconds(60));
+  const auto p = auth.authenticate("Bearer " + token, failure);
+  REQUIRE(p);
+  CHECK(p->subject == "alice");
+  CHECK_FALSE(Authenticator("another-secret-0123456").authenticate("Bearer " + token, failure));
+  CHECK(failure.code == "invalid_token");
+  std::string tampered = token;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(auth.authenticate("Bearer " + tampered, failure));
+  CHECK_FALSE(auth.authenticate("", failure));
+  CHECK(failure.code == "missing_token");
+  CHECK_FALSE(auth.authenticate("Bearer", failure));
+  CHECK_FALSE(auth.authenticate("Bearer a.b.c", failure));
+  CHECK_FALSE(auth.authenticate("Bearer ....", failure));
+}
+
+TEST_CASE("circuit breaker: opens after consecutive failures, half-opens once, closes on success") {
+  using namespace std::chrono_literals;
+  CircuitBreaker b(3, 30s);
+  const auto t0 = CircuitBreaker::Clock::time_point{} + 1h;
+  CHECK(b.allow(t0));
+  b.record_failure(t0);
+  b.record_failure(t0);
+  b.record_success();  // resets the run
+  b.record_failure(t0);
+  b.record_failure(t0);
+  CHECK(b.state(t0) == CircuitBreaker::State::Closed);
+  b.record_failure(t0);
+  CHECK(b.state(t0) == CircuitBreaker::State::Open);
+  CHECK_FALSE(b.allow(t0 + 29s));
+  CHECK(b.allow(t0 + 30s));         // the one trial
+  CHECK_FALSE(b.allow(t0 + 30s));   // no second trial while the first is in flight
+  b.record_failure(t0 + 31s);       // trial failed: open again
+  CHECK_FALSE(b.allow(t0 + 40s));
+  CHECK(b.allow(t0 + 61s));
+  b.record_success();
+  CHECK(b.state(t0 + 61s) == CircuitBreaker::State::Closed);
+  CHECK(b.allow(t0 + 61s));
+}
+
+TEST_CASE("AI answers: a JSON array, possibly fenced, with one entry per finding") {
+  CHECK(parse_suggestions("```json\n[\"a\", \"b\"]\n```", 2) == std::vector<std::string>{"a", "b"});
+  CHECK_THROWS(parse_suggestions("no array here", 1));
+  CHECK_THROWS(parse_suggestions("[\"only one\"]", 2));
+  const auto prompt = build_prompt({{"image-alt", "Image has no alt", "img", "<img src=x>"}});
+  CHECK(prompt.find("image-alt") != std::string::npos);
+  CHECK(prompt.find("JSON array") != std::string::npos);
+}

@@ -26,7 +26,10 @@ NAMESPACED = set().union(
     grants("platform.a11y.dev", ["platforms/scale"], ["get", "update", "patch"]),
     grants("apps", ["deployments", "statefulsets", "controllerrevisions"], CHILD_VERBS),
     grants("", ["services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"], CHILD_VERBS),
-    grants("", ["pods"], ["get", "list", "watch"]),
+    # pods to observe rollouts; endpoints because the operator grants Prometheus a Role reading
+    # pods, services and endpoints, and RBAC lets nobody grant what it does not hold itself.
+    grants("", ["pods", "endpoints"], ["get", "list", "watch"]),
+    grants("rbac.authorization.k8s.io", ["roles", "rolebindings"], CHILD_VERBS),
     grants("autoscaling", ["horizontalpodautoscalers"], CHILD_VERBS),
     grants("policy", ["poddisruptionbudgets"], CHILD_VERBS),
     grants("networking.k8s.io", ["networkpolicies", "ingresses"], CHILD_VERBS),

@@ -257,14 +257,18 @@ std::string selector_path(const GumboNode* element) {
     out += tag_name(n);
     const GumboVector* siblings = n->parent ? children_of(n->parent) : nullptr;
     if (siblings == nullptr) continue;
-    std::size_t position = 0, total = 0;
-    for (unsigned i = 0; i < siblings->length; ++i) {
+    // Position among same-type siblings before it; after it, one more of the same type is enough to know.
+    std::size_t position = 1;
+    for (unsigned i = 0; i < n->index_within_parent && i < siblings->length; ++i) {
       const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
-      if (!is_element(s) || !same_type(s, n)) continue;
-      ++total;
-      if (s == n) position = total;
+      if (is_element(s) && same_type(s, n)) ++position;
     }
-    if (total > 1) out += ":nth-of-type(" + std::to_string(position) + ")";
+    bool repeated = position > 1;
+    for (unsigned i = n->index_within_parent + 1; !repeated && i < siblings->length; ++i) {
+      const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
+      repeated = is_element(s) && same_type(s, n);
+    }
+    if (repeated) out += ":nth-of-type(" + std::to_string(position) + ")";
   }
   return out;
 }

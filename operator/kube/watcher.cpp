@@ -23,7 +23,7 @@ WatcherStats run_watcher(Client& client, const GroupVersionResource& gvr, const 
                          const WatcherOptions& options, const WatcherHandlers& handlers, std::stop_token stop) {
   WatcherStats stats;
   ReconnectBackoff backoff(options.backoff);
-  std::string resource_version;  // empty: (re)list needed
+  std::string resource_version = options.initial_resource_version;  // empty: (re)list needed
   const std::string what = gvr.resource + (namespace_.empty() ? "" : " in " + namespace_);
 
   auto fail = [&](const ApiError& err) -> bool {

@@ -66,6 +66,7 @@ ManagerOptions parse_manager_flags(std::vector<std::string>& args) {
     if (take_bool(args, i, "--leader-elect", o.leader_elect)) continue;
     if (take_value(args, i, "--leader-election-namespace", o.leader_election_namespace)) continue;
     if (take_value(args, i, "--leader-election-id", o.leader_election_id)) continue;
+    if (take_value(args, i, "--leader-election-identity", o.leader_election_identity)) continue;
     if (take_value(args, i, "--namespace", v)) {
       o.namespaces.push_back(v);
       continue;
@@ -142,6 +143,7 @@ struct Manager::Impl {
   std::unique_ptr<LeaderElector> elector;
   std::atomic<bool> lost{false};
   std::atomic<bool> leading{false};
+  bool probes_share_metrics = false;
 };
 
 namespace {
@@ -189,7 +191,10 @@ bool Manager::ready() const {
 }
 
 std::uint16_t Manager::metrics_port() const { return impl_->metrics_server ? impl_->metrics_server->port() : 0; }
-std::uint16_t Manager::probe_port() const { return impl_->probe_server ? impl_->probe_server->port() : 0; }
+std::uint16_t Manager::probe_port() const {
+  if (impl_->probes_share_metrics) return metrics_port();
+  return impl_->probe_server ? impl_->probe_server->port() : 0;
+}
 bool Manager::is_leader() const { return impl_->leading.load(); }
 
 int Manager::run() {
@@ -227,8 +232,11 @@ int Manager::run() {
     return server;
   };
   impl_->metrics_server = start_server(options_.metrics_bind_address);
-  if (options_.health_probe_bind_address != options_.metrics_bind_address || !impl_->metrics_server)
-    impl_->probe_server = start_server(options_.health_probe_bind_address);
+  // One listener serves both when they are configured on the same fixed address.
+  const auto metrics_bind = parse_bind_address(options_.metrics_bind_address);
+  impl_->probes_share_metrics = impl_->metrics_server && metrics_bind->port != 0 &&
+                                options_.health_probe_bind_address == options_.metrics_bind_address;
+  if (!impl_->probes_share_metrics) impl_->probe_server = start_server(options_.health_probe_bind_address);
   spdlog::info("manager: metrics on port {}, probes on port {}", metrics_port(), probe_port());
 
   for (auto& i : informers_) i->start();
@@ -248,7 +256,7 @@ int Manager::run() {
     LeaderElectionConfig le;
     le.namespace_ = options_.leader_election_namespace;
     le.name = options_.leader_election_id;
-    le.identity = default_identity();
+    le.identity = options_.leader_election_identity.empty() ? default_identity() : options_.leader_election_identity;
     le.lease_duration = options_.lease_duration;
     le.renew_deadline = options_.renew_deadline;
     le.retry_period = options_.retry_period;

@@ -18,6 +18,8 @@ struct WatcherOptions {
   int min_timeout_seconds = 300;  // server-side timeoutSeconds is drawn from [min, max]
   int max_timeout_seconds = 600;
   ReconnectBackoff::Options backoff{};
+  // Start by watching from this resourceVersion instead of listing (a restart that kept its cache).
+  std::string initial_resource_version;
 };
 
 struct WatcherHandlers {

@@ -25,6 +25,7 @@ struct ManagerOptions {
   bool leader_elect = false;                       // --leader-elect
   std::string leader_election_namespace;           // --leader-election-namespace (default: the config's namespace)
   std::string leader_election_id = "platform-operator.platform.a11y.dev";  // --leader-election-id
+  std::string leader_election_identity;            // --leader-election-identity (default hostname_random)
   std::vector<std::string> namespaces;             // --namespace (repeatable; empty = all)
   std::string log_format = "text";                 // --log-format=text|json
   std::string log_level = "info";                  // --v / --log-level

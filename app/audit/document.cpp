@@ -113,8 +113,11 @@ Document::Document(std::string_view html, std::size_t max_depth) {
   // Headroom over max_depth: the estimate may count a few implicitly closed elements; the exact check is
   // the walk below. What it must stop is input so deep that parsing alone would take seconds.
   const std::size_t estimate_limit = max_depth > (SIZE_MAX / 2 - 64) ? SIZE_MAX : 2 * max_depth + 64;
-  if (estimate_nesting_depth(html, estimate_limit) > estimate_limit)
+  const Prescan pre = prescan_html(html, estimate_limit);
+  if (pre.depth > estimate_limit)
     throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
+  if (pre.max_attributes > kMaxAttributesPerTag)
+    throw std::invalid_argument("an HTML tag has more than " + std::to_string(kMaxAttributesPerTag) + " attributes");
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &arena_allocate;
   options.deallocator = &arena_deallocate;

@@ -23,9 +23,13 @@ struct Element {
   bool has_role(std::string_view r) const;
 };
 
+// More attributes than this in one tag is refused (gumbo's duplicate check is quadratic in them).
+inline constexpr std::size_t kMaxAttributesPerTag = 1024;
+
 class Document {
  public:
-  // Throws std::invalid_argument when elements nest deeper than max_depth.
+  // Throws std::invalid_argument when elements nest deeper than max_depth, or a tag has more than
+  // kMaxAttributesPerTag attributes.
   Document(std::string_view html, std::size_t max_depth);
   ~Document();
   Document(const Document&) = delete;

@@ -32,19 +32,28 @@ std::string_view read_name(std::string_view html, std::size_t& i, char (&buf)[16
   return {buf, n};
 }
 
-// Index just past the end of the tag that starts at i ('>' outside quotes), or html.size().
-std::size_t tag_end(std::string_view html, std::size_t i, bool& self_closing) {
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// Index just past the end of the tag that starts at i ('>' outside quotes), or html.size(). Counts the
+// whitespace-separated tokens on the way (an upper bound of the attributes).
+std::size_t tag_end(std::string_view html, std::size_t i, bool& self_closing, std::size_t& tokens) {
   char quote = 0;
+  bool in_space = true;
+  tokens = 0;
   for (; i < html.size(); ++i) {
     const char c = html[i];
     if (quote) {
       if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '>') {
+      continue;
+    }
+    if (c == '>') {
       self_closing = i > 0 && html[i - 1] == '/';
       return i + 1;
     }
+    if (c == '"' || c == '\'') quote = c;
+    const bool space = is_space(c);
+    if (in_space && !space) ++tokens;
+    in_space = space;
   }
   return html.size();
 }
@@ -68,8 +77,10 @@ std::size_t find_end_tag(std::string_view html, std::size_t i, std::string_view 
 
 }  // namespace
 
-std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0, i = 0;
+std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit) { return prescan_html(html, limit).depth; }
+
+Prescan prescan_html(std::string_view html, std::size_t limit) {
+  std::size_t depth = 0, deepest = 0, i = 0, tokens = 0, most_tokens = 0;
   char buf[16];
   while (i < html.size()) {
     const void* found = std::memchr(html.data() + i, '<', html.size() - i);
@@ -86,13 +97,14 @@ std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit) {
     if (i >= html.size() || !is_alpha(html[i])) {
       if (i < html.size() && (html[i] == '!' || html[i] == '?')) {
         bool ignored = false;
-        i = tag_end(html, i, ignored);
+        i = tag_end(html, i, ignored, tokens);
       }
       continue;
     }
     const std::string_view name = read_name(html, i, buf);
     bool self_closing = false;
-    i = tag_end(html, i, self_closing);
+    i = tag_end(html, i, self_closing, tokens);
+    most_tokens = std::max(most_tokens, tokens);
     if (name == "plaintext") break;
     if (std::binary_search(kNotNesting.begin(), kNotNesting.end(), name)) continue;
     if (closing) {
@@ -102,14 +114,14 @@ std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit) {
     if (std::find(kRawText.begin(), kRawText.end(), name) != kRawText.end()) {
       const std::size_t end = find_end_tag(html, i, name);
       bool ignored = false;
-      i = end < html.size() ? tag_end(html, end, ignored) : html.size();   // its end tag is not counted either
+      i = end < html.size() ? tag_end(html, end, ignored, tokens) : html.size();   // its end tag is not counted either
       continue;
     }
     if (self_closing) continue;
     deepest = std::max(deepest, ++depth);
-    if (deepest > limit) return deepest;
+    if (deepest > limit) break;
   }
-  return deepest;
+  return Prescan{deepest, most_tokens};
 }
 
 }  // namespace a11y::audit

@@ -195,3 +195,15 @@ TEST_CASE("the nesting pre-scan counts what nests and skips what cannot") {
   for (int i = 0; i < 5000; ++i) deep += "<div>";
   CHECK(estimate_nesting_depth(deep, 10) == 11);
 }
+
+TEST_CASE("a tag with absurdly many attributes is refused before parsing") {
+  const Engine engine;
+  const auto tag_with = [](int n) {
+    std::string html = "<html lang=en><title>t</title><div";
+    for (int i = 0; i < n; ++i) html += " data-a" + std::to_string(i) + "=\"x y\"";
+    return html + ">text</div>";
+  };
+  CHECK_NOTHROW(engine.run(tag_with(200)));
+  CHECK_THROWS_AS(engine.run(tag_with(5000)), std::invalid_argument);
+  CHECK(a11y::audit::prescan_html("<a href=x class='p q r' id=y>", 10).max_attributes == 3);
+}

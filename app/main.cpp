@@ -2,7 +2,14 @@
 //
 //   platform-api [--log-format json|text] [--log-level info]   serve (configuration from the environment)
 //   platform-api token --sub NAME [--ttl SECONDS]              print a JWT signed with SECRET_KEY
+//   platform-api healthcheck                                   exit 0 when GET /health/live on $PORT answers 200
 //   platform-api --version
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -53,6 +60,31 @@ int mint_token(int argc, char** argv) {
   return 0;
 }
 
+// For the container HEALTHCHECK (the slim image has no curl): one request to /health/live on loopback.
+int healthcheck() {
+  long port = 8000;
+  if (const char* p = std::getenv("PORT"); p && *p) port = std::strtol(p, nullptr, 10);
+  if (port <= 0 || port > 65535) return 1;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int result = 1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string_view req = "GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    pollfd pfd{fd, POLLIN, 0};
+    char buf[64] = {};
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()) &&
+        ::poll(&pfd, 1, 2000) == 1 && ::recv(fd, buf, sizeof buf - 1, 0) >= 12) {
+      result = std::string_view(buf).substr(9, 3) == "200" ? 0 : 1;
+    }
+  }
+  ::close(fd);
+  return result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,6 +104,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (i == 1 && arg == "token") return mint_token(argc, argv);
+    if (i == 1 && arg == "healthcheck") return healthcheck();
     if ((arg == "--log-format" || arg == "--log-level") && i + 1 < argc) {
       const std::string value = argv[++i];
       if (arg == "--log-level") {

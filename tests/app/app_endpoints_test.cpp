@@ -42,6 +42,12 @@ TEST_SUITE("endpoints") {
     CHECK(j["status"] == "healthy");
     for (const char* check : {"database", "redis", "mlModels", "aiAgents"}) CHECK(j["checks"][check]["status"] == "up");
     CHECK(all.headers.at("x-request-id").size() == 32);
+
+    // The container HEALTHCHECK command.
+    Process check({PO_PLATFORM_API_BIN, "healthcheck"}, {{"PORT", std::to_string(e.port())}}, e.dir.path() / "hc.log");
+    CHECK(check.wait() == 0);
+    Process down({PO_PLATFORM_API_BIN, "healthcheck"}, {{"PORT", std::to_string(free_port())}}, e.dir.path() / "hc2.log");
+    CHECK(down.wait() == 1);
   }
 
   TEST_CASE("an audit is created, cached by content, fetched by id and listed") {

@@ -79,21 +79,6 @@ std::string_view tag_name(const GumboNode* element) {
   return piece.length ? std::string_view(piece.data, piece.length) : std::string_view("unknown");
 }
 
-bool is_aria_hidden(const GumboNode* n) {
-  for (; n != nullptr && is_element(n); n = n->parent)
-    if (iequals(trim(attr(n, "aria-hidden").value), "true")) return true;
-  return false;
-}
-
-bool has_presentational_role(const GumboNode* element) {
-  bool presentational = false, first = true;
-  for_each_token(attr(element, "role").value, [&](std::string_view role) {
-    if (first) presentational = iequals(role, "none") || iequals(role, "presentation");
-    first = false;
-  });
-  return presentational;
-}
-
 const GumboNode* next_in_subtree(const GumboNode* n, const GumboNode* root, bool descend) {
   if (descend) {
     if (const GumboVector* kids = children_of(n); kids != nullptr && kids->length > 0)

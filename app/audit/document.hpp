@@ -58,7 +58,7 @@ class Document {
   bool has_inline_colors_ = false;
 };
 
-// Attribute value, or nullopt-like: returns {false, ""} when absent.
+// An attribute's value; present is false when the element has no such attribute.
 struct AttrValue {
   bool present = false;
   std::string_view value;
@@ -70,10 +70,6 @@ inline bool is_element(const GumboNode* n) {
 std::string_view tag_name(const GumboNode* element);
 std::string_view trim(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
-// aria-hidden="true" on the element or an ancestor.
-bool is_aria_hidden(const GumboNode* element);
-// role="none" or role="presentation" (first token).
-bool has_presentational_role(const GumboNode* element);
 // Whitespace-separated tokens, e.g. of aria-labelledby; calls f(token) for each.
 template <class F>
 void for_each_token(std::string_view s, F&& f) {
@@ -86,7 +82,7 @@ void for_each_token(std::string_view s, F&& f) {
   }
 }
 
-// Pre-order successor of n within the subtree of root (null when done); skips nothing.
+// Pre-order successor of n within the subtree of root (null when done); descend=false skips n's children.
 const GumboNode* next_in_subtree(const GumboNode* n, const GumboNode* root, bool descend = true);
 
 // Visible text of the subtree (text nodes plus img alt), whitespace collapsed, capped at max_bytes.

@@ -47,7 +47,7 @@ json lease_spec_for(const LeaseRecord& current, const std::string& identity, std
                {"leaseDurationSeconds", duration.count()},
                {"acquireTime", ours && !current.acquire_time.empty() ? current.acquire_time : now_text},
                {"renewTime", now_text},
-               {"leaseTransitions", ours || current.holder.empty() ? current.transitions : current.transitions + 1}};
+               {"leaseTransitions", ours ? current.transitions : current.transitions + 1}};  // as client-go counts
   return spec;
 }
 
@@ -95,6 +95,7 @@ bool LeaderElector::try_acquire_or_renew() {
                    {"kind", "Lease"},
                    {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_}}},
                    {"spec", lease_spec_for({}, config_.identity, config_.lease_duration, now_wall)}};
+    object["spec"]["leaseTransitions"] = 0;  // the first holder is no transition
     auto created = client_.create(kube::resources::kLeases, config_.namespace_, object);
     if (!created) return false;
     observed_ = lease_record_from(*created);

@@ -62,6 +62,8 @@ std::string revision_digest(const std::vector<DesiredObject>& objects) {
     nlohmann::json manifest = object.manifest;
     const std::string kind = manifest.value("kind", "");
     if ((kind == "Deployment" || kind == "StatefulSet") && manifest.contains("spec")) manifest["spec"].erase("replicas");
+    // The owner's uid is identity, not content: offline `render --revision` and the operator agree.
+    manifest["metadata"].erase("ownerReferences");
     stateless.push_back(std::move(manifest));
   }
   return detail::sha256_hex(stateless.dump());

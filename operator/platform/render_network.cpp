@@ -23,8 +23,11 @@ json tcp_ports(std::initializer_list<std::variant<int, std::string_view>> ports)
   return out;
 }
 
-json policy(const Platform& p, std::string name, Component c, json spec) {
-  return {{"apiVersion", "networking.k8s.io/v1"}, {"kind", "NetworkPolicy"}, {"metadata", object_meta(p, std::move(name), c)}, {"spec", std::move(spec)}};
+// Policies are labelled as the network component, whichever pods they select.
+constexpr Component kNetwork{"a11y-platform", "network"};
+
+json policy(const Platform& p, std::string name, json spec) {
+  return {{"apiVersion", "networking.k8s.io/v1"}, {"kind", "NetworkPolicy"}, {"metadata", object_meta(p, std::move(name), kNetwork)}, {"spec", std::move(spec)}};
 }
 
 // Ingress and egress rules for one component's pods.
@@ -55,13 +58,12 @@ std::vector<DesiredObject> render_network(const Platform& p, const RenderOptions
   const bool monitoring = s.monitoring.enabled;
   const bool own_prometheus = monitoring && !use_service_monitors(s.monitoring, options);
   std::vector<DesiredObject> out;
-  auto add = [&](std::string suffix, Component c, json spec) {
-    out.push_back(desired(Tier::Data, false, policy(p, base + "-" + suffix, c, std::move(spec))));
+  auto add = [&](std::string suffix, Component, json spec) {
+    out.push_back(desired(Tier::Data, false, policy(p, base + "-" + suffix, std::move(spec))));
   };
 
   // Default deny for every pod of this Platform (and only those: other workloads in the namespace are not ours).
-  constexpr Component all{"a11y-platform", "network"};
-  add("default-deny", all,
+  add("default-deny", kNetwork,
       {{"podSelector", {{"matchLabels", {{"app.kubernetes.io/instance", base}, {"app.kubernetes.io/part-of", "a11y-platform"}}}}},
        {"policyTypes", json::array({"Ingress", "Egress"})},
        {"egress", json::array({{{"to", json::array({{{"namespaceSelector", json::object()},

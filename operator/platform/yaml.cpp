@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <regex>
 #include <stdexcept>
@@ -53,10 +54,20 @@ json node_to_json(const YAML::Node& node) {
 }
 
 // Strings that YAML would read back as something else, or that plain style cannot carry, are quoted.
+// YAML 1.1 readers (go-yaml v2 behind kubectl) count yes/no/on/off as booleans and 0x../12:30 as
+// numbers, so the rules are stricter than YAML 1.2's.
 bool needs_quotes(const std::string& s) {
-  static const std::regex plain_safe(R"(^[A-Za-z_/][A-Za-z0-9_./:@-]*$)");
+  static const std::regex word(R"(^[A-Za-z_/][A-Za-z0-9_./:@-]*$)");
+  static const std::regex unit_number(R"(^[0-9]+[A-Za-z][A-Za-z0-9]*$)");  // 30s, 10Gi, 256mb
   static const std::regex special("^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$");
-  return !std::regex_match(s, plain_safe) || std::regex_match(s, special);
+  if (!s.empty() && s.back() == ':') return true;
+  if (std::regex_match(s, word)) return std::regex_match(s, special);
+  if (std::regex_match(s, unit_number)) {
+    const bool radix = s.size() > 1 && s[0] == '0' && std::isalpha(static_cast<unsigned char>(s[1]));
+    const bool exponent = std::regex_match(s, std::regex(R"(^[0-9]+[eE][0-9]+$)"));
+    return radix || exponent;
+  }
+  return true;
 }
 
 void emit(YAML::Emitter& out, const json& value, bool top = false);

@@ -70,7 +70,7 @@ k -n a11y scale platform a11y --replicas=4 > /dev/null || fail "scale subresourc
 
 k -n a11y get platform a11y -o yaml > "$work/live.yaml"
 "$operator" render -f "$work/live.yaml" > "$work/rendered.yaml" || fail "render of the live Platform failed"
-grep -q "uid: $(k -n a11y get platform a11y -o jsonpath='{.metadata.uid}')" "$work/rendered.yaml" || fail "no owner references"
+grep -q "uid: \"\?$(k -n a11y get platform a11y -o jsonpath="{.metadata.uid}")" "$work/rendered.yaml" || fail "no owner references"
 k apply --validate=strict -f "$work/rendered.yaml" > "$work/apply.out" 2>&1 || fail "rendered manifests rejected: $(cat "$work/apply.out")"
 if grep -i "warning" "$work/apply.out"; then fail "the apiserver warned about rendered manifests"; fi
 [ "$(k -n a11y get deployment a11y-api -o jsonpath='{.metadata.ownerReferences[0].kind}')" = Platform ] || fail "owner reference"

@@ -35,8 +35,8 @@ inline Platform platform_from_yaml(const std::string& text, const std::string& u
 inline Platform sample(const std::string& file = "platform.yaml") { return platform_from_yaml(read_text(source_path("config/samples/" + file))); }
 inline Platform minimal() { return sample("platform-minimal.yaml"); }
 
-// The object of this kind and name; throws when absent so a test fails with a clear message.
-inline const nlohmann::json& find(const std::vector<DesiredObject>& objects, const std::string& kind, const std::string& name) {
+// The object of this kind and name (a copy, so temporaries may be passed); throws when absent.
+inline nlohmann::json find(const std::vector<DesiredObject>& objects, const std::string& kind, const std::string& name) {
   for (const auto& o : objects)
     if (o.manifest.value("kind", "") == kind && o.manifest["metadata"].value("name", "") == name) return o.manifest;
   throw std::runtime_error("no " + kind + " named " + name);
@@ -51,7 +51,7 @@ inline std::size_t count_kind(const std::vector<DesiredObject>& objects, const s
   for (const auto& o : objects) n += o.manifest.value("kind", "") == kind ? 1 : 0;
   return n;
 }
-inline const nlohmann::json& container(const nlohmann::json& workload, const std::string& name) {
+inline nlohmann::json container(const nlohmann::json& workload, const std::string& name) {
   const auto& pod = workload.at("kind") == "CronJob" ? workload["spec"]["jobTemplate"]["spec"]["template"]["spec"] : workload["spec"]["template"]["spec"];
   for (const auto& c : pod["containers"])
     if (c["name"] == name) return c;
@@ -59,7 +59,7 @@ inline const nlohmann::json& container(const nlohmann::json& workload, const std
 }
 inline bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-// Every object has the same JSON in the YAML it would be printed as (no lossy emission).
+// The value of an env var, or its valueFrom as compact JSON.
 inline std::string env_value(const nlohmann::json& c, const std::string& name) {
   for (const auto& e : c["env"])
     if (e["name"] == name) return e.contains("value") ? e["value"].get<std::string>() : e["valueFrom"].dump();

@@ -54,8 +54,9 @@ nlohmann::json render_grafana_dashboard(const Platform& platform);
 bool use_service_monitors(const MonitoringSpec& monitoring, const RenderOptions& options);
 
 // Revision of a rendering: hex sha256 of the canonical JSON (sorted keys, no spaces) of the stateless
-// objects in render order, with Deployment/StatefulSet spec.replicas removed (scaling is not a new
-// revision). Secrets are never rendered, so no secret value can reach the digest.
+// objects in render order, with Deployment/StatefulSet spec.replicas (scaling is not a new revision)
+// and ownerReferences (the uid is identity, not content) removed. Secrets are never rendered, so no
+// secret value can reach the digest.
 std::string revision_digest(const std::vector<DesiredObject>& objects);
 
 // Names of the child objects, shared with the reconciler.
@@ -76,6 +77,7 @@ std::string api_selector(const Platform& platform);
 
 // Secrets the reconciler must generate before applying (DESIGN §4 step 4). Rendering only refers to
 // them by name; the reconciler fills `random` keys from a CSPRNG once and never rewrites them.
+// Random values go into URLs unescaped, so they must be URL-safe (hex or base64url).
 struct GeneratedSecret {
   std::string name;
   std::vector<std::string> randomKeys;             // e.g. "password"

@@ -1,0 +1,30 @@
+#include <doctest/doctest.h>
+
+#include "platform_test_support.hpp"
+
+using namespace po::platform;
+using namespace po::platform::testing;
+
+TEST_CASE("frontend: HPA with the spec's behavior, no spec.replicas, probes and Service") {
+  const Platform p = sample();
+  const auto objects = render_frontend(p);
+  const auto d = find(objects, "Deployment", "a11y-frontend");
+  CHECK_FALSE(d["spec"].contains("replicas"));
+  const auto c = container(d, "frontend");
+  CHECK(c["image"] == "ghcr.io/a11y-platform/platform-frontend:1.2.0");
+  CHECK(c["readinessProbe"]["tcpSocket"]["port"] == "http");
+  CHECK(c["securityContext"]["capabilities"]["drop"][0] == "ALL");
+  const auto hpa = find(objects, "HorizontalPodAutoscaler", "a11y-frontend");
+  CHECK(hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300);
+  CHECK(hpa["spec"]["maxReplicas"] == 6);
+  CHECK(find(objects, "Service", "a11y-frontend")["spec"]["ports"][0]["port"] == 3000);
+  CHECK(has(objects, "PodDisruptionBudget", "a11y-frontend"));
+}
+
+TEST_CASE("frontend: disabled renders nothing; a custom image is used as given") {
+  Platform p = minimal();
+  p.spec.frontend.image = "registry.example.com/web:abc";
+  CHECK(container(find(render_frontend(p), "Deployment", "minimal-frontend"), "frontend")["image"] == "registry.example.com/web:abc");
+  p.spec.frontend.enabled = false;
+  CHECK(render_frontend(p).empty());
+}

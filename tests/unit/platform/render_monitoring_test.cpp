@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+
+#include "platform_test_support.hpp"
+
+using namespace po::platform;
+using namespace po::platform::testing;
+
+namespace {
+const nlohmann::json& rule(const nlohmann::json& groups, const std::string& name) {
+  for (const auto& r : groups[0]["rules"])
+    if (r["alert"] == name) return r;
+  throw std::runtime_error("no alert " + name);
+}
+}  // namespace
+
+TEST_CASE("monitoring: alert rules use the spec's thresholds") {
+  Platform p = sample();
+  p.spec.monitoring.errorRatePercent = 2.5;
+  p.spec.monitoring.latencySeconds = 0.75;
+  p.spec.monitoring.resourcePercent = 90;
+  const auto groups = render_alert_groups(p);
+  const std::string err = rule(groups, "PlatformHighErrorRate")["expr"];
+  CHECK(contains(err, "http_requests_total{namespace=\"a11y\",job=\"a11y-api\",code=~\"5..\"}"));
+  CHECK(contains(err, "> 2.5"));
+  const std::string lat = rule(groups, "PlatformHighLatency")["expr"];
+  CHECK(contains(lat, "histogram_quantile(0.95"));
+  CHECK(contains(lat, "http_request_duration_seconds_bucket"));
+  CHECK(contains(lat, "> 0.75"));
+  // The api limits are known at render time: 1 CPU and 512Mi.
+  CHECK(contains(rule(groups, "PlatformApiCpuHigh")["expr"].get<std::string>(), "/ 1 > 90"));
+  CHECK(contains(rule(groups, "PlatformApiMemoryHigh")["expr"].get<std::string>(), "/ 536870912 > 90"));
+  CHECK(contains(rule(groups, "PlatformContainerMemoryHigh")["expr"].get<std::string>(), "> 90"));
+  CHECK(contains(rule(groups, "PlatformTargetDown")["expr"].get<std::string>(), "up{namespace=\"a11y\",job=~\"a11y-.*\"} == 0"));
+  CHECK(contains(rule(groups, "PlatformRolloutStuck")["expr"].get<std::string>(), "ProgressDeadlineExceeded") == false);
+  CHECK(contains(rule(groups, "PlatformRolloutStuck")["expr"].get<std::string>(), "condition=\"Progressing\",status=\"false\""));
+}
+
+TEST_CASE("monitoring: the operator's Prometheus scrapes api, gateway, database and cache") {
+  const Platform p = sample();
+  const std::string config = render_prometheus_config(p);
+  for (const char* job : {"job_name: a11y-api", "job_name: a11y-gateway", "job_name: a11y-postgres", "job_name: a11y-redis"})
+    CHECK_MESSAGE(contains(config, job), job);
+  CHECK(contains(config, "scrape_interval: 30s"));
+  CHECK(contains(config, "/etc/prometheus/alerts.yml"));
+  CHECK(contains(config, "role: pod"));
+
+  const auto objects = render_monitoring(p, {});
+  const auto cm = find(objects, "ConfigMap", "a11y-prometheus");
+  CHECK(cm["data"]["prometheus.yml"] == config);
+  CHECK(cm["data"]["alerts.yml"] == render_prometheus_rules(p));
+  const auto d = find(objects, "Deployment", "a11y-prometheus");
+  CHECK(d["spec"]["strategy"]["type"] == "Recreate");
+  CHECK(contains(container(d, "prometheus")["args"].dump(), "--storage.tsdb.retention.time=15d"));
+  CHECK(has(objects, "Role", "a11y-prometheus"));
+  CHECK(has(objects, "RoleBinding", "a11y-prometheus"));
+  CHECK_FALSE(find(objects, "PersistentVolumeClaim", "a11y-prometheus")["metadata"].contains("ownerReferences"));
+  CHECK(count_kind(objects, "ServiceMonitor") == 0);
+  CHECK(count_kind(objects, "PrometheusRule") == 0);
+}
+
+TEST_CASE("monitoring: ServiceMonitor and PrometheusRule when the CRDs exist (or are forced)") {
+  Platform p = sample();
+  RenderOptions with_crds;
+  with_crds.monitoringCrdsAvailable = true;
+  auto objects = render_monitoring(p, with_crds);
+  CHECK(count_kind(objects, "ServiceMonitor") == 4);
+  CHECK(find(objects, "ServiceMonitor", "a11y-api")["spec"]["endpoints"][0]["port"] == "http");
+  CHECK(find(objects, "PrometheusRule", "a11y")["spec"]["groups"] == render_alert_groups(p));
+  CHECK_FALSE(has(objects, "Deployment", "a11y-prometheus"));
+  // Grafana points at prometheus-operator's Prometheus.
+  CHECK(contains(find(objects, "ConfigMap", "a11y-grafana")["data"]["datasources.yaml"].get<std::string>(), with_crds.externalPrometheusUrl));
+
+  p.spec.monitoring.serviceMonitors = ServiceMonitorMode::Disabled;
+  CHECK(count_kind(render_monitoring(p, with_crds), "ServiceMonitor") == 0);
+  p.spec.monitoring.serviceMonitors = ServiceMonitorMode::Enabled;
+  CHECK(count_kind(render_monitoring(p, {}), "ServiceMonitor") == 4);
+}
+
+TEST_CASE("monitoring: Grafana has a datasource and a dashboard over the app's metrics") {
+  const Platform p = sample();
+  const auto objects = render_monitoring(p, {});
+  const auto cm = find(objects, "ConfigMap", "a11y-grafana");
+  CHECK(contains(cm["data"]["datasources.yaml"].get<std::string>(), "url: http://a11y-prometheus:9090"));
+  const auto dashboard = nlohmann::json::parse(cm["data"]["platform-overview.json"].get<std::string>());
+  std::string exprs;
+  for (const auto& panel : dashboard["panels"])
+    for (const auto& t : panel["targets"]) exprs += t["expr"].get<std::string>() + "\n";
+  for (const char* metric : {"http_requests_total", "http_request_duration_seconds", "ml_prediction_duration_seconds", "audits_total"})
+    CHECK_MESSAGE(contains(exprs, metric), metric);
+  const auto d = find(objects, "Deployment", "a11y-grafana");
+  CHECK(env_value(container(d, "grafana"), "GF_SECURITY_ADMIN_PASSWORD") == R"({"secretKeyRef":{"key":"admin-password","name":"a11y-grafana"}})");
+}
+
+TEST_CASE("monitoring: disabled renders nothing; Grafana can be turned off alone") {
+  Platform p = minimal();
+  p.spec.monitoring.grafanaEnabled = false;
+  const auto objects = render_monitoring(p, {});
+  CHECK_FALSE(has(objects, "Deployment", "minimal-grafana"));
+  CHECK(has(objects, "Deployment", "minimal-prometheus"));
+  p.spec.monitoring.enabled = false;
+  CHECK(render_monitoring(p, {}).empty());
+}

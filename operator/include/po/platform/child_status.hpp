@@ -1,0 +1,46 @@
+// What the workloads of a Platform are doing, read from their status the way kstatus reads it.
+// Pure functions of the live objects; the reconciler turns them into status.components and conditions.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace po::platform {
+
+enum class RolloutState {
+  Current,      // every desired pod runs the current template and is ready
+  InProgress,   // the rollout is under way (or the controller has not seen the latest generation yet)
+  Failed,       // Deployment Progressing=False/ProgressDeadlineExceeded
+  Missing       // the object does not exist (yet)
+};
+std::string_view to_string(RolloutState state);
+
+struct WorkloadStatus {
+  RolloutState state = RolloutState::Missing;
+  std::int64_t replicas = 0;          // pods that exist
+  std::int64_t ready_replicas = 0;
+  std::int64_t updated_replicas = 0;
+  std::int64_t desired_replicas = 0;  // spec.replicas (default 1)
+  std::string message;                // why it is not Current, for a person
+};
+
+// Deployment (apps/v1), by kstatus rules: observedGeneration must have caught up; ProgressDeadlineExceeded
+// is a failure; done when updated == desired, no old pods remain, and available == desired.
+WorkloadStatus deployment_status(const nlohmann::json* live);
+// StatefulSet (apps/v1): observedGeneration caught up, updateRevision == currentRevision (RollingUpdate),
+// ready and updated replicas == desired.
+WorkloadStatus statefulset_status(const nlohmann::json* live);
+
+// One component (api, frontend, gateway, database, cache, monitoring) may run several workloads.
+struct ComponentStatus {
+  bool ready = false;
+  bool failed = false;
+  std::int64_t replicas = 0, ready_replicas = 0, updated_replicas = 0;
+  std::string message;
+};
+// Folds workload statuses into one; a component with no workloads is ready.
+ComponentStatus combine(const std::vector<std::pair<std::string, WorkloadStatus>>& named_workloads);
+
+}  // namespace po::platform

@@ -1,0 +1,44 @@
+// Pure status bookkeeping of a Platform: revision, history, component statuses and the summary
+// conditions (Ready, Reconciling, Stalled, Degraded), by Kubernetes API conventions.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "po/platform/child_status.hpp"
+
+namespace po::platform {
+
+// History results.
+inline constexpr std::string_view kProgressing = "Progressing";
+inline constexpr std::string_view kSucceeded = "Succeeded";
+inline constexpr std::string_view kFailed = "Failed";
+
+// Records that `revision` is about to be applied: revision.lastAttempted, a Progressing history entry
+// (when the revision is new to the head of history), Reconciling=True. Returns true when status changed.
+bool begin_attempt(nlohmann::json& status, const std::string& revision, std::int64_t generation,
+                   const std::string& version, int history_limit, const std::string& now);
+
+struct Observed {
+  std::string revision;                              // the revision just applied
+  std::int64_t generation = 0;
+  std::map<std::string, ComponentStatus> components; // api, frontend, gateway, database, cache, monitoring
+  std::int64_t api_replicas = 0;
+  std::string selector;                               // for the scale subresource
+  nlohmann::json endpoints = nlohmann::json::object();
+};
+
+enum class Outcome { Progressing, Ready, Failed };
+
+// Fills components, revision.current/lastGood, history result, endpoints and the conditions from what
+// was observed after an apply. Returns the outcome; `status` is modified in place.
+Outcome observe(nlohmann::json& status, const Observed& observed, const std::string& now);
+
+// Marks the Platform stalled: Stalled=True and Ready=False with reason and message (InvalidSpec, ApplyFailed).
+void stall(nlohmann::json& status, std::int64_t generation, const std::string& reason, const std::string& message,
+           const std::string& now);
+
+}  // namespace po::platform

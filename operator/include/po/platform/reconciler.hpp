@@ -1,0 +1,98 @@
+// The Platform reconciler (DESIGN §4): the thin I/O shell around rendering, status and apply decisions.
+// It reads the Platform and its children from informer caches, writes with server-side apply, and
+// records what happened in status, conditions and Events.
+#pragma once
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "po/kube/client.hpp"
+#include "po/kube/resource.hpp"
+#include "po/runtime/controller.hpp"
+#include "po/runtime/events.hpp"
+#include "po/runtime/informer.hpp"
+
+namespace po::platform {
+
+inline constexpr std::string_view kFieldManager = "platform-operator";
+inline constexpr std::string_view kFinalizer = "platform.a11y.dev/finalizer";
+inline constexpr std::string_view kPausedAnnotation = "platform.a11y.dev/paused";
+inline constexpr std::string_view kManagedBySelector = "app.kubernetes.io/managed-by=platform-operator";
+
+extern const kube::GroupVersionResource kPlatforms;
+
+// A kind of child object the operator owns, watched through an informer (labelled managed-by us).
+struct ChildKind {
+  kube::GroupVersionResource gvr;
+  std::string api_version;
+  std::string kind;
+};
+const std::vector<ChildKind>& watched_child_kinds();
+// The resource of an apiVersion/kind the renderer may emit (including optional CRD kinds); nullptr if unknown.
+const kube::GroupVersionResource* resource_for(std::string_view api_version, std::string_view kind);
+
+// Decides whether an object must be sent again. After each apply the reconciler remembers the
+// digest of what it sent and the live object's generation (or resourceVersion for kinds without
+// one); while both still match, the live object is as we left it, so an idle cluster sees no request.
+class AppliedObjects {
+ public:
+  struct Mark {
+    std::string desired_digest;
+    std::string live_marker;
+  };
+  static std::string live_marker(const nlohmann::json& live);  // "g<generation>" or "rv<resourceVersion>"
+  bool unchanged(const std::string& key, const std::string& desired_digest, const nlohmann::json* live) const;
+  void remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied);
+  void forget_prefix(const std::string& prefix);  // every key of one Platform
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;  // guards marks_
+  std::unordered_map<std::string, Mark> marks_;
+};
+
+struct ReconcilerOptions {
+  std::chrono::milliseconds progressing_requeue{3000};  // poll while a rollout is under way
+  std::chrono::seconds discovery_ttl{60};                 // how long a discovery answer is trusted
+};
+
+class PlatformReconciler {
+ public:
+  // children: one informer per watched_child_kinds() entry, keyed by resource plural.
+  PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
+                     std::map<std::string, const runtime::Informer*> children, runtime::EventRecorder& events,
+                     ReconcilerOptions options = {});
+  runtime::ReconcileResult reconcile(const std::string& key, std::stop_token stop);
+
+  std::uint64_t applies() const { return applies_.load(); }
+  std::uint64_t skipped_applies() const { return skipped_.load(); }
+
+ private:
+  struct Attempt;
+  runtime::ReconcileResult finalize(const nlohmann::json& platform);
+  bool monitoring_crds_available();
+  const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
+                                     runtime::ObjectPtr& hold) const;
+
+  kube::Client& client_;
+  const runtime::Informer& platforms_;
+  std::map<std::string, const runtime::Informer*> children_;
+  runtime::EventRecorder& events_;
+  ReconcilerOptions options_;
+  AppliedObjects applied_;
+  std::atomic<std::uint64_t> applies_{0}, skipped_{0};
+
+  std::mutex discovery_mu_;  // guards the two below
+  bool monitoring_crds_ = false;
+  std::chrono::steady_clock::time_point discovery_checked_{};
+};
+
+}  // namespace po::platform

@@ -1,0 +1,127 @@
+#include "po/platform/child_status.hpp"
+
+#include <fmt/format.h>
+
+namespace po::platform {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t int_at(const json& object, const json::json_pointer& ptr, std::int64_t fallback = 0) {
+  if (!object.contains(ptr)) return fallback;
+  const auto& v = object.at(ptr);
+  return v.is_number_integer() ? v.get<std::int64_t>() : fallback;
+}
+
+std::string string_at(const json& object, const json::json_pointer& ptr) {
+  if (!object.contains(ptr)) return {};
+  const auto& v = object.at(ptr);
+  return v.is_string() ? v.get<std::string>() : std::string{};
+}
+
+const json* condition(const json& object, std::string_view type) {
+  const auto ptr = json::json_pointer("/status/conditions");
+  if (!object.contains(ptr) || !object.at(ptr).is_array()) return nullptr;
+  for (const auto& c : object.at(ptr)) {
+    if (c.is_object() && c.value("type", "") == type) return &c;
+  }
+  return nullptr;
+}
+
+// Common start: missing object, or a generation the workload controller has not observed yet.
+bool not_observed(const json* live, WorkloadStatus& out) {
+  if (live == nullptr || !live->is_object()) {
+    out.state = RolloutState::Missing;
+    out.message = "not created yet";
+    return true;
+  }
+  out.desired_replicas = int_at(*live, json::json_pointer("/spec/replicas"), 1);
+  out.replicas = int_at(*live, json::json_pointer("/status/replicas"));
+  out.ready_replicas = int_at(*live, json::json_pointer("/status/readyReplicas"));
+  out.updated_replicas = int_at(*live, json::json_pointer("/status/updatedReplicas"));
+  const auto generation = int_at(*live, json::json_pointer("/metadata/generation"));
+  const auto observed = int_at(*live, json::json_pointer("/status/observedGeneration"));
+  if (observed < generation) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("waiting for the controller to observe generation {}", generation);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view to_string(RolloutState state) {
+  switch (state) {
+    case RolloutState::Current: return "Current";
+    case RolloutState::InProgress: return "InProgress";
+    case RolloutState::Failed: return "Failed";
+    case RolloutState::Missing: return "Missing";
+  }
+  return "Unknown";
+}
+
+WorkloadStatus deployment_status(const json* live) {
+  WorkloadStatus out;
+  if (not_observed(live, out)) return out;
+  const auto available = int_at(*live, json::json_pointer("/status/availableReplicas"));
+  if (const auto* progressing = condition(*live, "Progressing");
+      progressing != nullptr && progressing->value("status", "") == "False" &&
+      progressing->value("reason", "") == "ProgressDeadlineExceeded") {
+    out.state = RolloutState::Failed;
+    out.message = fmt::format("rollout exceeded its progress deadline: {}", progressing->value("message", ""));
+    return out;
+  }
+  if (out.updated_replicas < out.desired_replicas) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("{} of {} pods updated", out.updated_replicas, out.desired_replicas);
+  } else if (out.replicas > out.updated_replicas) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("{} old pods pending termination", out.replicas - out.updated_replicas);
+  } else if (available < out.desired_replicas) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("{} of {} updated pods available", available, out.desired_replicas);
+  } else {
+    out.state = RolloutState::Current;
+  }
+  return out;
+}
+
+WorkloadStatus statefulset_status(const json* live) {
+  WorkloadStatus out;
+  if (not_observed(live, out)) return out;
+  const bool rolling = string_at(*live, json::json_pointer("/spec/updateStrategy/type")) != "OnDelete";
+  const auto current = string_at(*live, json::json_pointer("/status/currentRevision"));
+  const auto update = string_at(*live, json::json_pointer("/status/updateRevision"));
+  if (out.ready_replicas < out.desired_replicas) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("{} of {} pods ready", out.ready_replicas, out.desired_replicas);
+  } else if (rolling && out.updated_replicas < out.desired_replicas) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("{} of {} pods updated", out.updated_replicas, out.desired_replicas);
+  } else if (rolling && !update.empty() && current != update) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("rolling out revision {}", update);
+  } else {
+    out.state = RolloutState::Current;
+  }
+  return out;
+}
+
+ComponentStatus combine(const std::vector<std::pair<std::string, WorkloadStatus>>& named_workloads) {
+  ComponentStatus out;
+  out.ready = true;
+  for (const auto& [name, w] : named_workloads) {
+    out.replicas += w.replicas;
+    out.ready_replicas += w.ready_replicas;
+    out.updated_replicas += w.updated_replicas;
+    if (w.state == RolloutState::Current) continue;
+    out.ready = false;
+    if (w.state == RolloutState::Failed) out.failed = true;
+    if (!out.message.empty()) out.message += "; ";
+    out.message += name + ": " + w.message;
+  }
+  return out;
+}
+
+}  // namespace po::platform

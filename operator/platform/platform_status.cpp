@@ -1,0 +1,126 @@
+#include "po/platform/platform_status.hpp"
+
+#include "po/platform/conditions.hpp"
+
+namespace po::platform {
+
+using nlohmann::json;
+
+namespace {
+
+// Closes the newest history entry of `revision` if it is still open.
+void finish_entry(json& status, const std::string& revision, std::string_view result, const std::string& now) {
+  auto& history = status["history"];
+  if (!history.is_array()) return;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->value("revision", "") != revision) continue;
+    if (it->value("result", "") == kProgressing) {
+      (*it)["result"] = std::string(result);
+      (*it)["finishedAt"] = now;
+    }
+    return;
+  }
+}
+
+}  // namespace
+
+bool begin_attempt(json& status, const std::string& revision, std::int64_t generation, const std::string& version,
+                   int history_limit, const std::string& now) {
+  if (!status.is_object()) status = json::object();
+  auto& rev = status["revision"];
+  if (!rev.is_object()) rev = json::object();
+  auto& history = status["history"];
+  if (!history.is_array()) history = json::array();
+  const bool at_head = !history.empty() && history.back().value("revision", "") == revision;
+  if (rev.value("lastAttempted", "") == revision && at_head) return false;  // this attempt is recorded already
+
+  rev["lastAttempted"] = revision;
+  if (!at_head) {
+    // Any attempt still open was superseded by this one.
+    for (auto& entry : history) {
+      if (entry.value("result", "") == kProgressing) {
+        entry["result"] = "Superseded";
+        entry["finishedAt"] = now;
+      }
+    }
+    history.push_back({{"revision", revision},
+                       {"generation", generation},
+                       {"version", version},
+                       {"result", std::string(kProgressing)},
+                       {"startedAt", now}});
+    const auto limit = static_cast<std::size_t>(std::max(1, history_limit));
+    if (history.size() > limit) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(limit));
+  }
+  set_condition(status["conditions"],
+                {"Reconciling", "True", "RolloutStarted", "applying revision " + revision.substr(0, 12)}, generation,
+                now);
+  return true;
+}
+
+Outcome observe(json& status, const Observed& o, const std::string& now) {
+  if (!status.is_object()) status = json::object();
+  status["observedGeneration"] = o.generation;
+  status["replicas"] = o.api_replicas;
+  status["selector"] = o.selector;
+  status["endpoints"] = o.endpoints;
+  status["revision"]["current"] = o.revision;
+
+  json components = json::object();
+  bool all_ready = true, any_failed = false;
+  std::string waiting, failed;
+  for (const auto& [name, c] : o.components) {
+    json entry = {{"ready", c.ready},
+                  {"replicas", c.replicas},
+                  {"readyReplicas", c.ready_replicas},
+                  {"updatedReplicas", c.updated_replicas},
+                  {"revision", o.revision}};
+    if (!c.message.empty()) entry["message"] = c.message;
+    components[name] = std::move(entry);
+    if (!c.ready) {
+      all_ready = false;
+      auto& list = c.failed ? failed : waiting;
+      if (!list.empty()) list += ", ";
+      list += name;
+    }
+    any_failed |= c.failed;
+  }
+  status["components"] = std::move(components);
+  auto& conds = status["conditions"];
+  remove_condition(conds, "Stalled");
+
+  if (all_ready) {
+    status["revision"]["lastGood"] = o.revision;
+    finish_entry(status, o.revision, kSucceeded, now);
+    set_condition(conds, {"Ready", "True", "Available", "all components are ready"}, o.generation, now);
+    set_condition(conds, {"Reconciling", "False", "RolloutComplete", "revision " + o.revision.substr(0, 12) + " is rolled out"},
+                  o.generation, now);
+    remove_condition(conds, "Degraded");
+    return Outcome::Ready;
+  }
+  if (any_failed) {
+    finish_entry(status, o.revision, kFailed, now);
+    set_condition(conds, {"Ready", "False", "RolloutFailed", "rollout failed: " + failed}, o.generation, now);
+    set_condition(conds, {"Degraded", "True", "RolloutFailed", "components failed to roll out: " + failed},
+                  o.generation, now);
+    set_condition(conds, {"Reconciling", "False", "RolloutFailed", "the rollout stopped making progress"},
+                  o.generation, now);
+    return Outcome::Failed;
+  }
+  set_condition(conds, {"Ready", "False", "Progressing", "waiting for: " + waiting}, o.generation, now);
+  set_condition(conds, {"Reconciling", "True", "Progressing", "waiting for: " + waiting}, o.generation, now);
+  remove_condition(conds, "Degraded");
+  return Outcome::Progressing;
+}
+
+void stall(json& status, std::int64_t generation, const std::string& reason, const std::string& message,
+           const std::string& now) {
+  if (!status.is_object()) status = json::object();
+  status["observedGeneration"] = generation;
+  auto& conds = status["conditions"];
+  set_condition(conds, {"Stalled", "True", reason, message}, generation, now);
+  set_condition(conds, {"Ready", "False", reason, message}, generation, now);
+  set_condition(conds, {"Reconciling", "False", reason, "reconciliation is stalled until the spec changes"}, generation,
+                now);
+}
+
+}  // namespace po::platform

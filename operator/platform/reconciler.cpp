@@ -1,0 +1,397 @@
+#include "po/platform/reconciler.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "po/platform/child_status.hpp"
+#include "po/platform/conditions.hpp"
+#include "po/platform/platform_status.hpp"
+#include "po/platform/render.hpp"
+#include "po/platform/spec.hpp"
+
+namespace po::platform {
+
+using nlohmann::json;
+using runtime::ReconcileResult;
+
+const kube::GroupVersionResource kPlatforms{"platform.a11y.dev", "v1alpha1", "platforms", true};
+
+namespace {
+
+struct KnownKind {
+  ChildKind child;
+  bool watched;  // an informer runs for it; optional CRD kinds are applied without one
+};
+
+const std::vector<KnownKind>& known_kinds() {
+  static const std::vector<KnownKind> kinds = {
+      {{{"apps", "v1", "deployments", true}, "apps/v1", "Deployment"}, true},
+      {{{"apps", "v1", "statefulsets", true}, "apps/v1", "StatefulSet"}, true},
+      {{{"", "v1", "services", true}, "v1", "Service"}, true},
+      {{{"", "v1", "configmaps", true}, "v1", "ConfigMap"}, true},
+      {{{"", "v1", "secrets", true}, "v1", "Secret"}, true},
+      {{{"", "v1", "serviceaccounts", true}, "v1", "ServiceAccount"}, true},
+      {{{"", "v1", "persistentvolumeclaims", true}, "v1", "PersistentVolumeClaim"}, true},
+      {{{"autoscaling", "v2", "horizontalpodautoscalers", true}, "autoscaling/v2", "HorizontalPodAutoscaler"}, true},
+      {{{"policy", "v1", "poddisruptionbudgets", true}, "policy/v1", "PodDisruptionBudget"}, true},
+      {{{"networking.k8s.io", "v1", "networkpolicies", true}, "networking.k8s.io/v1", "NetworkPolicy"}, true},
+      {{{"networking.k8s.io", "v1", "ingresses", true}, "networking.k8s.io/v1", "Ingress"}, true},
+      {{{"batch", "v1", "cronjobs", true}, "batch/v1", "CronJob"}, true},
+      {{{"rbac.authorization.k8s.io", "v1", "roles", true}, "rbac.authorization.k8s.io/v1", "Role"}, true},
+      {{{"rbac.authorization.k8s.io", "v1", "rolebindings", true}, "rbac.authorization.k8s.io/v1", "RoleBinding"}, true},
+      {{{"gateway.networking.k8s.io", "v1", "httproutes", true}, "gateway.networking.k8s.io/v1", "HTTPRoute"}, false},
+      {{{"monitoring.coreos.com", "v1", "servicemonitors", true}, "monitoring.coreos.com/v1", "ServiceMonitor"}, false},
+      {{{"monitoring.coreos.com", "v1", "prometheusrules", true}, "monitoring.coreos.com/v1", "PrometheusRule"}, false},
+  };
+  return kinds;
+}
+
+std::string str(const json& object, const char* ptr) {
+  const auto p = json::json_pointer(ptr);
+  return object.contains(p) && object.at(p).is_string() ? object.at(p).get<std::string>() : std::string{};
+}
+
+std::int64_t generation_of(const json& object) {
+  const auto p = json::json_pointer("/metadata/generation");
+  return object.contains(p) && object.at(p).is_number_integer() ? object.at(p).get<std::int64_t>() : 0;
+}
+
+bool has_finalizer(const json& object) {
+  const auto p = json::json_pointer("/metadata/finalizers");
+  if (!object.contains(p) || !object.at(p).is_array()) return false;
+  const auto& list = object.at(p);
+  return std::find(list.begin(), list.end(), json(std::string(kFinalizer))) != list.end();
+}
+
+// Finalizers with ours added or removed; resourceVersion makes the merge patch a compare-and-swap.
+json finalizer_patch(const json& object, bool add) {
+  json list = json::array();
+  const auto p = json::json_pointer("/metadata/finalizers");
+  if (object.contains(p) && object.at(p).is_array()) {
+    for (const auto& f : object.at(p)) {
+      if (f != json(std::string(kFinalizer))) list.push_back(f);
+    }
+  }
+  if (add) list.push_back(std::string(kFinalizer));
+  return {{"metadata", {{"finalizers", list}, {"resourceVersion", str(object, "/metadata/resourceVersion")}}}};
+}
+
+// 32 characters from [A-Za-z0-9], drawn from OpenSSL's CSPRNG (rejection sampling keeps it uniform).
+std::string random_token() {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  unsigned char buf[64];
+  while (out.size() < 32) {
+    if (RAND_bytes(buf, sizeof buf) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    for (const unsigned char b : buf) {
+      if (b < 248 && out.size() < 32) out.push_back(kAlphabet[b % kAlphabet.size()]);
+    }
+  }
+  return out;
+}
+
+std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
+
+std::string component_of(const json& manifest) {
+  return str(manifest, "/metadata/labels/app.kubernetes.io~1component");
+}
+
+}  // namespace
+
+const std::vector<ChildKind>& watched_child_kinds() {
+  static const std::vector<ChildKind> kinds = [] {
+    std::vector<ChildKind> out;
+    for (const auto& k : known_kinds()) {
+      if (k.watched) out.push_back(k.child);
+    }
+    return out;
+  }();
+  return kinds;
+}
+
+const kube::GroupVersionResource* resource_for(std::string_view api_version, std::string_view kind) {
+  for (const auto& k : known_kinds()) {
+    if (k.child.api_version == api_version && k.child.kind == kind) return &k.child.gvr;
+  }
+  return nullptr;
+}
+
+PlatformReconciler::PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
+                                       std::map<std::string, const runtime::Informer*> children,
+                                       runtime::EventRecorder& events, ReconcilerOptions options)
+    : client_(client), platforms_(platforms), children_(std::move(children)), events_(events), options_(options) {}
+
+const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
+                                             runtime::ObjectPtr& hold) const {
+  const auto it = children_.find(gvr.resource);
+  if (it == children_.end() || it->second == nullptr) return nullptr;
+  hold = it->second->cache().get(key);
+  return hold.get();
+}
+
+bool PlatformReconciler::monitoring_crds_available() {
+  std::scoped_lock lock(discovery_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (discovery_checked_ == std::chrono::steady_clock::time_point{} || now - discovery_checked_ > options_.discovery_ttl) {
+    auto served = client_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
+    if (served.ok()) {
+      monitoring_crds_ = *served;
+      discovery_checked_ = now;
+    } else {
+      spdlog::warn("discovery of monitoring.coreos.com failed: {}", served.error().to_string());
+    }
+  }
+  return monitoring_crds_;
+}
+
+ReconcileResult PlatformReconciler::finalize(const json& platform) {
+  const auto ns = str(platform, "/metadata/namespace");
+  const auto name = str(platform, "/metadata/name");
+  if (!has_finalizer(platform)) return ReconcileResult::done();
+  if (str(platform, "/spec/storage/whenDeleted") == "Delete") {
+    kube::ListOptions opts;
+    opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
+    const kube::GroupVersionResource pvcs{"", "v1", "persistentvolumeclaims", true};
+    auto list = client_.list_all(pvcs, ns, opts);
+    if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
+    for (const auto& pvc : list->items) {
+      const auto pvc_name = str(pvc, "/metadata/name");
+      auto r = client_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
+      if (!r.ok() && !r.error().not_found()) {
+        return ReconcileResult::failed("deleting PersistentVolumeClaim " + pvc_name + ": " + r.error().to_string());
+      }
+      spdlog::info("platform {}/{}: deleted PersistentVolumeClaim {} (storage.whenDeleted: Delete)", ns, name, pvc_name);
+    }
+    events_.record(platform, "Normal", "VolumesDeleted", "Delete",
+                   std::to_string(list->items.size()) + " PersistentVolumeClaims deleted as storage.whenDeleted says");
+  } else {
+    spdlog::info("platform {}/{}: keeping PersistentVolumeClaims (storage.whenDeleted: Retain)", ns, name);
+  }
+  auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, false));
+  if (!r.ok() && !r.error().not_found()) return ReconcileResult::failed("removing finalizer: " + r.error().to_string());
+  applied_.forget_prefix(ns + "/" + name + "|");
+  return ReconcileResult::done();
+}
+
+ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
+  const runtime::ObjectPtr cached = platforms_.cache().get(key);
+  if (!cached) {
+    applied_.forget_prefix(key + "|");
+    return ReconcileResult::done();
+  }
+  json platform = *cached;
+  const auto ns = str(platform, "/metadata/namespace");
+  const auto name = str(platform, "/metadata/name");
+  const auto generation = generation_of(platform);
+  const auto now = rfc3339_now();
+
+  // 1. Deletion.
+  if (platform["metadata"].contains("deletionTimestamp")) return finalize(platform);
+
+  // 2. Finalizer, then pause.
+  if (!has_finalizer(platform)) {
+    auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
+    if (!r.ok()) return ReconcileResult::failed("adding finalizer: " + r.error().to_string());
+    platform = std::move(*r);
+  }
+  const json old_status = platform.value("status", json::object());
+  json status = old_status;
+
+  auto write_status = [&](const json& st) -> kube::Status {
+    if (st == old_status) return kube::Ok{};
+    json body = {{"apiVersion", kPlatforms.api_version()},
+                 {"kind", "Platform"},
+                 {"metadata", {{"name", name}, {"namespace", ns}}},
+                 {"status", st}};
+    auto r = client_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
+    if (!r.ok()) return r.error();
+    return kube::Ok{};
+  };
+
+  if (str(platform, "/metadata/annotations/platform.a11y.dev~1paused") == "true") {
+    set_condition(status["conditions"], {"ReconciliationPaused", "True", "PausedByAnnotation",
+                                         "the platform.a11y.dev/paused annotation is \"true\""},
+                  generation, now);
+    auto w = write_status(status);
+    if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+    return ReconcileResult::done();
+  }
+  remove_condition(status["conditions"], "ReconciliationPaused");
+
+  // 3. Semantic validation.
+  auto parsed = parse_and_validate(platform);
+  if (!parsed.ok()) {
+    const auto message = to_string(parsed.errors);
+    const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
+                         old_status.value("observedGeneration", std::int64_t{-1}) == generation;
+    stall(status, generation, "InvalidSpec", message, now);
+    if (!already) events_.record(platform, "Warning", "InvalidSpec", "Validate", message);
+    spdlog::warn("platform {}/{}: invalid spec: {}", ns, name, message);
+    auto w = write_status(status);
+    if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+    return ReconcileResult::done();  // nothing to retry until the spec changes
+  }
+  const Platform& spec = parsed.platform;
+
+  // 4. Generated Secrets: created once, never rewritten, never logged.
+  const kube::GroupVersionResource secrets{"", "v1", "secrets", true};
+  std::set<std::string> generated_names;
+  for (const auto& gen : generated_secrets(spec)) {
+    generated_names.insert(gen.name);
+    runtime::ObjectPtr hold;
+    if (cached_child(secrets, ns + "/" + gen.name, hold) != nullptr) continue;
+    auto existing = client_.get(secrets, ns, gen.name);
+    if (existing.ok()) continue;
+    if (!existing.error().not_found()) return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
+    std::map<std::string, std::string> random;
+    for (const auto& k : gen.randomKeys) random[k] = random_token();
+    json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"type", "Opaque"},
+                   {"metadata",
+                    {{"name", gen.name},
+                     {"namespace", ns},
+                     {"labels",
+                      {{"app.kubernetes.io/instance", name},
+                       {"app.kubernetes.io/part-of", "a11y-platform"},
+                       {"app.kubernetes.io/managed-by", "platform-operator"}}},
+                     {"ownerReferences",
+                      json::array({{{"apiVersion", kPlatforms.api_version()},
+                                    {"kind", "Platform"},
+                                    {"name", name},
+                                    {"uid", str(platform, "/metadata/uid")},
+                                    {"controller", true},
+                                    {"blockOwnerDeletion", true}}})}}},
+                   {"stringData", secret_data(gen, random)}};
+    auto created = client_.create(secrets, ns, secret);
+    if (!created.ok() && !created.error().already_exists()) {
+      return ReconcileResult::failed("creating Secret " + gen.name + ": " + created.error().to_string());
+    }
+    if (created.ok()) events_.record(platform, "Normal", "SecretGenerated", "Create", "generated Secret " + gen.name);
+  }
+
+  // 5. Render; the revision is the digest of the stateless objects.
+  RenderOptions render_options;
+  render_options.monitoringCrdsAvailable = spec.spec.monitoring.enabled && monitoring_crds_available();
+  const auto objects = render(spec, render_options);
+  const auto revision = revision_digest(objects);
+
+  // 7. Record the attempt before applying anything.
+  const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
+  if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
+    auto w = write_status(status);
+    if (!w.ok()) return ReconcileResult::failed("recording the attempt: " + w.error().to_string());
+    if (new_revision) {
+      events_.record(platform, "Normal", "RolloutStarted", "Apply",
+                     "applying revision " + revision.substr(0, 12) + " (version " + spec.spec.version + ")");
+    }
+  }
+
+  // 8. Server-side apply in tier order, skipping objects that are as we left them.
+  std::set<std::string> desired_keys;  // "<resource>/<name>"
+  for (const auto& object : objects) {
+    if (stop.stop_requested()) return ReconcileResult::requeue();
+    const auto& manifest = object.manifest;
+    const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
+    const auto obj_name = str(manifest, "/metadata/name");
+    if (gvr == nullptr) {
+      spdlog::error("platform {}/{}: no resource known for {} {}", ns, name, manifest.value("kind", ""), obj_name);
+      continue;
+    }
+    desired_keys.insert(gvr->resource + "/" + obj_name);
+    const auto memo_key = key + "|" + gvr->resource + "/" + obj_name;
+    const auto digest = digest_of(manifest);
+    runtime::ObjectPtr hold;
+    if (applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))) {
+      ++skipped_;
+      continue;
+    }
+    auto applied = client_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
+    ++applies_;
+    if (!applied.ok()) {
+      const auto& err = applied.error();
+      const auto what = manifest.value("kind", "") + " " + obj_name + ": " + err.to_string();
+      if (err.retryable) return ReconcileResult::failed("applying " + what);
+      stall(status, generation, "ApplyFailed", "applying " + what, now);
+      events_.record(platform, "Warning", "ApplyFailed", "Apply", what);
+      auto w = write_status(status);
+      if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+      // Permanent (invalid, forbidden, quota): retried rarely, in case the cause outside the spec is fixed.
+      return ReconcileResult::requeue_after(std::chrono::minutes(5));
+    }
+    applied_.remember(memo_key, digest, *applied);
+  }
+
+  // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).
+  for (const auto& [resource, informer] : children_) {
+    if (resource == "persistentvolumeclaims") continue;
+    for (const auto& child : informer->cache().by_owner("Platform", ns, name)) {
+      const auto child_name = str(*child, "/metadata/name");
+      if (desired_keys.count(resource + "/" + child_name) != 0) continue;
+      if (resource == "secrets" && generated_names.count(child_name) != 0) continue;
+      auto r = client_.remove(informer->resource(), ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
+      if (!r.ok() && !r.error().not_found()) {
+        return ReconcileResult::failed("pruning " + resource + "/" + child_name + ": " + r.error().to_string());
+      }
+      spdlog::info("platform {}/{}: pruned {}/{}", ns, name, resource, child_name);
+      applied_.forget_prefix(key + "|" + resource + "/" + child_name);
+    }
+  }
+
+  // 10. Observe the workloads.
+  std::map<std::string, std::vector<std::pair<std::string, WorkloadStatus>>> workloads;
+  Observed observed;
+  observed.revision = revision;
+  observed.generation = generation;
+  observed.selector = api_selector(spec);
+  for (const auto& object : objects) {
+    const auto& manifest = object.manifest;
+    const auto kind = manifest.value("kind", "");
+    const auto obj_name = str(manifest, "/metadata/name");
+    runtime::ObjectPtr hold;
+    if (kind == "Deployment") {
+      static const kube::GroupVersionResource deployments{"apps", "v1", "deployments", true};
+      workloads[component_of(manifest)].emplace_back(obj_name,
+                                                     deployment_status(cached_child(deployments, ns + "/" + obj_name, hold)));
+    } else if (kind == "StatefulSet") {
+      static const kube::GroupVersionResource statefulsets{"apps", "v1", "statefulsets", true};
+      workloads[component_of(manifest)].emplace_back(
+          obj_name, statefulset_status(cached_child(statefulsets, ns + "/" + obj_name, hold)));
+    } else if (kind == "Service") {
+      const auto component = component_of(manifest);
+      const auto& ports = manifest["spec"].value("ports", json::array());
+      if (!ports.empty() && (component == "gateway" || component == "api" || component == "monitoring")) {
+        const auto endpoint_name = component == "monitoring" ? obj_name.substr(obj_name.rfind('-') + 1) : component;
+        observed.endpoints[endpoint_name] =
+            "http://" + obj_name + "." + ns + ".svc:" + std::to_string(ports[0].value("port", 0));
+      }
+    }
+  }
+  for (const auto& [component, list] : workloads) observed.components[component] = combine(list);
+  if (const auto it = observed.components.find("api"); it != observed.components.end()) {
+    observed.api_replicas = it->second.replicas;
+  }
+
+  const bool was_ready = condition_is(old_status.value("conditions", json::array()), "Ready", "True") &&
+                         str(old_status, "/revision/current") == revision;
+  const bool was_failed = condition_is(old_status.value("conditions", json::array()), "Degraded", "True");
+  const auto outcome = observe(status, observed, now);
+  if (outcome == Outcome::Ready && !was_ready) {
+    events_.record(platform, "Normal", "RolloutComplete", "Rollout",
+                   "revision " + revision.substr(0, 12) + " is ready (version " + spec.spec.version + ")");
+  } else if (outcome == Outcome::Failed && !was_failed) {
+    events_.record(platform, "Warning", "RolloutFailed", "Rollout",
+                   "revision " + revision.substr(0, 12) + " failed to roll out");
+  }
+
+  // 13. Status only when it changed; poll while progressing (child watches also wake us).
+  auto w = write_status(status);
+  if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+  if (outcome == Outcome::Progressing) return ReconcileResult::requeue_after(options_.progressing_requeue);
+  return ReconcileResult::done();
+}
+
+}  // namespace po::platform

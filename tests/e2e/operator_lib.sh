@@ -1,0 +1,44 @@
+# Helpers for e2e scripts that run the real operator binary out of cluster (sourced after lib.sh).
+
+# free_port: an unused TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+install_crd() {
+  kubectl apply --server-side --force-conflicts -f "$PO_SOURCE_DIR/crds/platforms.platform.a11y.dev.yaml" >/dev/null
+  kubectl wait --for condition=Established --timeout=60s crd/platforms.platform.a11y.dev >/dev/null
+}
+
+# start_operator <log-file> [extra flags...]: runs build/operator/platform-operator in the background;
+# sets OPERATOR_PID, METRICS_PORT and PROBE_PORT, and waits until /readyz answers.
+start_operator() {
+  local log=$1; shift
+  local bin="${PO_BUILD_DIR:-$PO_SOURCE_DIR/build}/operator/platform-operator"
+  [ -x "$bin" ] || fail "operator binary missing: $bin"
+  METRICS_PORT=$(free_port); PROBE_PORT=$(free_port)
+  "$bin" --kubeconfig "${OPERATOR_KUBECONFIG:-$KUBECONFIG}" --log-format json \
+    --metrics-bind-address "127.0.0.1:$METRICS_PORT" --health-probe-bind-address "127.0.0.1:$PROBE_PORT" \
+    --requeue-progressing-ms 1000 "$@" >"$log" 2>&1 &
+  OPERATOR_PID=$!
+  local deadline=$((SECONDS + 60))
+  until curl -fsS "http://127.0.0.1:$PROBE_PORT/readyz" >/dev/null 2>&1; do
+    kill -0 "$OPERATOR_PID" 2>/dev/null || { tail -20 "$log" >&2; fail "operator exited during start-up"; }
+    [ $SECONDS -lt $deadline ] || { tail -20 "$log" >&2; fail "operator not ready after 60s"; }
+    sleep 0.3
+  done
+}
+
+# stop_operator: SIGTERM, and the exit code must be 0 (clean shutdown).
+stop_operator() {
+  [ -n "${OPERATOR_PID:-}" ] || return 0
+  kill -TERM "$OPERATOR_PID" 2>/dev/null || return 0
+  local rc=0
+  wait "$OPERATOR_PID" || rc=$?
+  OPERATOR_PID=
+  return $rc
+}
+
+# condition <kind/name> <type>: prints "status/reason" of a condition.
+condition() {
+  kubectl -n "$ns" get "$1" -o json | jq -r --arg t "$2" \
+    '(.status.conditions // [])[] | select(.type==$t) | "\(.status)/\(.reason)"'
+}

@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+
+#include "po/platform/child_status.hpp"
+
+using namespace po::platform;
+using nlohmann::json;
+
+namespace {
+json deployment(int generation, int observed, int replicas, int updated, int ready, int available, int existing) {
+  return {{"metadata", {{"generation", generation}}},
+          {"spec", {{"replicas", replicas}}},
+          {"status",
+           {{"observedGeneration", observed}, {"replicas", existing}, {"updatedReplicas", updated},
+            {"readyReplicas", ready}, {"availableReplicas", available}}}};
+}
+}  // namespace
+
+TEST_CASE("deployment rollout states") {
+  CHECK(deployment_status(nullptr).state == RolloutState::Missing);
+
+  auto d = deployment(2, 1, 2, 2, 2, 2, 2);
+  CHECK(deployment_status(&d).state == RolloutState::InProgress);  // generation not observed
+
+  d = deployment(2, 2, 3, 1, 1, 1, 3);
+  auto s = deployment_status(&d);
+  CHECK(s.state == RolloutState::InProgress);
+  CHECK(s.message == "1 of 3 pods updated");
+
+  d = deployment(2, 2, 2, 2, 2, 2, 3);
+  CHECK(deployment_status(&d).message == "1 old pods pending termination");
+
+  d = deployment(2, 2, 2, 2, 1, 1, 2);
+  CHECK(deployment_status(&d).state == RolloutState::InProgress);
+
+  d = deployment(2, 2, 2, 2, 2, 2, 2);
+  s = deployment_status(&d);
+  CHECK(s.state == RolloutState::Current);
+  CHECK(s.ready_replicas == 2);
+
+  d["status"]["conditions"] = json::array(
+      {{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"}, {"message", "too slow"}}});
+  CHECK(deployment_status(&d).state == RolloutState::Failed);
+}
+
+TEST_CASE("a deployment without spec.replicas (under an HPA default) counts one desired pod") {
+  json d = {{"metadata", {{"generation", 1}}}, {"spec", json::object()},
+            {"status", {{"observedGeneration", 1}, {"replicas", 1}, {"updatedReplicas", 1}, {"readyReplicas", 1},
+                        {"availableReplicas", 1}}}};
+  CHECK(deployment_status(&d).state == RolloutState::Current);
+}
+
+TEST_CASE("statefulset rollout waits for the update revision to become current") {
+  json s = {{"metadata", {{"generation", 3}}},
+            {"spec", {{"replicas", 1}, {"updateStrategy", {{"type", "RollingUpdate"}}}}},
+            {"status", {{"observedGeneration", 3}, {"replicas", 1}, {"readyReplicas", 1}, {"updatedReplicas", 1},
+                        {"currentRevision", "db-1"}, {"updateRevision", "db-2"}}}};
+  CHECK(statefulset_status(&s).state == RolloutState::InProgress);
+  s["status"]["currentRevision"] = "db-2";
+  CHECK(statefulset_status(&s).state == RolloutState::Current);
+  s["status"]["readyReplicas"] = 0;
+  CHECK(statefulset_status(&s).message == "0 of 1 pods ready");
+}
+
+TEST_CASE("combine folds workloads into one component") {
+  WorkloadStatus ok{RolloutState::Current, 1, 1, 1, 1, ""};
+  WorkloadStatus bad{RolloutState::Failed, 2, 0, 2, 2, "deadline"};
+  auto c = combine({{"prometheus", ok}, {"grafana", bad}});
+  CHECK_FALSE(c.ready);
+  CHECK(c.failed);
+  CHECK(c.replicas == 3);
+  CHECK(c.message == "grafana: deadline");
+  CHECK(combine({}).ready);
+}

@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+
+#include "po/platform/conditions.hpp"
+#include "po/platform/platform_status.hpp"
+
+using namespace po::platform;
+using nlohmann::json;
+
+namespace {
+Observed observed(const std::string& revision, bool api_ready, bool api_failed = false) {
+  Observed o;
+  o.revision = revision;
+  o.generation = 2;
+  o.components["api"] = ComponentStatus{api_ready, api_failed, 2, api_ready ? 2 : 0, 2, api_ready ? "" : "waiting"};
+  o.components["database"] = ComponentStatus{true, false, 1, 1, 1, ""};
+  o.api_replicas = 2;
+  o.selector = "app=x";
+  return o;
+}
+}  // namespace
+
+TEST_CASE("an attempt is recorded once, before applying") {
+  json status;
+  CHECK(begin_attempt(status, "rev1", 1, "1.0.0", 10, "t0"));
+  CHECK(status["revision"]["lastAttempted"] == "rev1");
+  CHECK(status["history"].size() == 1);
+  CHECK(status["history"][0]["result"] == "Progressing");
+  CHECK(condition_is(status["conditions"], "Reconciling", "True"));
+  // Re-entering the same attempt (a requeue, or a restart mid-apply) changes nothing.
+  CHECK_FALSE(begin_attempt(status, "rev1", 1, "1.0.0", 10, "t1"));
+}
+
+TEST_CASE("history is bounded by historyLimit and a new attempt supersedes an open one") {
+  json status;
+  for (int i = 0; i < 5; ++i) begin_attempt(status, "rev" + std::to_string(i), i, "v", 3, "t");
+  CHECK(status["history"].size() == 3);
+  CHECK(status["history"][0]["revision"] == "rev2");
+  CHECK(status["history"][1]["result"] == "Superseded");
+  CHECK(status["history"][2]["result"] == "Progressing");
+}
+
+TEST_CASE("observe: progressing, then ready records lastGood and a Succeeded entry") {
+  json status;
+  begin_attempt(status, "rev1", 2, "1.0.0", 10, "t0");
+  CHECK(observe(status, observed("rev1", false), "t1") == Outcome::Progressing);
+  CHECK(condition_is(status["conditions"], "Ready", "False"));
+  CHECK(find_condition(status["conditions"], "Ready")->at("reason") == "Progressing");
+  CHECK_FALSE(status["revision"].contains("lastGood"));
+
+  CHECK(observe(status, observed("rev1", true), "t2") == Outcome::Ready);
+  CHECK(condition_is(status["conditions"], "Ready", "True"));
+  CHECK(condition_is(status["conditions"], "Reconciling", "False"));
+  CHECK(status["revision"]["lastGood"] == "rev1");
+  CHECK(status["revision"]["current"] == "rev1");
+  CHECK(status["history"][0]["result"] == "Succeeded");
+  CHECK(status["history"][0]["finishedAt"] == "t2");
+  CHECK(status["observedGeneration"] == 2);
+  CHECK(status["components"]["api"]["readyReplicas"] == 2);
+  CHECK(status["replicas"] == 2);
+}
+
+TEST_CASE("observe: a failed component marks Degraded and the history entry Failed") {
+  json status;
+  begin_attempt(status, "rev2", 3, "broken", 10, "t0");
+  CHECK(observe(status, observed("rev2", false, true), "t1") == Outcome::Failed);
+  CHECK(condition_is(status["conditions"], "Degraded", "True"));
+  CHECK(find_condition(status["conditions"], "Ready")->at("reason") == "RolloutFailed");
+  CHECK(status["history"][0]["result"] == "Failed");
+}
+
+TEST_CASE("stall sets Stalled and Ready=False with the reason; a later good observation clears it") {
+  json status;
+  stall(status, 4, "InvalidSpec", "spec.api.autoscaling.minReplicas: must be <= maxReplicas", "t0");
+  CHECK(condition_is(status["conditions"], "Stalled", "True"));
+  CHECK(find_condition(status["conditions"], "Ready")->at("message") ==
+        "spec.api.autoscaling.minReplicas: must be <= maxReplicas");
+  observe(status, observed("rev1", true), "t1");
+  CHECK(find_condition(status["conditions"], "Stalled") == nullptr);
+}
+
+TEST_CASE("a rolled-out revision is not re-attempted on the next reconcile (no status flapping)") {
+  json status;
+  begin_attempt(status, "rev1", 1, "1.0.0", 10, "t0");
+  observe(status, observed("rev1", true), "t1");
+  const json settled = status;
+  CHECK_FALSE(begin_attempt(status, "rev1", 1, "1.0.0", 10, "t2"));
+  CHECK(status == settled);
+  CHECK_FALSE(observe(status, observed("rev1", true), "t3") != Outcome::Ready);
+  CHECK(status == settled);
+}

@@ -284,84 +284,128 @@ void App::note_active_user(const std::string& subject) {
 
 // ---- audits ---------------------------------------------------------------------------------------
 
+namespace {
+
+// Result cache values: "<score>\n<finding count>\n<result document>", so that a hit needs no JSON parse.
+std::string encode_cached_result(double score, std::size_t findings, const std::string& doc) {
+  return json(score).dump() + "\n" + std::to_string(findings) + "\n" + doc;
+}
+struct CachedResult {
+  double score = 0;
+  int finding_count = 0;
+  std::string doc;
+};
+std::optional<CachedResult> decode_cached_result(std::string value) {
+  const auto first = value.find('\n');
+  const auto second = first == std::string::npos ? first : value.find('\n', first + 1);
+  if (second == std::string::npos) return std::nullopt;
+  CachedResult r;
+  try {
+    r.score = std::stod(value.substr(0, first));
+    r.finding_count = std::stoi(value.substr(first + 1, second - first - 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  r.doc = value.substr(second + 1);
+  if (r.doc.size() < 2 || r.doc.front() != '{' || r.doc.back() != '}') return std::nullopt;
+  return r;
+}
+
+// {head fields..., result document fields...} without re-serialising the (large) result document.
+std::string splice(const json& head, const std::string& doc) {
+  std::string out = head.dump(-1, ' ', false, kJsonReplace);
+  out.pop_back();
+  if (doc.size() > 2) {
+    out += ',';
+    out.append(doc, 1, std::string::npos);
+  } else {
+    out += '}';
+  }
+  return out;
+}
+
+}  // namespace
+
 po::http::Response App::create_audit(const Request& req, const Principal& who) {
   auto parsed = parse_audit_request(req.body);
   json options_key = {{"rules", parsed.options.rules}, {"max", parsed.options.max_findings}};
   const std::string model_version = model_.model ? model_.model->version() : "none";
   const auto hash = sha256_hex(model_version + "\n" + options_key.dump() + "\n" + parsed.html);
 
-  std::string doc_text;
-  bool cached = false;
-  if (auto hit = cache_.get(result_cache_key(hash))) {
-    doc_text = std::move(*hit);
-    cached = true;
-    metrics_->cache_hits.with({{"cache", "audit_result"}}).inc();
-  } else {
-    metrics_->cache_misses.with({{"cache", "audit_result"}}).inc();
-  }
-  json doc;
-  if (cached) {
-    doc = json::parse(doc_text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) cached = false;  // a foreign value under our key: recompute
-  }
+  std::optional<CachedResult> result;
+  if (auto hit = cache_.get(result_cache_key(hash))) result = decode_cached_result(std::move(*hit));
+  const bool cached = result.has_value();
+  metrics_->cache_hits.with({{"cache", "audit_result"}}).inc(cached ? 1 : 0);
+  metrics_->cache_misses.with({{"cache", "audit_result"}}).inc(cached ? 0 : 1);
   if (!cached) {
     const auto t0 = Clock::now();
-    audit::Result result;
+    audit::Result run;
     try {
-      result = engine_.run(parsed.html, parsed.options);
+      run = engine_.run(parsed.html, parsed.options);
     } catch (const std::invalid_argument& e) {
       throw RequestError(422, "unprocessable_html", e.what());
     }
     metrics_->audit_engine.observe(std::chrono::duration<double>(Clock::now() - t0).count());
     json findings = json::array();
-    for (const auto& f : result.findings) findings.push_back(finding_json(f));
-    doc = {{"score", result.score},
-           {"nodes", result.nodes},
-           {"truncated", result.truncated},
-           {"rulesRun", result.rules_run},
-           {"findings", std::move(findings)}};
-    doc_text = doc.dump(-1, ' ', false, kJsonReplace);
-    cache_.set(result_cache_key(hash), doc_text, config_.cache_ttl);
+    for (const auto& f : run.findings) findings.push_back(finding_json(f));
+    const json doc = {{"score", run.score},
+                      {"nodes", run.nodes},
+                      {"truncated", run.truncated},
+                      {"rulesRun", run.rules_run},
+                      {"findings", std::move(findings)}};
+    result = CachedResult{run.score, static_cast<int>(run.findings.size()), doc.dump(-1, ' ', false, kJsonReplace)};
+    cache_.set(result_cache_key(hash), encode_cached_result(result->score, run.findings.size(), result->doc),
+               config_.cache_ttl);
   }
 
   if (!migrated_) throw DbUnavailable("schema not migrated yet");
   StoredAudit stored;
   stored.id = new_uuid();
   stored.content_hash = hash;
-  stored.score = doc.value("score", 0.0);
-  stored.finding_count = static_cast<int>(doc["findings"].size());
+  stored.score = result->score;
+  stored.finding_count = result->finding_count;
   stored.html_bytes = static_cast<int>(parsed.html.size());
-  stored.result_json = doc_text;
-  stored.created_at = store_.insert(who.subject, stored);
+  stored.result_json = result->doc;
+  stored.created_at = store_.insert(who.subject, stored, cached);
   metrics_->audits.with({{"cache", cached ? "hit" : "miss"}}).inc();
 
-  json body = {{"id", stored.id}, {"createdAt", stored.created_at}, {"contentHash", hash}, {"htmlBytes", stored.html_bytes}};
-  body.update(doc);
-  const auto text = body.dump(-1, ' ', false, kJsonReplace);
-  cache_.set(audit_cache_key(who.subject, stored.id), text, config_.cache_ttl);
-  body["cached"] = cached;
-  auto res = json_response(201, body);
+  json head = {{"id", stored.id}, {"createdAt", stored.created_at}, {"contentHash", hash}, {"htmlBytes", stored.html_bytes}};
+  // Reads by id are served from the cache (also while the database is down): a small record pointing
+  // at the result, which is cached under its content hash.
+  cache_.set(audit_cache_key(who.subject, stored.id), head.dump(), config_.cache_ttl);
+  head["cached"] = cached;
+  Response res;
+  res.status = 201;
+  res.body = splice(head, result->doc);
   res.headers["Location"] = "/api/v1/audits/" + stored.id;
   return res;
 }
 
 std::optional<std::string> App::load_audit_json(const Principal& who, const std::string& id) {
-  if (auto hit = cache_.get(audit_cache_key(who.subject, id))) {
-    metrics_->cache_hits.with({{"cache", "audit"}}).inc();
-    return hit;
+  if (auto head_text = cache_.get(audit_cache_key(who.subject, id))) {
+    const auto head = json::parse(*head_text, nullptr, false);
+    if (head.is_object() && head.contains("contentHash") && head["contentHash"].is_string()) {
+      if (auto hit = cache_.get(result_cache_key(head["contentHash"].get<std::string>()))) {
+        if (auto result = decode_cached_result(std::move(*hit))) {
+          metrics_->cache_hits.with({{"cache", "audit"}}).inc();
+          return splice(head, result->doc);
+        }
+      }
+    }
   }
   metrics_->cache_misses.with({{"cache", "audit"}}).inc();
   if (!migrated_) throw DbUnavailable("schema not migrated yet");
   const auto stored = store_.get(who.subject, id);
   if (!stored) return std::nullopt;
-  json body = {{"id", stored->id},
-               {"createdAt", stored->created_at},
-               {"contentHash", stored->content_hash},
-               {"htmlBytes", stored->html_bytes}};
-  body.update(json::parse(stored->result_json));
-  auto text = body.dump(-1, ' ', false, kJsonReplace);
-  cache_.set(audit_cache_key(who.subject, id), text, config_.cache_ttl);
-  return text;
+  const json head = {{"id", stored->id},
+                     {"createdAt", stored->created_at},
+                     {"contentHash", stored->content_hash},
+                     {"htmlBytes", stored->html_bytes}};
+  cache_.set(audit_cache_key(who.subject, id), head.dump(), config_.cache_ttl);
+  cache_.set(result_cache_key(stored->content_hash),
+             encode_cached_result(stored->score, static_cast<std::size_t>(stored->finding_count), stored->result_json),
+             config_.cache_ttl);
+  return splice(head, stored->result_json);
 }
 
 po::http::Response App::get_audit(const Request& req, const Principal& who, const std::string& id) {

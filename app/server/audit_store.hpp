@@ -28,8 +28,11 @@ class AuditStore {
   explicit AuditStore(DbPool& pool) : pool_(pool) {}
   static void prepare(pqxx::connection& c);  // prepared statements, run on every new pool connection
 
-  // Inserts and returns created_at. Throws DbUnavailable.
-  std::string insert(const std::string& owner, const StoredAudit& audit);
+  // Inserts and returns created_at. The result document is stored once per content hash: when
+  // result_known_stored is true (the result came from the cache, so an earlier request stored it) only
+  // the small audit row is sent, and the result is added only if the database turns out not to have it.
+  // Throws DbUnavailable.
+  std::string insert(const std::string& owner, const StoredAudit& audit, bool result_known_stored);
   std::optional<StoredAudit> get(const std::string& owner, const std::string& id);
   // Throws std::invalid_argument for a malformed cursor.
   AuditPage list(const std::string& owner, std::size_t limit, const std::string& cursor);

@@ -12,20 +12,24 @@ constexpr long long kMigrationLockKey = 0x6131317961756474LL;  // "a11yaudt"
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
-      {1, "audits table",
-       R"(CREATE TABLE audits (
+      {1, "audit results (one per content hash) and audits referencing them",
+       R"(CREATE TABLE audit_results (
+            content_hash  text PRIMARY KEY,
+            result        jsonb NOT NULL,
+            created_at    timestamptz NOT NULL DEFAULT now()
+          );
+          CREATE TABLE audits (
             seq           bigserial PRIMARY KEY,
             id            uuid NOT NULL UNIQUE,
             owner         text NOT NULL,
             created_at    timestamptz NOT NULL DEFAULT now(),
-            content_hash  text NOT NULL,
+            content_hash  text NOT NULL REFERENCES audit_results (content_hash),
             score         double precision NOT NULL,
             finding_count integer NOT NULL,
-            html_bytes    integer NOT NULL,
-            result        jsonb NOT NULL
+            html_bytes    integer NOT NULL
           );
           CREATE INDEX audits_owner_seq ON audits (owner, seq DESC);)"},
-      {2, "content hash index for cache warm-up and duplicate lookups",
+      {2, "index audits by content hash (result lookups and cleanup)",
        "CREATE INDEX audits_content_hash ON audits (content_hash);"},
   };
   return all;

@@ -264,7 +264,13 @@ std::string selector_path(const GumboNode* element) {
 std::string snippet(const GumboNode* element) {
   constexpr std::size_t kMax = 200;
   const GumboStringPiece piece = element->v.element.original_tag;
-  if (piece.length == 0) return "<" + std::string(tag_name(element)) + ">";
+  if (piece.length == 0) {
+    // Built by appending: GCC 12 at -O3 warns (-Wrestrict, a false positive) on "<" + std::string(...).
+    std::string out = "<";
+    out += tag_name(element);
+    out += '>';
+    return out;
+  }
   std::size_t len = std::min(piece.length, kMax);
   if (len < piece.length)
     while (len > 0 && (static_cast<unsigned char>(piece.data[len]) & 0xC0) == 0x80) --len;   // not mid-character

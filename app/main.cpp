@@ -156,6 +156,10 @@ int main(int argc, char** argv) {
     const int sig = po::signals::wait_for_shutdown();
     spdlog::info("received signal {}, draining", sig);
     app.set_draining();
+    if (config.shutdown_delay.count() > 0) {
+      spdlog::info("readiness now fails; serving {} s more before closing the listener", config.shutdown_delay.count());
+      std::this_thread::sleep_for(config.shutdown_delay);
+    }
     server.stop();
     spdlog::info("stopped");
   } catch (const std::exception& e) {

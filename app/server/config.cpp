@@ -126,6 +126,9 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
     c.ai_timeout = std::chrono::milliseconds(parse_number<int>("AI_TIMEOUT_MS", *v, 50, 60'000));
   }
 
+  if (auto v = env("SHUTDOWN_DELAY_SECONDS"); v && !v->empty()) {
+    c.shutdown_delay = std::chrono::seconds(parse_number<int>("SHUTDOWN_DELAY_SECONDS", *v, 0, 300));
+  }
   c.model_path = env("MODEL_PATH").value_or("");
   c.model_dir = env("MODEL_DIR").value_or(default_model_dir);
   return c;

@@ -35,6 +35,9 @@ struct Config {
   std::chrono::milliseconds ai_timeout{2000}; // AI_TIMEOUT_MS
   std::string model_path;                     // MODEL_PATH; empty = newest text-quality*.json in MODEL_DIR
   std::string model_dir;                      // MODEL_DIR
+  // SHUTDOWN_DELAY_SECONDS: after SIGTERM, keep serving with readiness failing for this long, so that
+  // load balancers stop sending new requests before the listener closes; then drain.
+  std::chrono::seconds shutdown_delay{0};
 };
 
 struct RedisEndpoint {

@@ -83,9 +83,19 @@ TEST_SUITE("faults") {
 
   TEST_CASE("SIGTERM drains and exits 0; readiness fails while draining") {
     auto& e = env();
-    ApiServer extra(e.dir.path(), e.api_env(), "api-sigterm");
+    auto vars = e.api_env();
+    vars["SHUTDOWN_DELAY_SECONDS"] = "5";
+    ApiServer extra(e.dir.path(), vars, "api-sigterm");
     REQUIRE(extra.wait_ready());
     extra.process().signal(SIGTERM);
+    // During the shutdown delay the server still answers, but readiness fails.
+    CHECK(eventually([&] {
+      try {
+        return http(extra.port(), "GET", "/health/ready").status == 503;
+      } catch (const std::exception&) {
+        return false;
+      }
+    }, std::chrono::seconds(10)));
     const auto code = extra.process().wait_for(std::chrono::seconds(60));
     REQUIRE(code);
     CHECK(*code == 0);

@@ -21,6 +21,7 @@ KCM_PORT=${PO_KCM_PORT:-16257}
 SCHED_PORT=${PO_SCHED_PORT:-16259}
 KWOK_PORT=${PO_KWOK_PORT:-16080}
 NODES=${PO_NODES:-3}
+NODE_PODS=${PO_NODE_PODS:-110}   # pods each fake node accepts
 PV_POOL=${PO_PV_POOL:-12}   # Available PersistentVolumes kept ready for claims
 
 pki="$PO_STATE/pki"; logs="$PO_STATE/logs"; run="$PO_STATE/run"
@@ -148,8 +149,8 @@ metadata:
     topology.kubernetes.io/zone: zone-$((i % 3))
 spec: {}
 status:
-  allocatable: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
-  capacity: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
+  allocatable: {cpu: "8", memory: 32Gi, pods: "$NODE_PODS", ephemeral-storage: 100Gi}
+  capacity: {cpu: "8", memory: 32Gi, pods: "$NODE_PODS", ephemeral-storage: 100Gi}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 NODE
   done

@@ -6,10 +6,8 @@ namespace po::platform {
 
 using nlohmann::json;
 
-namespace {
-
 // Closes the newest history entry of `revision` if it is still open.
-void finish_entry(json& status, const std::string& revision, std::string_view result, const std::string& now) {
+void finish_attempt(json& status, const std::string& revision, std::string_view result, const std::string& now) {
   auto& history = status["history"];
   if (!history.is_array()) return;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
@@ -22,8 +20,6 @@ void finish_entry(json& status, const std::string& revision, std::string_view re
   }
 }
 
-}  // namespace
-
 bool begin_attempt(json& status, const std::string& revision, std::int64_t generation, const std::string& version,
                    int history_limit, const std::string& now) {
   if (!status.is_object()) status = json::object();
@@ -31,7 +27,9 @@ bool begin_attempt(json& status, const std::string& revision, std::int64_t gener
   if (!rev.is_object()) rev = json::object();
   auto& history = status["history"];
   if (!history.is_array()) history = json::array();
-  const bool at_head = !history.empty() && history.back().value("revision", "") == revision;
+  // A Failed head entry of the same revision is a retry (retry-at): that gets an entry of its own.
+  const bool at_head = !history.empty() && history.back().value("revision", "") == revision &&
+                       history.back().value("result", "") != kFailed;
   if (rev.value("lastAttempted", "") == revision && at_head) return false;  // this attempt is recorded already
 
   rev["lastAttempted"] = revision;
@@ -90,7 +88,7 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
 
   if (all_ready) {
     status["revision"]["lastGood"] = o.revision;
-    finish_entry(status, o.revision, kSucceeded, now);
+    finish_attempt(status, o.revision, kSucceeded, now);
     set_condition(conds, {"Ready", "True", "Available", "all components are ready"}, o.generation, now);
     set_condition(conds, {"Reconciling", "False", "RolloutComplete", "revision " + o.revision.substr(0, 12) + " is rolled out"},
                   o.generation, now);
@@ -98,7 +96,7 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
     return Outcome::Ready;
   }
   if (any_failed) {
-    finish_entry(status, o.revision, kFailed, now);
+    finish_attempt(status, o.revision, kFailed, now);
     set_condition(conds, {"Ready", "False", "RolloutFailed", "rollout failed: " + failed}, o.generation, now);
     set_condition(conds, {"Degraded", "True", "RolloutFailed", "components failed to roll out: " + failed},
                   o.generation, now);

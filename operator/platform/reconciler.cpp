@@ -10,6 +10,7 @@
 #include "po/platform/conditions.hpp"
 #include "po/platform/platform_status.hpp"
 #include "po/platform/render.hpp"
+#include "po/platform/rollback.hpp"
 #include "po/platform/spec.hpp"
 
 namespace po::platform {
@@ -176,6 +177,99 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
   return ReconcileResult::done();
 }
 
+std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object(const std::string& platform_key,
+                                                                                const std::string& ns,
+                                                                                const json& manifest) {
+  const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
+  const auto obj_name = str(manifest, "/metadata/name");
+  if (gvr == nullptr) return ApplyFailure{"no resource is known for " + manifest.value("kind", "") + " " + obj_name, false};
+  const auto memo_key = platform_key + "|" + gvr->resource + "/" + obj_name;
+  const auto digest = digest_of(manifest);
+  runtime::ObjectPtr hold;
+  if (applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))) {
+    ++skipped_;
+    return std::nullopt;
+  }
+  auto applied = client_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
+  ++applies_;
+  if (!applied.ok()) {
+    return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
+                        applied.error().retryable};
+  }
+  applied_.remember(memo_key, digest, *applied);
+  return std::nullopt;
+}
+
+namespace {
+const kube::GroupVersionResource kControllerRevisions{"apps", "v1", "controllerrevisions", true};
+std::string revision_object_name(const std::string& platform, const std::string& revision) {
+  return platform + "-" + revision.substr(0, 10);
+}
+}  // namespace
+
+std::string PlatformReconciler::save_revision(const json& platform, const std::string& revision,
+                                              const std::vector<json>& stateless, int history_limit) {
+  const auto ns = str(platform, "/metadata/namespace");
+  const auto name = str(platform, "/metadata/name");
+  const auto cr_name = revision_object_name(name, revision);
+  json cr = {{"apiVersion", "apps/v1"},
+             {"kind", "ControllerRevision"},
+             {"metadata",
+              {{"name", cr_name},
+               {"namespace", ns},
+               {"labels",
+                {{"app.kubernetes.io/instance", name},
+                 {"app.kubernetes.io/managed-by", "platform-operator"},
+                 {"platform.a11y.dev/revision", revision.substr(0, 63)}}},
+               {"ownerReferences",
+                json::array({{{"apiVersion", kPlatforms.api_version()},
+                              {"kind", "Platform"},
+                              {"name", name},
+                              {"uid", str(platform, "/metadata/uid")},
+                              {"controller", true},
+                              {"blockOwnerDeletion", true}}})}}},
+             {"data", {{"revision", revision}, {"objects", stateless}}},
+             {"revision", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()}};
+  auto created = client_.create(kControllerRevisions, ns, cr);
+  if (!created.ok() && !created.error().already_exists()) return created.error().to_string();
+
+  // Keep at most historyLimit revisions (the newest), never the one just saved.
+  kube::ListOptions opts;
+  opts.label_selector = "app.kubernetes.io/instance=" + name + ",app.kubernetes.io/managed-by=platform-operator";
+  auto list = client_.list_all(kControllerRevisions, ns, opts);
+  if (!list.ok()) return list.error().to_string();
+  auto items = std::move(list->items);
+  std::sort(items.begin(), items.end(), [](const json& a, const json& b) {
+    return a.value("revision", std::int64_t{0}) > b.value("revision", std::int64_t{0});
+  });
+  const auto keep = static_cast<std::size_t>(std::max(1, history_limit));
+  for (std::size_t i = keep; i < items.size(); ++i) {
+    const auto old = str(items[i], "/metadata/name");
+    if (old == cr_name) continue;
+    auto r = client_.remove(kControllerRevisions, ns, old);
+    if (!r.ok() && !r.error().not_found()) return r.error().to_string();
+  }
+  return {};
+}
+
+kube::Result<std::vector<json>> PlatformReconciler::load_revision(const std::string& ns, const std::string& name,
+                                                                  const std::string& revision) {
+  if (revision.empty()) return std::vector<json>{};
+  auto got = client_.get(kControllerRevisions, ns, revision_object_name(name, revision));
+  if (!got.ok()) {
+    if (got.error().not_found()) return std::vector<json>{};
+    return got.error();
+  }
+  std::vector<json> objects;
+  const auto ptr = json::json_pointer("/data/objects");
+  if (got->contains(ptr) && got->at(ptr).is_array()) {
+    for (const auto& o : got->at(ptr)) objects.push_back(o);
+  }
+  return objects;
+}
+
 ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
   const runtime::ObjectPtr cached = platforms_.cache().get(key);
   if (!cached) {
@@ -279,50 +373,110 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   const auto objects = render(spec, render_options);
   const auto revision = revision_digest(objects);
 
-  // 7. Record the attempt before applying anything.
-  const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
-  if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
-    auto w = write_status(status);
-    if (!w.ok()) return ReconcileResult::failed("recording the attempt: " + w.error().to_string());
-    if (new_revision) {
-      events_.record(platform, "Normal", "RolloutStarted", "Apply",
-                     "applying revision " + revision.substr(0, 12) + " (version " + spec.spec.version + ")");
+  // 6. A revision that failed before is not applied again (unless retry-at asks): hold the last good one.
+  const auto plan = plan_rollout(
+      {revision, old_status, str(platform, "/metadata/annotations/platform.a11y.dev~1retry-at")});
+  const auto last_good = str(old_status, "/revision/lastGood");
+  std::vector<json> in_effect;          // the manifests this reconcile applies, in tier order
+  std::set<std::string> desired_keys;   // "<resource>/<name>" of everything that must not be pruned
+  std::string effective_revision = revision;
+  std::optional<std::vector<json>> last_good_objects;
+  if (plan.plan == Plan::HoldLastGood) {
+    auto loaded = load_revision(ns, name, last_good);
+    if (!loaded.ok()) return ReconcileResult::failed("reading the last good revision: " + loaded.error().to_string());
+    last_good_objects = std::move(*loaded);
+  }
+  const bool holding = plan.plan != Plan::ApplyRevision;
+  const bool restore = plan.plan == Plan::HoldLastGood && last_good_objects && !last_good_objects->empty();
+  for (const auto& object : objects) {
+    if (!holding || !object.stateless) {
+      in_effect.push_back(object.manifest);
+    } else if (!restore) {
+      // Failed before any success: the failed stateless objects stay as they are, untouched.
+      const auto* gvr = resource_for(object.manifest.value("apiVersion", ""), object.manifest.value("kind", ""));
+      if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(object.manifest, "/metadata/name"));
     }
   }
+  if (restore) {
+    in_effect.insert(in_effect.end(), last_good_objects->begin(), last_good_objects->end());
+    effective_revision = last_good;
+  }
+
+  // 7. Record the attempt before applying anything.
+  if (!holding) {
+    const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
+    if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
+      auto w = write_status(status);
+      if (!w.ok()) return ReconcileResult::failed("recording the attempt: " + w.error().to_string());
+      if (new_revision || !plan.message.empty()) {
+        events_.record(platform, "Normal", "RolloutStarted", "Apply",
+                       (plan.message.empty() ? "applying revision " + revision.substr(0, 12) : plan.message) +
+                           " (version " + spec.spec.version + ")");
+      }
+    }
+  } else if (!condition_is(old_status.value("conditions", json::array()), "RolledBack", "True")) {
+    // The spec went back to a revision that failed before: say why it is not applied.
+    spdlog::info("platform {}/{}: {}", ns, name, plan.message);
+    set_condition(status["conditions"],
+                  {"RolledBack", "True", restore ? "HoldingLastGood" : "HoldingFailed", plan.message}, generation, now);
+    events_.record(platform, "Warning", "RevisionHeld", "Apply", plan.message);
+  }
+
+  // Rolls the stateless objects back to the last good revision; true when that apply went through.
+  auto roll_back = [&](const std::string& why) -> bool {
+    auto loaded = load_revision(ns, name, last_good);
+    bool ok = loaded.ok() && !loaded->empty();
+    std::string failure = loaded.ok() ? "its ControllerRevision is missing" : loaded.error().to_string();
+    if (ok) {
+      for (const auto& manifest : *loaded) {
+        if (auto f = apply_object(key, ns, manifest)) {
+          ok = false;
+          failure = f->what;
+          break;
+        }
+      }
+    }
+    finish_attempt(status, revision, kFailed, now);
+    const auto what = "revision " + revision.substr(0, 12) + " " + why;
+    if (ok) {
+      status["revision"]["current"] = last_good;
+      set_condition(status["conditions"],
+                    {"RolledBack", "True", "RollbackSucceeded", what + "; rolled back to " + last_good.substr(0, 12)},
+                    generation, now);
+      events_.record(platform, "Warning", "RolledBack", "Rollback",
+                     what + "; rolled back to revision " + last_good.substr(0, 12));
+    } else {
+      set_condition(status["conditions"],
+                    {"RolledBack", "False", "RollbackFailed", what + "; rollback to " + last_good.substr(0, 12) +
+                                                                   " failed: " + failure},
+                    generation, now);
+      events_.record(platform, "Warning", "RollbackFailed", "Rollback", what + "; rollback failed: " + failure);
+    }
+    return ok;
+  };
 
   // 8. Server-side apply in tier order, skipping objects that are as we left them.
-  std::set<std::string> desired_keys;  // "<resource>/<name>"
-  for (const auto& object : objects) {
+  for (const auto& manifest : in_effect) {
     if (stop.stop_requested()) return ReconcileResult::requeue();
-    const auto& manifest = object.manifest;
     const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
-    const auto obj_name = str(manifest, "/metadata/name");
-    if (gvr == nullptr) {
-      spdlog::error("platform {}/{}: no resource known for {} {}", ns, name, manifest.value("kind", ""), obj_name);
-      continue;
+    if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(manifest, "/metadata/name"));
+    const auto failed_apply = apply_object(key, ns, manifest);
+    if (!failed_apply) continue;
+    const auto& failure = failed_apply->what;
+    if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
+    // Permanent (invalid, forbidden, quota): undo what was applied of the new revision, and stall.
+    if (!holding && on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision) ==
+                        FailureAction::RollBack) {
+      roll_back("could not be applied (" + failure + ")");
+    } else {
+      finish_attempt(status, revision, kFailed, now);
     }
-    desired_keys.insert(gvr->resource + "/" + obj_name);
-    const auto memo_key = key + "|" + gvr->resource + "/" + obj_name;
-    const auto digest = digest_of(manifest);
-    runtime::ObjectPtr hold;
-    if (applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))) {
-      ++skipped_;
-      continue;
-    }
-    auto applied = client_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
-    ++applies_;
-    if (!applied.ok()) {
-      const auto& err = applied.error();
-      const auto what = manifest.value("kind", "") + " " + obj_name + ": " + err.to_string();
-      if (err.retryable) return ReconcileResult::failed("applying " + what);
-      stall(status, generation, "ApplyFailed", "applying " + what, now);
-      events_.record(platform, "Warning", "ApplyFailed", "Apply", what);
-      auto w = write_status(status);
-      if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
-      // Permanent (invalid, forbidden, quota): retried rarely, in case the cause outside the spec is fixed.
-      return ReconcileResult::requeue_after(std::chrono::minutes(5));
-    }
-    applied_.remember(memo_key, digest, *applied);
+    stall(status, generation, "ApplyFailed", "applying " + failure, now);
+    events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);
+    auto w = write_status(status);
+    if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+    // Retried rarely, in case the cause outside the spec (RBAC, quota) is fixed.
+    return ReconcileResult::requeue_after(std::chrono::minutes(5));
   }
 
   // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).
@@ -344,11 +498,10 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   // 10. Observe the workloads.
   std::map<std::string, std::vector<std::pair<std::string, WorkloadStatus>>> workloads;
   Observed observed;
-  observed.revision = revision;
+  observed.revision = effective_revision;
   observed.generation = generation;
   observed.selector = api_selector(spec);
-  for (const auto& object : objects) {
-    const auto& manifest = object.manifest;
+  for (const auto& manifest : in_effect) {
     const auto kind = manifest.value("kind", "");
     const auto obj_name = str(manifest, "/metadata/name");
     runtime::ObjectPtr hold;
@@ -376,15 +529,38 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   const bool was_ready = condition_is(old_status.value("conditions", json::array()), "Ready", "True") &&
-                         str(old_status, "/revision/current") == revision;
+                         str(old_status, "/revision/current") == effective_revision;
   const bool was_failed = condition_is(old_status.value("conditions", json::array()), "Degraded", "True");
-  const auto outcome = observe(status, observed, now);
+  auto outcome = observe(status, observed, now);
+  if (!holding && outcome == Outcome::Ready) {
+    // 12. Rolled out: keep its stateless objects as the revision a later failure returns to.
+    if (last_good != revision) {
+      std::vector<json> stateless;
+      for (const auto& object : objects) {
+        if (object.stateless) stateless.push_back(object.manifest);
+      }
+      if (auto saved = save_revision(platform, revision, stateless, spec.spec.rollout.historyLimit); !saved.empty()) {
+        return ReconcileResult::failed("saving ControllerRevision: " + saved);
+      }
+    }
+    remove_condition(status["conditions"], "RolledBack");
+  }
   if (outcome == Outcome::Ready && !was_ready) {
     events_.record(platform, "Normal", "RolloutComplete", "Rollout",
-                   "revision " + revision.substr(0, 12) + " is ready (version " + spec.spec.version + ")");
-  } else if (outcome == Outcome::Failed && !was_failed) {
-    events_.record(platform, "Warning", "RolloutFailed", "Rollout",
-                   "revision " + revision.substr(0, 12) + " failed to roll out");
+                   "revision " + effective_revision.substr(0, 12) + " is ready (version " + spec.spec.version + ")");
+  } else if (outcome == Outcome::Failed && !holding) {
+    // 11. A failed rollout of a stateless component: back to the last good revision.
+    const auto action = on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision);
+    if (action == FailureAction::RollBack) {
+      roll_back("failed to roll out");
+      set_condition(status["conditions"], {"Ready", "False", "RollingBack", "restoring revision " + last_good.substr(0, 12)},
+                    generation, now);
+      outcome = Outcome::Progressing;
+    } else if (!was_failed) {
+      events_.record(platform, "Warning", "RolloutFailed", "Rollout",
+                     "revision " + revision.substr(0, 12) + " failed to roll out" +
+                         (last_good.empty() ? " (no earlier revision succeeded, so nothing to roll back to)" : ""));
+    }
   }
 
   // 13. Status only when it changed; poll while progressing (child watches also wake us).

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -76,7 +77,19 @@ class PlatformReconciler {
   std::uint64_t skipped_applies() const { return skipped_.load(); }
 
  private:
-  struct Attempt;
+  struct ApplyFailure {
+    std::string what;        // "Kind name: error"
+    bool transient = false;  // 5xx, timeouts, 409: retry with backoff
+  };
+  // Server-side apply of one object unless it is as we left it; nullopt on success.
+  std::optional<ApplyFailure> apply_object(const std::string& platform_key, const std::string& ns,
+                                           const nlohmann::json& manifest);
+  // ControllerRevision <platform>-<revision[:10]> holding a revision's stateless objects; "" on success.
+  std::string save_revision(const nlohmann::json& platform, const std::string& revision,
+                            const std::vector<nlohmann::json>& stateless, int history_limit);
+  // The stateless objects of a saved revision; empty when it is not saved.
+  kube::Result<std::vector<nlohmann::json>> load_revision(const std::string& ns, const std::string& name,
+                                                          const std::string& revision);
   runtime::ReconcileResult finalize(const nlohmann::json& platform);
   bool monitoring_crds_available();
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Rollback end to end (issue 5): a kwok Stage keeps pods of ":broken" images unready, so changing
+# `version` to "broken" fails the rollout at progressDeadlineSeconds. The operator must put the last
+# good stateless objects back, say so (RolledBack, history, Event), become Ready on the old version,
+# leave the failed revision alone, roll forward on a fixed spec, hold a known-failed revision, and
+# re-attempt it exactly once when platform.a11y.dev/retry-at asks.
+E2E_NAME=rollback
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/operator_lib.sh"
+require_cluster
+install_crd
+make_test_namespace rollback
+log_file=$(mktemp /tmp/platform-operator-rollback.XXXXXX.log)
+trap 'stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+start_operator "$log_file" --namespace "$ns"
+
+apply_version() {
+  kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: platform.a11y.dev/v1alpha1
+kind: Platform
+metadata: {name: rb, namespace: $ns}
+spec:
+  version: "$1"
+  frontend: {enabled: false}
+  monitoring: {enabled: false}
+  rollout: {progressDeadlineSeconds: 30}
+YAML
+}
+api_image() { kubectl -n "$ns" get deploy rb-api -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+api_generation() { kubectl -n "$ns" get deploy rb-api -o jsonpath='{.metadata.generation}'; }
+ready() { [ "$(condition platform/rb Ready)" = "True/Available" ]; }
+rolled_back() { [ "$(condition platform/rb RolledBack)" = "True/RollbackSucceeded" ]; }
+image_is() { [[ "$(api_image)" == *":$1" ]]; }
+# stays <seconds> <what> <cmd...>: cmd holds true for the whole period.
+stays() {
+  local secs=$1 what=$2; shift 2
+  local end=$((SECONDS + secs))
+  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 || fail "$what stopped holding"; sleep 1; done
+}
+
+apply_version 1.0.0
+poll 120 "rb Ready on 1.0.0" ready
+e2e_log "Ready on $(api_image)"
+
+# 1. A failed rollout is rolled back.
+t0=$SECONDS
+apply_version broken
+poll 20 "the broken image to be applied" image_is broken
+poll 120 "RolledBack=True after the progress deadline" rolled_back
+t_back=$((SECONDS - t0))
+image_is 1.0.0 || fail "api image is $(api_image) after the rollback, want :1.0.0"
+poll 90 "Ready=True again on the old version" ready
+e2e_log "rolled back ${t_back}s after the change (deadline 30s), Ready again $((SECONDS - t0))s after"
+st=$(kubectl -n "$ns" get platform rb -o json)
+[ "$(jq -r '[.status.history[] | select(.version=="broken" and .result=="Failed")] | length' <<<"$st")" = 1 ] \
+  || fail "history has no Failed entry for the broken version: $(jq -c .status.history <<<"$st")"
+[ "$(jq -r '.status.revision.current == .status.revision.lastGood' <<<"$st")" = true ] || fail "current is not lastGood"
+kubectl -n "$ns" get events.events.k8s.io -o json | jq -e '[.items[] | select(.reason=="RolledBack")] | length > 0' >/dev/null \
+  || fail "no RolledBack Event"
+
+# 2. The failed revision is not applied again while nothing changes.
+gen=$(api_generation)
+stays "${PO_E2E_HOLD_SECONDS:-20}" "the api Deployment untouched" bash -c "[ \"\$(kubectl -n $ns get deploy rb-api -o jsonpath='{.metadata.generation}')\" = $gen ]"
+e2e_log "failed revision not re-applied over ${PO_E2E_HOLD_SECONDS:-20}s (generation stayed $gen)"
+
+# 3. A fixed spec rolls forward.
+apply_version 1.1.0
+poll 60 "the 1.1.0 image" image_is 1.1.0
+poll 90 "Ready on 1.1.0" ready
+no_rolled_back() { [ -z "$(condition platform/rb RolledBack)" ]; }
+poll 10 "RolledBack cleared after a good rollout" no_rolled_back
+e2e_log "rolled forward to 1.1.0"
+
+# 4. Going back to the known-failed spec is held, not applied.
+gen=$(api_generation)
+apply_version broken
+held() { [ "$(condition platform/rb RolledBack)" = "True/HoldingLastGood" ]; }
+poll 20 "RolledBack=True/HoldingLastGood for the known-failed revision" held
+stays 10 "the 1.1.0 image held" image_is 1.1.0
+[ "$(api_generation)" = "$gen" ] || fail "the api Deployment was written while holding"
+e2e_log "known-failed revision held; api stays on 1.1.0"
+
+# 5. retry-at re-attempts it exactly once.
+kubectl -n "$ns" annotate platform rb "platform.a11y.dev/retry-at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --overwrite >/dev/null
+sleep 1
+poll 20 "the retried broken image" image_is broken
+poll 120 "rolled back again after the retry" rolled_back
+image_is 1.1.0 || fail "not back on 1.1.0 after the retry failed"
+failed=$(kubectl -n "$ns" get platform rb -o json | jq '[.status.history[] | select(.version=="broken" and .result=="Failed")] | length')
+[ "$failed" -ge 2 ] || fail "the retry left no second Failed entry (have $failed)"
+gen=$(api_generation)
+stays 15 "no second retry" bash -c "[ \"\$(kubectl -n $ns get deploy rb-api -o jsonpath='{.metadata.generation}')\" = $gen ]"
+e2e_log "retry-at re-attempted once, rolled back again, then held"
+stop_operator || fail "operator did not exit 0 on SIGTERM"
+e2e_log "PASS"

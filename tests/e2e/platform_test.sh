@@ -88,6 +88,23 @@ grep -q "spec.api.env" <<<"$msg" || fail "the InvalidSpec message does not name 
 kill -0 "$OPERATOR_PID" || fail "operator died"
 e2e_log "invalid spec reported: $msg"
 
+# Every invalid fixture that only the operator can reject (no expect-apiserver line) is Stalled with
+# a message naming the expected field, and none crashes the operator.
+for f in "$PO_SOURCE_DIR"/tests/fixtures/invalid/*.yaml; do
+  grep -q '^# expect-apiserver:' "$f" && continue
+  want=$(sed -n 's/^# expect-operator: //p' "$f")
+  fname=$(awk '/^metadata:/{m=1} m && /^  name:/{print $2; exit}' "$f")
+  kubectl -n "$ns" apply -f "$f" >/dev/null || fail "$(basename "$f"): the apiserver rejected it"
+  fixture_stalled() { [ "$(condition "platform/$fname" Stalled)" = "True/InvalidSpec" ]; }
+  poll 30 "$(basename "$f") Stalled=True/InvalidSpec" fixture_stalled
+  got=$(kubectl -n "$ns" get platform "$fname" -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+  field=${want%%: *}
+  grep -qF "$field: " <<<"$got" || fail "$(basename "$f"): message '$got' does not name $field"
+  kubectl -n "$ns" delete platform "$fname" --wait=false >/dev/null
+done
+kill -0 "$OPERATOR_PID" || fail "operator died on an invalid fixture"
+e2e_log "every operator-only invalid fixture reported Stalled/InvalidSpec with its field"
+
 # Metrics in controller-runtime's names.
 metrics=$(curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics")
 grep -q '^controller_runtime_reconcile_total{controller="platform",result="success"}' <<<"$metrics" || fail "no reconcile metrics"

@@ -101,7 +101,11 @@ void emit(YAML::Emitter& out, const json& value, bool top) {
       break;
     case json::value_t::string: {
       const auto& s = value.get_ref<const std::string&>();
-      if (s.find('\n') != std::string::npos) out << YAML::Literal << s;
+      // Literal blocks cannot carry leading indentation, trailing spaces or tabs faithfully.
+      const bool literal_safe = s.size() > 1 && s.find('\n') != std::string::npos && s.front() != ' ' && s.front() != '\n' && s.find(" \n") == std::string::npos &&
+                                s.find_first_of("\t\r") == std::string::npos && s.back() == '\n' && s.find("\n\n", s.size() - 2) == std::string::npos;
+      if (literal_safe) out << YAML::Literal << s;
+      else if (s.find('\n') != std::string::npos) out << YAML::DoubleQuoted << s;
       else if (needs_quotes(s)) out << YAML::DoubleQuoted << s;
       else out << s;
       break;

@@ -46,3 +46,12 @@ TEST_CASE("yaml: strings that look like other types are quoted; multi-line strin
   REQUIRE(back.size() == 1);
   CHECK(back[0] == j);
 }
+
+TEST_CASE("yaml: awkward multi-line strings round-trip") {
+  for (const char* text : {"  indented\nsecond\n", "trailing space \nx\n", "tab\there\n", "no final newline\nx", "two\n\n", "\n"}) {
+    const nlohmann::json j = {{"value", text}};
+    const auto back = yaml_documents(to_yaml(j));
+    REQUIRE(back.size() == 1);
+    CHECK_MESSAGE(back[0] == j, text);
+  }
+}

@@ -60,7 +60,18 @@ poll 30 "the api Service to be recreated" kubectl -n "$ns" get service demo-api
 poll 120 "Ready again after drift repair" ready
 e2e_log "drift repaired: image restored, Service recreated"
 
-# Idle: no child changes its resourceVersion while nothing changes.
+# Under an HPA the operator never sends spec.replicas: a scale by the autoscaler (here through the
+# same scale subresource the HPA controller uses) is not reverted.
+kubectl -n "$ns" patch platform demo --type merge -p '{"spec":{"api":{"autoscaling":{"enabled":true,"minReplicas":2,"maxReplicas":8}}}}' >/dev/null
+poll 30 "the api HPA" kubectl -n "$ns" get hpa demo-api
+kubectl -n "$ns" scale deploy demo-api --replicas=5 >/dev/null
+sleep 8
+[ "$(kubectl -n "$ns" get deploy demo-api -o jsonpath='{.spec.replicas}')" = 5 ] || fail "the operator reverted an HPA-driven scale"
+poll 60 "Ready with the HPA" ready
+e2e_log "HPA-driven scale to 5 kept"
+
+# Idle: no child changes its resourceVersion while nothing changes (HPAs left out: the HPA controller
+# writes their status on its own schedule).
 snapshot() { kubectl -n "$ns" get deploy,sts,svc,cm,sa,pdb,networkpolicy,cronjob,role,rolebinding \
   -l app.kubernetes.io/instance=demo -o json | jq -r '.items[] | "\(.kind)/\(.metadata.name) \(.metadata.resourceVersion)"' | sort; }
 sleep 3

@@ -42,23 +42,8 @@ kubectl -n "$OPERATOR_NS" get deploy,pods -o wide
 step "run the operator with the chart's ServiceAccount"
 stop_operator
 sa=$(kubectl -n "$OPERATOR_NS" get deploy "$RELEASE" -o jsonpath='{.spec.template.spec.serviceAccountName}')
-token=$(kubectl -n "$OPERATOR_NS" create token "$sa" --duration 24h)
 sa_kubeconfig="$PO_STATE/demo-operator.kubeconfig"
-cat > "$sa_kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster: {server: "https://127.0.0.1:${PO_API_PORT:-16443}", certificate-authority: "$PO_STATE/pki/ca.crt"}
-users:
-- name: $sa
-  user: {token: "$token"}
-contexts:
-- name: local
-  context: {cluster: local, user: $sa, namespace: $OPERATOR_NS}
-current-context: local
-KC
-chmod 600 "$sa_kubeconfig"
+KUBECONFIG="$KUBECONFIG_ADMIN" bash hack/sa-kubeconfig.sh "$OPERATOR_NS" "$sa" "$sa_kubeconfig"
 setsid "$BUILD_DIR/operator/platform-operator" --kubeconfig "$sa_kubeconfig" --leader-elect \
   --leader-election-namespace "$OPERATOR_NS" --leader-election-id "$RELEASE" --log-format json \
   --metrics-bind-address 127.0.0.1:18080 --health-probe-bind-address 127.0.0.1:18081 \

@@ -3,12 +3,14 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 export BUILD_DIR
 
-.PHONY: help deps tools build test unit demo demo-down cluster-up cluster-down cluster-status clean
+.PHONY: help deps tools build test unit fuzz bench demo demo-down cluster-up cluster-down cluster-status clean
 
 help:
 	@echo "make demo         build, start the local cluster, install, show it working"
 	@echo "make test         everything: deps, tools, build, cluster up, all tests, cluster down"
 	@echo "make unit         build and run the unit tests only (no cluster)"
+	@echo "make fuzz         libFuzzer run of the audit engine (FUZZ_SECONDS, default 300)"
+	@echo "make bench        operator and app benchmarks (hack/bench/*.sh); prints figures and method"
 	@echo "make deps|tools|build|cluster-up|cluster-down|demo-down|clean"
 
 deps:
@@ -25,6 +27,13 @@ test:
 
 unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+fuzz: deps
+	@bash hack/fuzz.sh $${FUZZ_SECONDS:-300}
+
+bench: build tools
+	@bash hack/bench/operator.sh $${BENCH_PLATFORMS:-100}
+	@bash hack/bench/app.sh
 
 demo:
 	@bash hack/demo.sh

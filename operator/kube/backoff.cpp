@@ -1,5 +1,6 @@
 #include "po/kube/backoff.hpp"
 
+#include <condition_variable>
 #include <mutex>
 
 namespace po::kube {
@@ -33,6 +34,14 @@ double unit_random() {
   static std::mt19937_64 rng{std::random_device{}()};
   std::scoped_lock lock(mu);
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+bool sleep_unless_stopped(Millis d, std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, stop, d, [] { return false; });
+  return !stop.stop_requested();
 }
 
 }  // namespace po::kube

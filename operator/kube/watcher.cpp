@@ -1,24 +1,8 @@
 #include "po/kube/watcher.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
 #include <spdlog/spdlog.h>
 
 namespace po::kube {
-namespace {
-
-// Sleeps for d unless stop is requested first; returns false when stopping.
-bool wait_or_stop(Millis d, std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  std::unique_lock lock(mu);
-  cv.wait_for(lock, stop, d, [] { return false; });
-  return !stop.stop_requested();
-}
-
-}  // namespace
-
 WatcherStats run_watcher(Client& client, const GroupVersionResource& gvr, const std::string& namespace_,
                          const WatcherOptions& options, const WatcherHandlers& handlers, std::stop_token stop) {
   WatcherStats stats;
@@ -31,7 +15,7 @@ WatcherStats run_watcher(Client& client, const GroupVersionResource& gvr, const 
     Millis delay = backoff.next(ReconnectBackoff::Clock::now(), unit_random());
     if (err.retry_after) delay = std::max<Millis>(delay, *err.retry_after);
     spdlog::warn("watcher {}: {} (retrying in {} ms)", what, err.to_string(), delay.count());
-    return wait_or_stop(delay, stop);
+    return sleep_unless_stopped(delay, stop);
   };
 
   while (!stop.stop_requested()) {

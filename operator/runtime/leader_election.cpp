@@ -2,9 +2,7 @@
 
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -16,16 +14,6 @@
 namespace po::runtime {
 
 using nlohmann::json;
-
-namespace {
-bool sleep_unless_stopped(std::chrono::milliseconds d, std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  std::unique_lock lock(mu);
-  cv.wait_for(lock, stop, d, [] { return false; });
-  return !stop.stop_requested();
-}
-}  // namespace
 
 LeaseRecord lease_record_from(const json& lease) {
   LeaseRecord r;
@@ -145,13 +133,13 @@ bool LeaderElector::run(std::stop_token stop, const std::function<void()>& on_st
   // Acquire: retry every retry_period (with a little jitter so candidates do not move in lockstep).
   while (!try_acquire_or_renew()) {
     const auto wait = kube::apply_jitter(retry, 0.2, kube::unit_random());
-    if (!sleep_unless_stopped(wait, stop)) return true;
+    if (!kube::sleep_unless_stopped(wait, stop)) return true;
   }
   set_leader(true);
   if (on_started_leading) on_started_leading();
   // Renew: give up when renewals keep failing for renew_deadline.
   auto last_renew = std::chrono::steady_clock::now();
-  while (sleep_unless_stopped(retry, stop)) {
+  while (kube::sleep_unless_stopped(retry, stop)) {
     if (try_acquire_or_renew()) {
       last_renew = std::chrono::steady_clock::now();
       continue;

@@ -7,20 +7,12 @@
 #include "po/common/metrics.hpp"
 #include "po/runtime/controller.hpp"
 
+#include "eventually.hpp"
+
 using namespace po::runtime;
 using namespace std::chrono_literals;
 
-namespace {
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return pred();
-}
-}  // namespace
+using po::runtime::testing::eventually;
 
 TEST_CASE("results drive the queue: done forgets, error backs off, requeue-after delays") {
   po::metrics::Registry registry;

@@ -8,21 +8,12 @@
 
 #include "po/runtime/workqueue.hpp"
 
+#include "eventually.hpp"
+
 using namespace po::runtime;
 using namespace std::chrono_literals;
 
-namespace {
-// Polls until pred holds or the deadline passes (no sleep-and-hope).
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return pred();
-}
-}  // namespace
+using po::runtime::testing::eventually;
 
 TEST_CASE("adds of a waiting key are deduplicated, order is FIFO") {
   WorkQueue q;

@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <random>
+#include <stop_token>
 
 namespace po::kube {
 
@@ -38,5 +39,8 @@ class ReconnectBackoff {
 
 // A process-wide thread-safe source of unit randoms in [0, 1).
 double unit_random();
+
+// Sleeps for d, waking early when stop is requested; false when stopping.
+bool sleep_unless_stopped(Millis d, std::stop_token stop);
 
 }  // namespace po::kube

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "support.hpp"
@@ -178,6 +180,59 @@ TEST_CASE("a CRD with a status subresource, and discovery") {
   CHECK((*applied)["status"]["observedGeneration"] == 2);
   CHECK((*applied)["spec"]["size"] == 4);
   REQUIRE(client.remove(widgets, ns.name(), "w1"));
+}
+
+TEST_CASE("bearer tokens: static, token file and exec plugin; 401 and 403 as values") {
+  Client admin(config());
+  TestNamespace ns(admin, "it-auth");
+  REQUIRE(admin.create({"", "v1", "serviceaccounts", true}, ns.name(),
+                       {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "robot"}}}}));
+  auto issued = admin.request("POST", resource_path({"", "v1", "serviceaccounts", true}, ns.name(), "robot", "token"),
+                              json{{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenRequest"},
+                                   {"spec", {{"expirationSeconds", 3600}}}}.dump());
+  REQUIRE(issued);
+  const std::string token = (*issued)["status"]["token"];
+  REQUIRE_FALSE(token.empty());
+  const std::string who = "system:serviceaccount:" + ns.name() + ":robot";
+
+  Config base = config();
+  base.client_cert_pem.clear();
+  base.client_key_pem.clear();
+  // Authenticated as the ServiceAccount, which RBAC allows nothing: 403, permanent.
+  auto forbidden_as_robot = [&](const Config& c) {
+    Client client(c);
+    auto r = client.get(resources::kConfigMaps, ns.name(), "x");
+    return !r && r.error().code == 403 && r.error().reason == "Forbidden" && !r.error().retryable &&
+           r.error().message.find(who) != std::string::npos;
+  };
+
+  Config with_token = base;
+  with_token.token = token;
+  CHECK(forbidden_as_robot(with_token));
+
+  const auto dir = std::filesystem::temp_directory_path() / ("it-auth-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  OnExit cleanup([&] { std::filesystem::remove_all(dir); });
+  std::ofstream(dir / "token") << token << "\n";
+  Config with_file = base;
+  with_file.token_file = (dir / "token").string();
+  CHECK(forbidden_as_robot(with_file));
+
+  std::ofstream(dir / "plugin.sh") << "#!/bin/sh\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                                      "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}' \"$(cat "
+                                   << (dir / "token").string() << ")\"\n";
+  std::filesystem::permissions(dir / "plugin.sh", std::filesystem::perms::owner_all);
+  Config with_exec = base;
+  with_exec.exec = ExecConfig{"client.authentication.k8s.io/v1", (dir / "plugin.sh").string(), {}, {}, "Never", false};
+  CHECK(forbidden_as_robot(with_exec));
+
+  Config bad = base;
+  bad.token = "not-a-valid-token";
+  Client rejected(bad);
+  auto r = rejected.get(resources::kConfigMaps, ns.name(), "x");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == 401);
+  CHECK(r.error().reason == "Unauthorized");
 }
 
 TEST_CASE("an untrusted server certificate is refused") {

@@ -146,12 +146,12 @@ int main(int argc, char** argv) {
     po::http::ServerOptions options;
     options.address = config.bind_address;
     options.port = config.port;
-    options.threads = config.http_threads;
+    options.threads = a11y::server::effective_http_threads(config);
     options.body_limit = config.body_limit;
     po::http::HttpServer server(options, [&app](const po::http::Request& req) { return app.handle(req); });
     server.start();
-    spdlog::info("platform-api {} listening on {}:{} (AI suggestions: {})", PO_VERSION, config.bind_address,
-                 server.port(), to_string(config.ai_provider));
+    spdlog::info("platform-api {} listening on {}:{} with {} worker threads (AI suggestions: {})", PO_VERSION,
+                 config.bind_address, server.port(), options.threads, to_string(config.ai_provider));
 
     const int sig = po::signals::wait_for_shutdown();
     spdlog::info("received signal {}, draining", sig);

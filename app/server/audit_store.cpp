@@ -74,10 +74,10 @@ void AuditStore::prepare(pqxx::connection& c) {
   c.prepare("audit_insert", std::string("INSERT INTO audits (id, owner, content_hash, score, finding_count, html_bytes) "
                                         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") + kCreatedAt);
   c.prepare("audit_result_insert",
-            "INSERT INTO audit_results (content_hash, result) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING");
+            "INSERT INTO audit_results (content_hash, result) VALUES ($1, $2) ON CONFLICT DO NOTHING");
   c.prepare("audit_get",
             "SELECT id::text, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-            "a.content_hash, score, finding_count, html_bytes, r.result::text "
+            "a.content_hash, score, finding_count, html_bytes, r.result "
             "FROM audits a JOIN audit_results r USING (content_hash) WHERE id = $1 AND owner = $2");
   c.prepare("audit_list",
             "SELECT seq, id::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "

@@ -1,6 +1,8 @@
 #include "server/config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 #include <cstdlib>
 
 namespace a11y::server {
@@ -132,6 +134,11 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   c.model_path = env("MODEL_PATH").value_or("");
   c.model_dir = env("MODEL_DIR").value_or(default_model_dir);
   return c;
+}
+
+unsigned effective_http_threads(const Config& c) {
+  if (c.http_threads) return c.http_threads;
+  return 4 * std::max(1u, std::thread::hardware_concurrency());
 }
 
 EnvLookup process_environment() {

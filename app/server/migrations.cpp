@@ -15,7 +15,8 @@ const std::vector<Migration>& migrations() {
       {1, "audit results (one per content hash) and audits referencing them",
        R"(CREATE TABLE audit_results (
             content_hash  text PRIMARY KEY,
-            result        jsonb NOT NULL,
+            result        text NOT NULL,  -- the JSON document exactly as the API returns it; never queried
+                                          -- inside, and jsonb's parse on insert cost more than the audit
             created_at    timestamptz NOT NULL DEFAULT now()
           );
           CREATE TABLE audits (

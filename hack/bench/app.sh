@@ -133,7 +133,7 @@ bench() {  # name, wrk args...
 
 cpus=$(nproc)
 echo "platform-api $("$API" --version | cut -d' ' -f2) on $cpus cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION on loopback;"
-echo "PostgreSQL 15 and Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) on the same machine; server HTTP_THREADS=${HTTP_THREADS:-cores}"
+echo "PostgreSQL 15 and Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) on the same machine; server HTTP_THREADS=${HTTP_THREADS:-default (4 x cores)}"
 bench "GET /health" -s "$WORK/report.lua" "http://127.0.0.1:$API_PORT/health"
 bench "POST /api/v1/audits (same page, cache hits)" -s "$WORK/post.lua" "http://127.0.0.1:$API_PORT/api/v1/audits"
 bench "POST /api/v1/audits (unique pages, engine runs)" -s "$WORK/post_unique.lua" "http://127.0.0.1:$API_PORT/api/v1/audits"

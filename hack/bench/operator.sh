@@ -46,7 +46,9 @@ kind: Platform
 metadata: {name: $1, namespace: bench}
 spec:
   version: "1.0.0"
-  api: {replicas: 1}
+  api:
+    replicas: 1
+    resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: 100m, memory: 64Mi}}
   frontend: {enabled: false}
   gateway: {enabled: false}
   monitoring: {enabled: false}
@@ -77,7 +79,9 @@ t0=$(now)
 for i in $(seq 1 "$N"); do platform "p$i"; done | kubectl apply -f - >/dev/null
 t_applied=$(echo "$(now) - $t0" | bc)
 peak=0
+deadline=$((SECONDS + ${PO_BENCH_TIMEOUT:-1800}))
 while true; do
+  [ $SECONDS -lt $deadline ] || { say "FAILED: only $(ready_count) of $((N + 5)) Ready after ${PO_BENCH_TIMEOUT:-1800} s"; exit 1; }
   r=$(ready_count)
   rss=$(awk '/VmRSS/ {print $2}' /proc/$opid/status); [ "$rss" -gt "$peak" ] && peak=$rss
   [ "$r" -ge $((N + 5)) ] && break

@@ -62,7 +62,8 @@ k apply -f "$src/config/samples/platform-minimal.yaml" > /dev/null || fail "mini
 
 set +e; out=$(k -n a11y patch platform a11y --type merge -p '{"spec":{"database":{"managed":{"version":"15"}}}}' 2>&1); rc=$?; set -e
 [ $rc -ne 0 ] || fail "a PostgreSQL major-version downgrade was accepted"
-grep -qF "spec.database.managed.version" <<<"$out" && grep -qF "may not go down" <<<"$out" || fail "downgrade error unclear: $out"
+grep -qF "spec.database.managed.version" <<<"$out" || fail "downgrade error does not name the field: $out"
+grep -qF "may not go down" <<<"$out" || fail "downgrade error unclear: $out"
 k -n a11y patch platform a11y --type merge -p '{"spec":{"database":{"managed":{"version":"17"}}}}' > /dev/null || fail "upgrade rejected"
 
 k -n a11y scale platform a11y --replicas=4 > /dev/null || fail "scale subresource"

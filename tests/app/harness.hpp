@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "../unit/common/http_test_client.hpp"
 
 namespace apptest {
@@ -213,7 +215,19 @@ class Postgres {
                           "-k", dir_.string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
                           "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"}),
         std::map<std::string, std::string>{}, dir_ / "postgres.log");
-    if (!eventually([&] { return port_accepts(port_) || !process_->running(); }, 60s) || !process_->running()) {
+    // Accepting TCP connections is not enough: until recovery finishes the server answers
+    // "the database system is starting up"; wait for a session to succeed.
+    const std::string conninfo = url() + "?connect_timeout=2";
+    const auto takes_sessions = [&] {
+      try {
+        pqxx::connection c(conninfo);
+        return true;
+      } catch (const std::exception&) {
+        return false;
+      }
+    };
+    if (!eventually([&] { return takes_sessions() || !process_->running(); }, 60s) ||
+        !process_->running()) {
       throw std::runtime_error("postgres did not start: " + process_->log());
     }
   }

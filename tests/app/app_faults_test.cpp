@@ -1,6 +1,8 @@
 // Dependency faults: the database or Redis goes away and comes back while platform-api keeps running.
 #include <doctest/doctest.h>
 
+#include <pqxx/pqxx>
+
 #include "app_env.hpp"
 
 using namespace apptest;
@@ -79,6 +81,26 @@ TEST_SUITE("faults") {
     const auto second = e.post("/api/v1/audits", json{{"html", small_page(11)}}.dump());
     REQUIRE(second.status == 201);
     CHECK(body_of(second)["cached"] == true);
+  }
+
+  TEST_CASE("a result cached in Redis but missing from the database is stored again") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    const std::string body = json{{"html", small_page(12)}}.dump();
+    REQUIRE(e.post("/api/v1/audits", body).status == 201);
+    {  // the database loses its data (restored from an older backup, say) while Redis keeps the cache
+      pqxx::connection c(e.pg.url());
+      pqxx::work tx(c);
+      tx.exec("TRUNCATE audits, audit_results");
+      tx.commit();
+    }
+    const auto again = e.post("/api/v1/audits", body);
+    REQUIRE(again.status == 201);
+    CHECK(body_of(again)["cached"] == true);
+    pqxx::connection c(e.pg.url());
+    pqxx::read_transaction tx(c);
+    CHECK(tx.exec1("SELECT count(*) FROM audit_results")[0].as<int>() == 1);
+    CHECK(tx.exec1("SELECT count(*) FROM audits")[0].as<int>() == 1);
   }
 
   TEST_CASE("SIGTERM drains and exits 0; readiness fails while draining") {

@@ -2,7 +2,6 @@
 #include "po/platform/spec.hpp"
 
 #include <cmath>
-#include <regex>
 #include <set>
 #include <sstream>
 

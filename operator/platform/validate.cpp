@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "po/platform/spec.hpp"
+#include "regex.hpp"
 
 namespace po::platform {
 namespace {

@@ -4,10 +4,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <array>
-#include <regex>
+#include <cctype>
 #include <stdexcept>
+
+#include "regex.hpp"
 
 namespace po::platform {
 namespace {

@@ -82,7 +82,12 @@ struct Client::Impl {
     req.headers().add("Accept", "application/json");
     req.headers().add("User-Agent", options.user_agent);
     if (!creds.token.empty()) req.headers().add("Authorization", "Bearer " + creds.token);
-    if (!body.empty()) req.set_body(body, std::string(content_type));
+    if (!body.empty()) {
+      // A byte vector, not a std::string: cpprestsdk's string overload reinterprets a char stream as a
+      // byte stream (undefined behaviour that UBSan reports). Content-Type first, so it is kept.
+      req.headers().set_content_type(std::string(content_type));
+      req.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+    }
     return req;
   }
 

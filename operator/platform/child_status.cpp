@@ -65,6 +65,14 @@ WorkloadStatus deployment_status(const json* live) {
   WorkloadStatus out;
   if (not_observed(live, out)) return out;
   const auto available = int_at(*live, json::json_pointer("/status/availableReplicas"));
+  // A complete rollout is Current even while a Progressing=False condition from an earlier, abandoned
+  // rollout lingers (after a rollback the controller may take a resync to clear it).
+  const bool complete = out.updated_replicas >= out.desired_replicas && out.replicas <= out.updated_replicas &&
+                        available >= out.desired_replicas;
+  if (complete) {
+    out.state = RolloutState::Current;
+    return out;
+  }
   if (const auto* progressing = condition(*live, "Progressing");
       progressing != nullptr && progressing->value("status", "") == "False" &&
       progressing->value("reason", "") == "ProgressDeadlineExceeded") {
@@ -72,17 +80,13 @@ WorkloadStatus deployment_status(const json* live) {
     out.message = fmt::format("rollout exceeded its progress deadline: {}", progressing->value("message", ""));
     return out;
   }
+  out.state = RolloutState::InProgress;
   if (out.updated_replicas < out.desired_replicas) {
-    out.state = RolloutState::InProgress;
     out.message = fmt::format("{} of {} pods updated", out.updated_replicas, out.desired_replicas);
   } else if (out.replicas > out.updated_replicas) {
-    out.state = RolloutState::InProgress;
     out.message = fmt::format("{} old pods pending termination", out.replicas - out.updated_replicas);
-  } else if (available < out.desired_replicas) {
-    out.state = RolloutState::InProgress;
-    out.message = fmt::format("{} of {} updated pods available", available, out.desired_replicas);
   } else {
-    out.state = RolloutState::Current;
+    out.message = fmt::format("{} of {} updated pods available", available, out.desired_replicas);
   }
   return out;
 }

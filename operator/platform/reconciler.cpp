@@ -270,13 +270,46 @@ kube::Result<std::vector<json>> PlatformReconciler::load_revision(const std::str
   return objects;
 }
 
+std::string PlatformReconciler::last_written_version(const std::string& key) const {
+  std::scoped_lock lock(written_mu_);
+  const auto it = written_.find(key);
+  return it == written_.end() ? std::string{} : it->second;
+}
+
+void PlatformReconciler::remember_written(const std::string& key, std::string resource_version) {
+  std::scoped_lock lock(written_mu_);
+  written_[key] = std::move(resource_version);
+}
+
+void PlatformReconciler::forget_written(const std::string& key) {
+  std::scoped_lock lock(written_mu_);
+  written_.erase(key);
+}
+
 ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
   const runtime::ObjectPtr cached = platforms_.cache().get(key);
   if (!cached) {
     applied_.forget_prefix(key + "|");
+    forget_written(key);
     return ReconcileResult::done();
   }
   json platform = *cached;
+  // After our own status write the watch may not have delivered it yet; reconciling from that stale copy
+  // would compute status from an older history and write it back. Read the object itself until the cache
+  // has caught up with what we wrote.
+  if (const auto written = last_written_version(key);
+      !written.empty() && written != str(platform, "/metadata/resourceVersion")) {
+    auto fresh = client_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
+    if (fresh.ok()) {
+      if (str(*fresh, "/metadata/resourceVersion") == str(platform, "/metadata/resourceVersion")) forget_written(key);
+      platform = std::move(*fresh);
+    } else if (fresh.error().not_found()) {
+      forget_written(key);
+      return ReconcileResult::done();
+    } else {
+      return ReconcileResult::failed("reading the Platform: " + fresh.error().to_string());
+    }
+  }
   const auto ns = str(platform, "/metadata/namespace");
   const auto name = str(platform, "/metadata/name");
   const auto generation = generation_of(platform);
@@ -302,6 +335,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                  {"status", st}};
     auto r = client_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
     if (!r.ok()) return r.error();
+    remember_written(key, str(*r, "/metadata/resourceVersion"));
     return kube::Ok{};
   };
 

@@ -37,9 +37,17 @@ TEST_CASE("deployment rollout states") {
   CHECK(s.state == RolloutState::Current);
   CHECK(s.ready_replicas == 2);
 
-  d["status"]["conditions"] = json::array(
+  const auto deadline_exceeded = json::array(
       {{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"}, {"message", "too slow"}}});
+  // New pods never became available before the deadline: failed.
+  d = deployment(3, 3, 2, 2, 0, 0, 3);
+  d["status"]["conditions"] = deadline_exceeded;
   CHECK(deployment_status(&d).state == RolloutState::Failed);
+  // A complete rollout (e.g. back to the old template after a rollback) is Current even while the
+  // controller has not yet cleared the stale deadline condition.
+  d = deployment(4, 4, 2, 2, 2, 2, 2);
+  d["status"]["conditions"] = deadline_exceeded;
+  CHECK(deployment_status(&d).state == RolloutState::Current);
 }
 
 TEST_CASE("a deployment without spec.replicas (under an HPA default) counts one desired pod") {

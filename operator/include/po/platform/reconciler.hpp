@@ -91,6 +91,10 @@ class PlatformReconciler {
   kube::Result<std::vector<nlohmann::json>> load_revision(const std::string& ns, const std::string& name,
                                                           const std::string& revision);
   runtime::ReconcileResult finalize(const nlohmann::json& platform);
+  // resourceVersion of our last status write per Platform key, until the cache shows it.
+  std::string last_written_version(const std::string& key) const;
+  void remember_written(const std::string& key, std::string resource_version);
+  void forget_written(const std::string& key);
   bool monitoring_crds_available();
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                      runtime::ObjectPtr& hold) const;
@@ -102,6 +106,9 @@ class PlatformReconciler {
   ReconcilerOptions options_;
   AppliedObjects applied_;
   std::atomic<std::uint64_t> applies_{0}, skipped_{0};
+
+  mutable std::mutex written_mu_;  // guards written_
+  std::unordered_map<std::string, std::string> written_;
 
   std::mutex discovery_mu_;  // guards the two below
   bool monitoring_crds_ = false;

@@ -54,6 +54,9 @@ curl -fsS http://127.0.0.1:18081/readyz >/dev/null || { tail -20 "$oplog"; echo 
 echo "operator running (pid $(cat "$pidfile")), log: $oplog"
 
 step "apply config/samples/platform.yaml"
+for _ in $(seq 1 120); do  # a namespace still terminating from an earlier run cannot take new objects
+  [ "$(kubectl get namespace "$DEMO_NS" -o jsonpath='{.status.phase}' 2>/dev/null)" = Terminating ] || break; sleep 1
+done
 kubectl create namespace "$DEMO_NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl apply -f config/samples/platform.yaml
 start=$SECONDS

@@ -14,6 +14,8 @@ sample_ns=a11y
 log_file=$(mktemp /tmp/platform-operator-chart.XXXXXX.log)
 sa_kubeconfig=$(mktemp /tmp/platform-operator-sa.XXXXXX.kubeconfig)
 cleanup() {
+  # Platforms go while the operator still runs, so their finalizer is removed and the namespace can go.
+  kubectl -n "$sample_ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true
   stop_operator || true
   kubectl delete namespace "$sample_ns" --wait=false >/dev/null 2>&1 || true
   helm uninstall "$release" -n "$op_ns" >/dev/null 2>&1 || true
@@ -57,5 +59,6 @@ kubectl get crd platforms.platform.a11y.dev >/dev/null || fail "helm uninstall r
 [ "$(kubectl -n "$sample_ns" get pvc -o name | sort)" = "$pvcs_before" ] || fail "helm uninstall touched the data PVCs"
 [ -n "$pvcs_before" ] || fail "the sample made no PVCs"
 e2e_log "helm upgrade kept the release; uninstall kept the CRD and $(wc -l <<<"$pvcs_before") PVCs"
+kubectl -n "$sample_ns" delete platforms --all --wait=true --timeout=60s >/dev/null || fail "Platforms not deleted while the operator runs"
 stop_operator || fail "operator did not exit 0 on SIGTERM"
 e2e_log "PASS"

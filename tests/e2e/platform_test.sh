@@ -11,7 +11,7 @@ require_cluster
 install_crd
 make_test_namespace plat
 log_file=$(mktemp /tmp/platform-operator-e2e.XXXXXX.log)
-trap 'stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
 
 start_operator "$log_file" --namespace "$ns"
 e2e_log "operator ready (metrics :$METRICS_PORT, probes :$PROBE_PORT)"
@@ -128,6 +128,7 @@ gone() { ! kubectl -n "$ns" get deploy demo-api >/dev/null 2>&1; }
 poll 60 "owned Deployments to be garbage-collected" gone
 e2e_log "Platform deleted; $remaining PVCs kept; children collected"
 
+kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null || fail "Platforms not deleted while the operator runs"
 stop_operator || fail "operator did not exit 0 on SIGTERM"
 e2e_log "operator stopped cleanly"
 e2e_log "PASS"

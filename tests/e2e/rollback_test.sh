@@ -11,7 +11,7 @@ require_cluster
 install_crd
 make_test_namespace rollback
 log_file=$(mktemp /tmp/platform-operator-rollback.XXXXXX.log)
-trap 'stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
 start_operator "$log_file" --namespace "$ns"
 
 apply_version() {
@@ -91,5 +91,6 @@ failed=$(kubectl -n "$ns" get platform rb -o json | jq '[.status.history[] | sel
 gen=$(api_generation)
 stays 15 "no second retry" bash -c "[ \"\$(kubectl -n $ns get deploy rb-api -o jsonpath='{.metadata.generation}')\" = $gen ]"
 e2e_log "retry-at re-attempted once, rolled back again, then held"
+kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null || fail "Platforms not deleted while the operator runs"
 stop_operator || fail "operator did not exit 0 on SIGTERM"
 e2e_log "PASS"

@@ -29,7 +29,7 @@ if [ "${1:-}" = down ]; then
 fi
 
 step "dependencies (apt; a no-op when present)"; bash hack/install-deps.sh
-step "tools (Go builds of the pinned Kubernetes components; cold ~25 min, warm seconds)"; bash hack/tools.sh
+step "tools (Go builds of the pinned Kubernetes components; cold 30-60 min, warm seconds)"; bash hack/tools.sh
 step "build (CMake)"; bash hack/build.sh
 step "local cluster"; bash hack/cluster.sh up
 

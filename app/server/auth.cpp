@@ -1,8 +1,23 @@
 #include "server/auth.hpp"
 
+#include <algorithm>
+
 #include <jwt/jwt.hpp>
 
 namespace a11y::server {
+namespace {
+
+// A compact JWS is three base64url segments joined by dots. cpp-jwt's base64 decoder indexes its table
+// with a plain char, so a byte >= 0x80 reads outside the table (found by app/fuzz/request_fuzz.cpp):
+// anything outside the alphabet is refused before the token reaches the library.
+bool is_compact_jws_alphabet(std::string_view token) {
+  return std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '=';
+  });
+}
+
+}  // namespace
 
 std::optional<Principal> Authenticator::authenticate(std::string_view header, AuthFailure& failure) const {
   constexpr std::string_view kBearer = "Bearer ";
@@ -15,6 +30,10 @@ std::optional<Principal> Authenticator::authenticate(std::string_view header, Au
     return std::nullopt;
   }
   const std::string token(header.substr(kBearer.size()));
+  if (!is_compact_jws_alphabet(token)) {
+    failure = {"invalid_token", "the token is malformed"};
+    return std::nullopt;
+  }
   try {
     std::error_code ec;
     auto decoded = jwt::decode(token, jwt::params::algorithms({"HS256"}), ec, jwt::params::secret(secret_),

@@ -146,6 +146,12 @@ TEST_CASE("auth: issued tokens verify; tampering and other keys do not") {
   CHECK_FALSE(auth.authenticate("Bearer", failure));
   CHECK_FALSE(auth.authenticate("Bearer a.b.c", failure));
   CHECK_FALSE(auth.authenticate("Bearer ....", failure));
+  // Bytes outside base64url never reach the JWT library (its decoder indexed out of bounds on them).
+  std::string high_byte = token;
+  high_byte[5] = '\xfa';
+  failure = {};
+  CHECK_FALSE(auth.authenticate("Bearer " + high_byte, failure));
+  CHECK(failure.code == "invalid_token");
 }
 
 TEST_CASE("circuit breaker: opens after consecutive failures, half-opens once, closes on success") {

@@ -1,6 +1,7 @@
 // platform-operator: reconciles platform.a11y.dev/v1alpha1 Platforms into the whole Accessibility Platform stack.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
@@ -31,11 +32,18 @@ Controller flags:
 constexpr std::string_view kOwnFlagsHelp =
     R"(  --workers N                          Platforms reconciled in parallel (default 2)
   --requeue-progressing-ms MS          poll interval while a rollout is under way (default 3000)
+  --failure-backoff-seconds S          wait before a new revision after the 2nd failed one in a row; doubles
+                                       with each further failure, at most 600 (default 30)
+
+Environment:
+  PO_FAILPOINT_KILL_AFTER_APPLY=Kind/name   testing only: SIGKILL the process right after that object is
+                                            applied in a new rollout attempt (the crash-safety e2e test)
 )";
 
 struct OperatorFlags {
   int workers = 2;
   std::chrono::milliseconds progressing_requeue{3000};
+  std::chrono::seconds failure_backoff{30};
 };
 
 int parse_int_flag(std::string_view name, const std::string& value, int min) {
@@ -69,6 +77,10 @@ OperatorFlags parse_operator_flags(std::vector<std::string>& args) {
     if (take("--workers", [&](const std::string& v) { f.workers = parse_int_flag("--workers", v, 1); })) continue;
     if (take("--requeue-progressing-ms", [&](const std::string& v) {
           f.progressing_requeue = std::chrono::milliseconds(parse_int_flag("--requeue-progressing-ms", v, 100));
+        }))
+      continue;
+    if (take("--failure-backoff-seconds", [&](const std::string& v) {
+          f.failure_backoff = std::chrono::seconds(parse_int_flag("--failure-backoff-seconds", v, 0));
         }))
       continue;
     ++i;
@@ -111,6 +123,11 @@ int run_controller(std::vector<std::string> args) {
 
   po::platform::ReconcilerOptions reconciler_options;
   reconciler_options.progressing_requeue = flags.progressing_requeue;
+  reconciler_options.failure_backoff = flags.failure_backoff;
+  if (const char* failpoint = std::getenv("PO_FAILPOINT_KILL_AFTER_APPLY"); failpoint != nullptr && *failpoint != 0) {
+    reconciler_options.failpoint_kill_after_apply = failpoint;
+    spdlog::warn("failpoint armed: the process kills itself after applying {} in a new rollout attempt", failpoint);
+  }
   po::platform::PlatformReconciler reconciler(manager->client(), platforms, children, manager->events(),
                                               reconciler_options);
   po::runtime::Controller::Options controller_options;

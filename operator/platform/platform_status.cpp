@@ -7,7 +7,8 @@ namespace po::platform {
 using nlohmann::json;
 
 // Closes the newest history entry of `revision` if it is still open.
-void finish_attempt(json& status, const std::string& revision, std::string_view result, const std::string& now) {
+void finish_attempt(json& status, const std::string& revision, std::string_view result, const std::string& now,
+                    const std::string& message) {
   auto& history = status["history"];
   if (!history.is_array()) return;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
@@ -15,6 +16,7 @@ void finish_attempt(json& status, const std::string& revision, std::string_view 
     if (it->value("result", "") == kProgressing) {
       (*it)["result"] = std::string(result);
       (*it)["finishedAt"] = now;
+      if (!message.empty()) (*it)["message"] = message;
     }
     return;
   }
@@ -96,7 +98,7 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
     return Outcome::Ready;
   }
   if (any_failed) {
-    finish_attempt(status, o.revision, kFailed, now);
+    finish_attempt(status, o.revision, kFailed, now, "components failed to roll out: " + failed);
     set_condition(conds, {"Ready", "False", "RolloutFailed", "rollout failed: " + failed}, o.generation, now);
     set_condition(conds, {"Degraded", "True", "RolloutFailed", "components failed to roll out: " + failed},
                   o.generation, now);

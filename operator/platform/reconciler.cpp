@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <csignal>
 #include <set>
 
 #include "po/platform/child_status.hpp"
@@ -407,9 +408,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   const auto objects = render(spec, render_options);
   const auto revision = revision_digest(objects);
 
-  // 6. A revision that failed before is not applied again (unless retry-at asks): hold the last good one.
-  const auto plan = plan_rollout(
-      {revision, old_status, str(platform, "/metadata/annotations/platform.a11y.dev~1retry-at")});
+  // 6. A revision that failed before is not applied again (unless retry-at asks), and failures in a row
+  // back off and then stall: hold the last good one.
+  const auto plan = plan_rollout({revision, old_status, str(platform, "/metadata/annotations/platform.a11y.dev~1retry-at"),
+                                  parse_rfc3339_utc(now).value_or(0), spec.spec.rollout.maxConsecutiveFailures,
+                                  options_.failure_backoff.count()});
   const auto last_good = str(old_status, "/revision/lastGood");
   std::vector<json> in_effect;          // the manifests this reconcile applies, in tier order
   std::set<std::string> desired_keys;   // "<resource>/<name>" of everything that must not be pruned
@@ -437,9 +440,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   // 7. Record the attempt before applying anything.
+  bool attempt_begun = false;
   if (!holding) {
     const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
     if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
+      attempt_begun = true;
       auto w = write_status(status);
       if (!w.ok()) return ReconcileResult::failed("recording the attempt: " + w.error().to_string());
       if (new_revision || !plan.message.empty()) {
@@ -447,6 +452,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                        (plan.message.empty() ? "applying revision " + revision.substr(0, 12) : plan.message) +
                            " (version " + spec.spec.version + ")");
       }
+    }
+  } else if (plan.reason == HoldReason::BackingOff) {
+    if (!condition_is(old_status.value("conditions", json::array()), "Reconciling", "True")) {
+      spdlog::info("platform {}/{}: {}", ns, name, plan.message);
+      events_.record(platform, "Normal", "BackingOff", "Apply", plan.message);
     }
   } else if (!condition_is(old_status.value("conditions", json::array()), "RolledBack", "True")) {
     // The spec went back to a revision that failed before: say why it is not applied.
@@ -470,7 +480,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
         }
       }
     }
-    finish_attempt(status, revision, kFailed, now);
+    finish_attempt(status, revision, kFailed, now, why);
     const auto what = "revision " + revision.substr(0, 12) + " " + why;
     if (ok) {
       status["revision"]["current"] = last_good;
@@ -495,6 +505,13 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
     if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(manifest, "/metadata/name"));
     const auto failed_apply = apply_object(key, ns, manifest);
+    if (!failed_apply && attempt_begun && !options_.failpoint_kill_after_apply.empty() &&
+        options_.failpoint_kill_after_apply == manifest.value("kind", "") + "/" + str(manifest, "/metadata/name")) {
+      spdlog::critical("failpoint: killing the operator after applying {} of revision {}",
+                       options_.failpoint_kill_after_apply, revision.substr(0, 12));
+      spdlog::default_logger()->flush();
+      std::raise(SIGKILL);
+    }
     if (!failed_apply) continue;
     const auto& failure = failed_apply->what;
     if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
@@ -503,7 +520,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                         FailureAction::RollBack) {
       roll_back("could not be applied (" + failure + ")");
     } else {
-      finish_attempt(status, revision, kFailed, now);
+      finish_attempt(status, revision, kFailed, now, "could not be applied (" + failure + ")");
     }
     stall(status, generation, "ApplyFailed", "applying " + failure, now);
     events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);
@@ -597,10 +614,23 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     }
   }
 
+  // What the hold means for the summary conditions; observe() described only the running revision.
+  if (plan.reason == HoldReason::BackingOff) {
+    set_condition(status["conditions"], {"Reconciling", "True", "BackingOff", plan.message}, generation, now);
+  } else if (plan.reason == HoldReason::RetriesExceeded) {
+    if (!condition_is(old_status.value("conditions", json::array()), "Stalled", "True")) {
+      spdlog::warn("platform {}/{}: {}", ns, name, plan.message);
+      events_.record(platform, "Warning", "RetriesExceeded", "Apply", plan.message);
+    }
+    set_condition(status["conditions"], {"Stalled", "True", "RetriesExceeded", plan.message}, generation, now);
+    set_condition(status["conditions"], {"Reconciling", "False", "RetriesExceeded", plan.message}, generation, now);
+  }
+
   // 13. Status only when it changed; poll while progressing (child watches also wake us).
   auto w = write_status(status);
   if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
   if (outcome == Outcome::Progressing) return ReconcileResult::requeue_after(options_.progressing_requeue);
+  if (plan.reason == HoldReason::BackingOff) return ReconcileResult::requeue_after(std::chrono::seconds(plan.retry_in_seconds + 1));
   return ReconcileResult::done();
 }
 

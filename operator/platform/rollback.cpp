@@ -1,5 +1,6 @@
 #include "po/platform/rollback.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "po/platform/platform_status.hpp"
@@ -41,31 +42,95 @@ std::optional<long long> parse_rfc3339_utc(std::string_view text) {
   return static_cast<long long>(timegm(&tm));
 }
 
+int consecutive_failures(const json& status, std::optional<long long>* last_failure) {
+  if (last_failure != nullptr) last_failure->reset();
+  if (!status.is_object() || !status.contains("history") || !status["history"].is_array()) return 0;
+  const json& history = status["history"];
+  int failures = 0;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (!it->is_object()) continue;
+    const auto result = it->value("result", "");
+    if (result == "Superseded") continue;
+    if (result != kFailed) break;
+    if (failures++ == 0 && last_failure != nullptr) *last_failure = parse_rfc3339_utc(it->value("finishedAt", ""));
+  }
+  return failures;
+}
+
+namespace {
+
+std::string short_rev(const std::string& revision) { return revision.substr(0, 12); }
+
+std::string utc(long long seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
 PlanDecision plan_rollout(const PlanInputs& in) {
-  const json& history = in.status.contains("history") ? in.status["history"] : json::array();
-  // The newest history entry of this revision decides.
+  const json& history = in.status.is_object() && in.status.contains("history") ? in.status["history"] : json::array();
+  // The newest history entry of this revision decides what is known of it.
   const json* newest = nullptr;
   if (history.is_array()) {
     for (const auto& entry : history) {
       if (entry.is_object() && entry.value("revision", "") == in.revision) newest = &entry;
     }
   }
-  if (newest == nullptr || newest->value("result", "") != kFailed) return {Plan::ApplyRevision, {}};
-
-  const auto failed_at = parse_rfc3339_utc(newest->value("finishedAt", ""));
-  const auto retry_at = parse_rfc3339_utc(in.retry_at);
-  if (retry_at && failed_at && *retry_at > *failed_at) {
-    return {Plan::ApplyRevision, "retrying revision " + in.revision.substr(0, 12) + " as retry-at asks"};
-  }
+  const std::string newest_result = newest != nullptr ? newest->value("result", "") : std::string{};
   std::string last_good;
-  if (in.status.contains("revision") && in.status["revision"].is_object()) {
+  if (in.status.is_object() && in.status.contains("revision") && in.status["revision"].is_object()) {
     last_good = in.status["revision"].value("lastGood", "");
   }
-  const std::string why = "revision " + in.revision.substr(0, 12) +
-                          " failed before; change the spec or set the platform.a11y.dev/retry-at annotation to a "
-                          "time after " + newest->value("finishedAt", "the failure") + " to try it again";
-  if (last_good.empty() || last_good == in.revision) return {Plan::HoldFailed, why};
-  return {Plan::HoldLastGood, why};
+  const auto hold = [&](HoldReason reason, std::string message, long long retry_in = 0) {
+    const Plan plan = last_good.empty() || last_good == in.revision ? Plan::HoldFailed : Plan::HoldLastGood;
+    return PlanDecision{plan, reason, std::move(message), retry_in};
+  };
+  std::optional<long long> last_failure;
+  const int failures = consecutive_failures(in.status, &last_failure);
+  const auto retry_at = parse_rfc3339_utc(in.retry_at);
+  const int limit = std::max(1, in.max_consecutive_failures);
+  const auto exceeded = [&] {
+    return std::to_string(failures) + " revisions in a row failed to roll out (maxConsecutiveFailures " +
+           std::to_string(limit) + "); set the platform.a11y.dev/retry-at annotation to a time after " +
+           (last_failure ? utc(*last_failure) : std::string("the last failure")) + " to apply revision " +
+           short_rev(in.revision);
+  };
+
+  if (newest_result == kFailed) {
+    const auto failed_at = parse_rfc3339_utc(newest->value("finishedAt", ""));
+    if (retry_at && failed_at && *retry_at > *failed_at) {
+      return {Plan::ApplyRevision, HoldReason::None, "retrying revision " + short_rev(in.revision) + " as retry-at asks", 0};
+    }
+    if (failures >= limit) return hold(HoldReason::RetriesExceeded, exceeded());
+    return hold(HoldReason::FailedBefore,
+                "revision " + short_rev(in.revision) +
+                    " failed before; change the spec or set the platform.a11y.dev/retry-at annotation to a time after " +
+                    newest->value("finishedAt", "the failure") + " to try it again");
+  }
+  // Known good, or an attempt already under way (a restart resumes it): go on.
+  if (newest_result == kSucceeded || newest_result == kProgressing) return {};
+  // A revision not tried yet.
+  if (failures == 0) return {};
+  if (retry_at && last_failure && *retry_at > *last_failure) return {};
+  if (failures >= limit) return hold(HoldReason::RetriesExceeded, exceeded());
+  if (failures >= 2 && last_failure) {
+    long long wait = std::max(0LL, in.backoff_seconds);
+    for (int i = 2; i < failures && wait < kMaxBackoffSeconds; ++i) wait *= 2;
+    wait = std::min(wait, kMaxBackoffSeconds);
+    const long long until = *last_failure + wait;
+    if (in.now < until) {
+      return hold(HoldReason::BackingOff,
+                  std::to_string(failures) + " revisions in a row failed to roll out; revision " + short_rev(in.revision) +
+                      " waits until " + utc(until) + " (or a retry-at annotation after " + utc(*last_failure) + ")",
+                  until - in.now);
+    }
+  }
+  return {};
 }
 
 FailureAction on_rollout_failure(bool failed, bool auto_rollback, const std::string& last_good,

@@ -374,6 +374,7 @@ ParseResult parse_platform(const json& object) {
   rollout.read("progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds);
   rollout.read("autoRollback", p.spec.rollout.autoRollback);
   rollout.read("historyLimit", p.spec.rollout.historyLimit);
+  rollout.read("maxConsecutiveFailures", p.spec.rollout.maxConsecutiveFailures);
   Reader storage = spec.child("storage");
   std::string when_deleted = "Retain";
   storage.read("whenDeleted", when_deleted);

@@ -255,6 +255,8 @@ std::vector<FieldError> validate(const Platform& p) {
   if (s.rollout.progressDeadlineSeconds < 30 || s.rollout.progressDeadlineSeconds > 3600)
     c.add("spec.rollout.progressDeadlineSeconds", "must be between 30 and 3600");
   if (s.rollout.historyLimit < 1 || s.rollout.historyLimit > 100) c.add("spec.rollout.historyLimit", "must be between 1 and 100");
+  if (s.rollout.maxConsecutiveFailures < 1 || s.rollout.maxConsecutiveFailures > 100)
+    c.add("spec.rollout.maxConsecutiveFailures", "must be between 1 and 100");
   return c.errors;
 }
 

@@ -3,7 +3,8 @@
 # `version` to "broken" fails the rollout at progressDeadlineSeconds. The operator must put the last
 # good stateless objects back, say so (RolledBack, history, Event), become Ready on the old version,
 # leave the failed revision alone, roll forward on a fixed spec, hold a known-failed revision, and
-# re-attempt it exactly once when platform.a11y.dev/retry-at asks.
+# re-attempt it exactly once when platform.a11y.dev/retry-at asks; after maxConsecutiveFailures failed
+# revisions in a row, stall (Stalled=True, RetriesExceeded) and apply nothing new until retry-at.
 E2E_NAME=rollback
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/operator_lib.sh"
@@ -14,6 +15,7 @@ log_file=$(mktemp /tmp/platform-operator-rollback.XXXXXX.log)
 trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
 start_operator "$log_file" --namespace "$ns"
 
+# apply_version <version> [LOG_LEVEL]: a different log level is a different revision of the same version.
 apply_version() {
   kubectl -n "$ns" apply -f - >/dev/null <<YAML
 apiVersion: platform.a11y.dev/v1alpha1
@@ -21,9 +23,11 @@ kind: Platform
 metadata: {name: rb, namespace: $ns}
 spec:
   version: "$1"
+  api:
+    env: [{name: LOG_LEVEL, value: "${2:-info}"}]
   frontend: {enabled: false}
   monitoring: {enabled: false}
-  rollout: {progressDeadlineSeconds: 30}
+  rollout: {progressDeadlineSeconds: 30, maxConsecutiveFailures: 2}
 YAML
 }
 api_image() { kubectl -n "$ns" get deploy rb-api -o jsonpath='{.spec.template.spec.containers[0].image}'; }
@@ -91,6 +95,31 @@ failed=$(kubectl -n "$ns" get platform rb -o json | jq '[.status.history[] | sel
 gen=$(api_generation)
 stays 15 "no second retry" bash -c "[ \"\$(kubectl -n $ns get deploy rb-api -o jsonpath='{.metadata.generation}')\" = $gen ]"
 e2e_log "retry-at re-attempted once, rolled back again, then held"
+
+# 6. A second failed revision in a row (maxConsecutiveFailures: 2) stalls: nothing new is applied.
+apply_version broken debug
+poll 20 "the second broken revision to be applied" image_is broken
+stalled() { [ "$(condition platform/rb Stalled)" = "True/RetriesExceeded" ]; }
+poll 120 "Stalled=True/RetriesExceeded after two failed revisions in a row" stalled
+image_is 1.1.0 || fail "not back on 1.1.0 after the second failed revision"
+poll 90 "Ready=True on 1.1.0 while stalled" ready
+kubectl -n "$ns" get events.events.k8s.io -o json | jq -e '[.items[] | select(.reason=="RetriesExceeded")] | length > 0' >/dev/null \
+  || fail "no RetriesExceeded Event"
+gen=$(api_generation)
+apply_version 1.2.0
+sleep 2
+stays 10 "1.1.0 held while stalled" image_is 1.1.0
+[ "$(api_generation)" = "$gen" ] || fail "the api Deployment was written while stalled"
+stalled || fail "Stalled=True/RetriesExceeded gone after a spec change; want it kept until retry-at"
+e2e_log "stalled after two failed revisions in a row; a new spec (1.2.0) is not applied"
+
+# 7. retry-at after the last failure lifts the stall: 1.2.0 rolls out and the stall clears.
+kubectl -n "$ns" annotate platform rb "platform.a11y.dev/retry-at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --overwrite >/dev/null
+poll 30 "the 1.2.0 image after retry-at" image_is 1.2.0
+poll 90 "Ready on 1.2.0" ready
+not_stalled() { [ -z "$(condition platform/rb Stalled)" ]; }
+poll 10 "Stalled cleared after a good rollout" not_stalled
+e2e_log "retry-at lifted the stall; rolled forward to 1.2.0"
 kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null || fail "Platforms not deleted while the operator runs"
 stop_operator || fail "operator did not exit 0 on SIGTERM"
 e2e_log "PASS"

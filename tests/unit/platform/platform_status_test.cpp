@@ -66,6 +66,7 @@ TEST_CASE("observe: a failed component marks Degraded and the history entry Fail
   CHECK(condition_is(status["conditions"], "Degraded", "True"));
   CHECK(find_condition(status["conditions"], "Ready")->at("reason") == "RolloutFailed");
   CHECK(status["history"][0]["result"] == "Failed");
+  CHECK(status["history"][0]["message"].get<std::string>().find("components failed to roll out") == 0);
 }
 
 TEST_CASE("stall sets Stalled and Ready=False with the reason; a later good observation clears it") {

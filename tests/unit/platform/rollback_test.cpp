@@ -53,6 +53,91 @@ TEST_CASE("plan_rollout: the table") {
   }
 }
 
+TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at") {
+  const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");  // when the newest failure finished
+  const auto failed_run = [](int n) {
+    json history = json::array({entry("good", "Succeeded", "2026-05-01T08:00:00Z")});
+    for (int i = 1; i <= n; ++i) {
+      const std::string finished = i == n ? "2026-05-01T10:00:00Z" : "2026-05-01T09:0" + std::to_string(i) + ":00Z";
+      history.push_back(entry("bad" + std::to_string(i), "Failed", finished));
+    }
+    return status_with("good", history);
+  };
+  struct Row {
+    const char* name;
+    std::string revision;
+    json status;
+    std::string retry_at;
+    long long now;
+    Plan want;
+    HoldReason reason;
+    long long retry_in;
+  };
+  json superseded = failed_run(2);
+  superseded["history"].push_back(entry("other", "Superseded"));
+  json broken_run = failed_run(2);
+  broken_run["history"].push_back(entry("fixed", "Succeeded"));
+  const std::vector<Row> rows = {
+      {"one failure lets the next revision through at once", "new", failed_run(1), "", t, Plan::ApplyRevision,
+       HoldReason::None, 0},
+      {"two in a row: the next one waits the base backoff", "new", failed_run(2), "", t + 10, Plan::HoldLastGood,
+       HoldReason::BackingOff, 20},
+      {"two in a row: applied once the backoff is over", "new", failed_run(2), "", t + 30, Plan::ApplyRevision,
+       HoldReason::None, 0},
+      {"three in a row with a limit of 4: the wait doubles", "new", failed_run(3), "", t, Plan::HoldLastGood,
+       HoldReason::BackingOff, 60},
+      {"a superseded attempt neither counts nor breaks the run", "new", superseded, "", t + 10, Plan::HoldLastGood,
+       HoldReason::BackingOff, 20},
+      {"a success ends the run", "new", broken_run, "", t, Plan::ApplyRevision, HoldReason::None, 0},
+      {"the limit stops new revisions", "new", failed_run(3), "", t + 100000, Plan::HoldLastGood,
+       HoldReason::RetriesExceeded, 0},
+      {"the limit also names the failed revision's hold", "bad3", failed_run(3), "", t, Plan::HoldLastGood,
+       HoldReason::RetriesExceeded, 0},
+      {"below the limit a failed revision is just failed before", "bad2", failed_run(2), "", t, Plan::HoldLastGood,
+       HoldReason::FailedBefore, 0},
+      {"retry-at after the last failure lifts the stall", "new", failed_run(3), "2026-05-01T10:00:01Z", t,
+       Plan::ApplyRevision, HoldReason::None, 0},
+      {"retry-at after the last failure lifts the backoff", "new", failed_run(2), "2026-05-01T10:00:01Z", t,
+       Plan::ApplyRevision, HoldReason::None, 0},
+      {"retry-at before the last failure does not", "new", failed_run(3), "2026-05-01T09:59:59Z", t,
+       Plan::HoldLastGood, HoldReason::RetriesExceeded, 0},
+      {"a known good revision is applied even when stalled", "good", failed_run(3), "", t, Plan::ApplyRevision,
+       HoldReason::None, 0},
+      {"an attempt under way is resumed even when stalled", "bad3",
+       [&] {
+         auto s = failed_run(3);
+         s["history"].push_back({{"revision", "bad3"}, {"result", "Progressing"}, {"startedAt", "2026-05-01T10:00:05Z"}});
+         return s;
+       }(),
+       "", t, Plan::ApplyRevision, HoldReason::None, 0},
+      {"stalled before any success holds without rollback", "new",
+       status_with("", json::array({entry("a", "Failed"), entry("b", "Failed"), entry("c", "Failed")})), "", t,
+       Plan::HoldFailed, HoldReason::RetriesExceeded, 0},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.name);
+    const int limit = std::string(row.name).find("limit of 4") != std::string::npos ? 4 : 3;
+    const auto d = plan_rollout({row.revision, row.status, row.retry_at, row.now, limit, 30});
+    CHECK(d.plan == row.want);
+    CHECK(d.reason == row.reason);
+    CHECK(d.retry_in_seconds == row.retry_in);
+    if (row.reason == HoldReason::RetriesExceeded) {
+      CHECK(d.message.find("retry-at annotation to a time after 2026-05-01T10:00:00Z") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("plan_rollout: the backoff doubles up to its cap") {
+  json history = json::array();
+  for (int i = 0; i < 20; ++i) history.push_back(entry("bad" + std::to_string(i), "Failed"));
+  const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");
+  const auto d = plan_rollout({"new", status_with("good", history), "", t, 100, 30});
+  CHECK(d.reason == HoldReason::BackingOff);
+  CHECK(d.retry_in_seconds == kMaxBackoffSeconds);
+  CHECK(consecutive_failures(status_with("good", history)) == 20);
+  CHECK(consecutive_failures(json::object()) == 0);
+}
+
 TEST_CASE("on_rollout_failure: roll back only with autoRollback and another last good revision") {
   CHECK(on_rollout_failure(false, true, "good", "new") == FailureAction::None);
   CHECK(on_rollout_failure(true, true, "good", "new") == FailureAction::RollBack);

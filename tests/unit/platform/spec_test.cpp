@@ -42,6 +42,7 @@ TEST_CASE("a minimal Platform takes the CRD's defaults") {
   CHECK(p.spec.rollout.progressDeadlineSeconds == 300);
   CHECK(p.spec.rollout.autoRollback);
   CHECK(p.spec.rollout.historyLimit == 10);
+  CHECK(p.spec.rollout.maxConsecutiveFailures == 3);
   CHECK(p.spec.whenDeleted == WhenDeleted::Retain);
 }
 

@@ -22,9 +22,10 @@ inline constexpr std::string_view kFailed = "Failed";
 bool begin_attempt(nlohmann::json& status, const std::string& revision, std::int64_t generation,
                    const std::string& version, int history_limit, const std::string& now);
 
-// Closes the newest history entry of `revision` with `result` if it is still Progressing.
+// Closes the newest history entry of `revision` with `result` (and `message`, when given) if it is still
+// Progressing.
 void finish_attempt(nlohmann::json& status, const std::string& revision, std::string_view result,
-                    const std::string& now);
+                    const std::string& now, const std::string& message = {});
 
 struct Observed {
   std::string revision;                              // the revision just applied

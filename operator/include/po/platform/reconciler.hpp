@@ -63,6 +63,10 @@ class AppliedObjects {
 struct ReconcilerOptions {
   std::chrono::milliseconds progressing_requeue{3000};  // poll while a rollout is under way
   std::chrono::seconds discovery_ttl{60};                 // how long a discovery answer is trusted
+  std::chrono::seconds failure_backoff{30};               // wait after the 2nd failed revision in a row (doubles)
+  // Fault injection for the crash-safety test: "<Kind>/<name>" kills the process (SIGKILL) right after
+  // that object is applied as part of a rollout attempt recorded in the same reconcile. Empty: off.
+  std::string failpoint_kill_after_apply;
 };
 
 class PlatformReconciler {

@@ -12,22 +12,48 @@ inline constexpr std::string_view kRetryAtAnnotation = "platform.a11y.dev/retry-
 
 enum class Plan {
   ApplyRevision,  // apply what the spec renders now
-  HoldLastGood,   // the rendered revision failed before: keep (re-apply) the last good stateless objects
-  HoldFailed      // it failed and there is no last good revision: leave the stateless objects alone
+  HoldLastGood,   // do not apply it: keep (re-apply) the last good stateless objects
+  HoldFailed      // do not apply it, and there is no last good revision: leave the stateless objects alone
+};
+
+// Why a revision is held.
+enum class HoldReason {
+  None,
+  FailedBefore,     // this revision failed and retry-at does not ask for another try
+  BackingOff,       // revisions failed in a row: the next one waits (retry_in_seconds) before it is applied
+  RetriesExceeded   // maxConsecutiveFailures revisions failed in a row: nothing new until retry-at
 };
 
 struct PlanInputs {
-  std::string revision;        // digest of what the spec renders now
-  nlohmann::json status;       // the Platform's status (history, revision)
-  std::string retry_at;        // the retry-at annotation, "" when absent
+  std::string revision;             // digest of what the spec renders now
+  nlohmann::json status;            // the Platform's status (history, revision)
+  std::string retry_at;             // the retry-at annotation, "" when absent
+  long long now = 0;                // seconds since the epoch
+  int max_consecutive_failures = 3; // spec.rollout.maxConsecutiveFailures
+  long long backoff_seconds = 30;   // wait after the 2nd failure in a row; doubles with each further one
 };
 
 struct PlanDecision {
   Plan plan = Plan::ApplyRevision;
-  std::string message;         // for conditions and events when holding
+  HoldReason reason = HoldReason::None;
+  std::string message;              // for conditions and events
+  long long retry_in_seconds = 0;   // BackingOff: when to look again
 };
 
-// A revision recorded as Failed is not applied again unless retry-at (RFC 3339) is newer than that failure.
+// Longest wait between failed revisions in a row.
+inline constexpr long long kMaxBackoffSeconds = 600;
+
+// Failed attempts at the newest end of status.history, not counting Superseded ones; a Succeeded or a
+// Progressing attempt ends the run. `last_failure` gets the newest failure's finishedAt when it parses.
+int consecutive_failures(const nlohmann::json& status, std::optional<long long>* last_failure = nullptr);
+
+// What to do with the revision the spec renders now:
+// - its newest attempt Failed: hold it, unless retry-at (RFC 3339) is newer than that failure;
+// - new, Progressing or Succeeded before: apply it, except after failures in a row of other revisions,
+//   when the first failure lets the next revision through at once, the 2nd makes it wait backoff_seconds,
+//   each further one doubles the wait (at most kMaxBackoffSeconds), and max_consecutive_failures stop new
+//   revisions altogether. A retry-at newer than the last failure lifts both. A revision that succeeded
+//   before is always applied: going back to a known-good spec is safe.
 PlanDecision plan_rollout(const PlanInputs& in);
 
 enum class FailureAction { None, RollBack, Report };

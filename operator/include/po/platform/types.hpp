@@ -149,6 +149,7 @@ struct RolloutSpec {
   std::int32_t progressDeadlineSeconds = 300;
   bool autoRollback = true;
   std::int32_t historyLimit = 10;
+  std::int32_t maxConsecutiveFailures = 3;
 };
 
 enum class WhenDeleted { Retain, Delete };

@@ -128,4 +128,28 @@ ComponentStatus combine(const std::vector<std::pair<std::string, WorkloadStatus>
   return out;
 }
 
+void slim_child(json& object) {
+  if (!object.is_object()) return;
+  json slim = json::object();
+  for (const char* field : {"apiVersion", "kind", "status"}) {
+    if (auto it = object.find(field); it != object.end()) slim[field] = std::move(*it);
+  }
+  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object()) {
+    json& kept = slim["metadata"] = json::object();
+    for (const char* field : {"name", "namespace", "uid", "resourceVersion", "generation", "labels", "ownerReferences",
+                              "deletionTimestamp"}) {
+      if (auto it = meta->find(field); it != meta->end()) kept[field] = std::move(*it);
+    }
+  }
+  const auto kind = slim.value("kind", "");
+  if (auto spec = object.find("spec"); spec != object.end() && spec->is_object() &&
+                                       (kind == "Deployment" || kind == "StatefulSet")) {
+    json& kept = slim["spec"] = json::object();
+    for (const char* field : {"replicas", "updateStrategy"}) {
+      if (auto it = spec->find(field); it != spec->end()) kept[field] = std::move(*it);
+    }
+  }
+  object = std::move(slim);
+}
+
 }  // namespace po::platform

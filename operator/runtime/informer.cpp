@@ -90,6 +90,9 @@ void Informer::run(std::stop_token stop, std::string namespace_) {
 }
 
 void Informer::on_list(const std::string& namespace_, std::vector<json>&& items) {
+  if (transform_) {
+    for (auto& item : items) transform_(item);
+  }
   // Remember what each listed object replaces, so handlers see add vs update.
   std::vector<std::pair<ObjectPtr, std::string>> previous;
   previous.reserve(items.size());
@@ -115,6 +118,7 @@ void Informer::on_list(const std::string& namespace_, std::vector<json>&& items)
 }
 
 void Informer::on_event(kube::WatchEvent&& event) {
+  if (transform_) transform_(event.object);
   switch (event.type) {
     case kube::WatchEventType::Added:
     case kube::WatchEventType::Modified: {

@@ -79,3 +79,42 @@ TEST_CASE("combine folds workloads into one component") {
   CHECK(c.message == "grafana: deadline");
   CHECK(combine({}).ready);
 }
+
+TEST_CASE("slim_child keeps what the reconciler reads and drops the rest") {
+  json d = deployment(3, 3, 2, 2, 2, 2, 2);
+  d["apiVersion"] = "apps/v1";
+  d["kind"] = "Deployment";
+  d["metadata"].update({{"name", "p-api"}, {"namespace", "ns"}, {"uid", "u1"}, {"resourceVersion", "42"},
+                        {"labels", {{"app.kubernetes.io/instance", "p"}}},
+                        {"ownerReferences", json::array({{{"kind", "Platform"}, {"name", "p"}, {"controller", true}}})},
+                        {"annotations", {{"deployment.kubernetes.io/revision", "3"}}},
+                        {"creationTimestamp", "2026-01-01T00:00:00Z"}});
+  d["spec"]["template"] = {{"spec", {{"containers", json::array({{{"name", "api"}, {"image", "x:1"}}})}}}};
+  d["spec"]["strategy"] = {{"type", "RollingUpdate"}};
+  const auto before = deployment_status(&d);
+  json slim = d;
+  slim_child(slim);
+  CHECK(slim["metadata"].size() == 7);
+  CHECK_FALSE(slim["metadata"].contains("annotations"));
+  CHECK_FALSE(slim["metadata"].contains("creationTimestamp"));
+  CHECK(slim["metadata"]["resourceVersion"] == "42");
+  CHECK(slim["metadata"]["ownerReferences"][0]["name"] == "p");
+  CHECK(slim["spec"] == json{{"replicas", 2}});
+  CHECK(slim["status"] == d["status"]);
+  const auto after = deployment_status(&slim);
+  CHECK(after.state == before.state);
+  CHECK(after.ready_replicas == before.ready_replicas);
+
+  json secret = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"type", "Opaque"},
+                 {"metadata", {{"name", "p-db"}, {"namespace", "ns"}, {"uid", "u2"}}},
+                 {"data", {{"password", "c2VjcmV0"}}}};
+  slim_child(secret);
+  CHECK_FALSE(secret.contains("data"));
+  CHECK_FALSE(secret.contains("spec"));
+  CHECK(secret["metadata"]["name"] == "p-db");
+
+  json sts = {{"kind", "StatefulSet"}, {"spec", {{"replicas", 1}, {"updateStrategy", {{"type", "OnDelete"}}},
+                                                 {"volumeClaimTemplates", json::array({json::object()})}}}};
+  slim_child(sts);
+  CHECK(sts["spec"] == json{{"replicas", 1}, {"updateStrategy", {{"type", "OnDelete"}}}});
+}

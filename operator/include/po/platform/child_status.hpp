@@ -33,6 +33,12 @@ WorkloadStatus deployment_status(const nlohmann::json* live);
 // ready and updated replicas == desired.
 WorkloadStatus statefulset_status(const nlohmann::json* live);
 
+// Cuts a child object down to what the reconciler reads from its informer cache, before it is stored:
+// metadata (name, namespace, uid, resourceVersion, generation, labels, ownerReferences,
+// deletionTimestamp), status, and for Deployments and StatefulSets spec.replicas and
+// spec.updateStrategy. Specs, ConfigMap and Secret data (no secret stays in memory) and annotations go.
+void slim_child(nlohmann::json& object);
+
 // One component (api, frontend, gateway, database, cache, monitoring) may run several workloads.
 struct ComponentStatus {
   bool ready = false;

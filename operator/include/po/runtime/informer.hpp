@@ -39,6 +39,9 @@ class Informer {
   Informer& operator=(const Informer&) = delete;
 
   void add_handler(EventHandler handler);  // before start()
+  // Applied to every listed or watched object before it is cached and handed to handlers (before start()):
+  // a cache that keeps only the fields its readers need holds far less memory.
+  void set_transform(std::function<void(json&)> transform) { transform_ = std::move(transform); }
   void start();
   void stop();  // stops the watches and joins
   bool has_synced() const;  // every namespace has been listed once
@@ -60,6 +63,7 @@ class Informer {
   kube::WatcherOptions options_;
   Cache cache_;
   std::vector<EventHandler> handlers_;  // fixed after start()
+  std::function<void(json&)> transform_;  // fixed after start()
   std::atomic<std::size_t> synced_namespaces_{0};
   std::atomic<std::uint64_t> relists_after_gone_{0};
   std::atomic<std::uint64_t> lists_{0};

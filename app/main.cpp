@@ -148,10 +148,13 @@ int main(int argc, char** argv) {
     options.port = config.port;
     options.threads = a11y::server::effective_http_threads(config);
     options.body_limit = config.body_limit;
-    po::http::HttpServer server(options, [&app](const po::http::Request& req) { return app.handle(req); });
+    po::http::HttpServer server(options, [&app](po::http::Request req, po::http::Responder done) {
+      app.handle_async(std::move(req), std::move(done));
+    });
     server.start();
-    spdlog::info("platform-api {} listening on {}:{} with {} worker threads (AI suggestions: {})", PO_VERSION,
-                 config.bind_address, server.port(), options.threads, to_string(config.ai_provider));
+    spdlog::info("platform-api {} listening on {}:{} with {} HTTP threads and {} worker threads (AI suggestions: {})",
+                 PO_VERSION, config.bind_address, server.port(), options.threads,
+                 a11y::server::effective_worker_threads(config), to_string(config.ai_provider));
 
     const int sig = po::signals::wait_for_shutdown();
     spdlog::info("received signal {}, draining", sig);

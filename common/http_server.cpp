@@ -1,4 +1,5 @@
-// HTTP/1.1 server on Boost.Beast: one io_context, N worker threads, one strand per connection.
+// HTTP/1.1 server on Boost.Beast: one io_context, N worker threads, one strand per connection. Handlers
+// may answer from other threads (AsyncHandler); the response is then written on the connection's strand.
 //
 // Timeouts (slow clients hold only a socket, never a worker):
 //   - a new connection must deliver its whole request head within header_timeout;
@@ -76,7 +77,7 @@ namespace {
 // outlives every handler still queued in the io_context.
 struct Shared {
   ServerOptions options;
-  Handler handler;
+  AsyncHandler handler;
   std::atomic<bool> stopping{false};
 
   std::mutex mutex;                 // guards active and connections
@@ -240,20 +241,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.body = std::move(message.body());
     req.remote_address = remote_;
     req.request_id = request_id_;
-
-    Response res;
-    try {
-      res = shared_->handler(req);
-    } catch (const std::exception& e) {
-      spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
-      res = json_error(500, "internal", "internal server error", req.request_id);
-    } catch (...) {
-      spdlog::error("request {} {} {} failed with a non-standard exception", req.request_id, req.method, req.path);
-      res = json_error(500, "internal", "internal server error", req.request_id);
-    }
     head_request_ = req.method == "HEAD";
-    respond(std::move(res));
+
+    auto completion = std::make_shared<Completion>(shared_from_this());
+    try {
+      shared_->handler(std::move(req), [completion](Response res) { completion->complete(std::move(res)); });
+    } catch (const std::exception& e) {
+      spdlog::error("request {} failed: {}", request_id_, e.what());
+      completion->complete(json_error(500, "internal", "internal server error", request_id_));
+    } catch (...) {
+      spdlog::error("request {} failed with a non-standard exception", request_id_);
+      completion->complete(json_error(500, "internal", "internal server error", request_id_));
+    }
   }
+
+  // The one answer to a request in the Handling phase, from whichever thread produces it: the response
+  // is written on the connection's strand. Destroyed unanswered (a handler lost its responder): 500.
+  class Completion {
+   public:
+    explicit Completion(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
+    Completion(const Completion&) = delete;
+    Completion& operator=(const Completion&) = delete;
+    ~Completion() {
+      if (!answered_.load()) {
+        spdlog::error("request {}: the handler dropped its responder without answering", conn_->request_id_);
+        complete(json_error(500, "internal", "internal server error", conn_->request_id_));
+      }
+    }
+    void complete(Response res) {
+      if (answered_.exchange(true)) return;
+      net::dispatch(conn_->stream_.get_executor(),
+                    [conn = conn_, res = std::move(res)]() mutable { conn->respond(std::move(res)); });
+    }
+
+   private:
+    std::shared_ptr<Connection> conn_;
+    std::atomic<bool> answered_{false};
+  };
 
   void respond(Response res) {
     phase_ = Phase::Writing;
@@ -349,10 +373,25 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ServerOptions options, AsyncHandler handler) : impl_(std::make_unique<Impl>()) {
   impl_->shared->options = std::move(options);
   impl_->shared->handler = std::move(handler);
 }
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : HttpServer(std::move(options), [handler = std::move(handler)](Request req, Responder done) {
+        Response res;
+        try {
+          res = handler(req);
+        } catch (const std::exception& e) {
+          spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
+          res = json_error(500, "internal", "internal server error", req.request_id);
+        } catch (...) {
+          spdlog::error("request {} {} {} failed with a non-standard exception", req.request_id, req.method, req.path);
+          res = json_error(500, "internal", "internal server error", req.request_id);
+        }
+        done(std::move(res));
+      }) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -21,6 +21,7 @@ namespace {
 
 constexpr auto kJsonReplace = json::error_handler_t::replace;
 constexpr std::size_t kMaxSuggestionFindings = 20;
+constexpr std::size_t kProbeThreads = 2, kProbeQueue = 256;
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
@@ -155,7 +156,9 @@ App::App(Config config, LoadedModel model)
       store_(pool_),
       cache_(parse_redis_url(config_.redis_url)),
       auth_(config_.secret_key),
-      ai_(config_) {
+      ai_(config_),
+      probes_(kProbeThreads, kProbeQueue),
+      workers_(effective_worker_threads(config_), config_.worker_queue) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
   add_routes();
@@ -184,6 +187,29 @@ void App::add_routes() {
   router_.add("GET", "/api/v1/models", open(&App::list_models));
   router_.add("POST", "/api/v1/models/{name}/predict",
               [this](const Request& req, const Params& p) { return predict(req, p.at("name")); });
+}
+
+Lane lane_for(std::string_view path) {
+  if (path == "/health" || path == "/health/database" || path == "/health/redis" || path == "/metrics") {
+    return Lane::Probe;
+  }
+  if (path.rfind("/api/v1/audits", 0) == 0) return Lane::Worker;
+  return Lane::Inline;
+}
+
+void App::handle_async(Request req, po::http::Responder done) {
+  const auto lane = lane_for(req.path);
+  if (lane == Lane::Inline) return done(handle(req));
+  auto shared = std::make_shared<Request>(std::move(req));
+  auto& pool = lane == Lane::Probe ? probes_ : workers_;
+  if (!pool.submit([this, shared, done] { done(handle(*shared)); })) {
+    spdlog::warn("request {} {} {}: {} queue full", shared->request_id, shared->method, shared->path,
+                 lane == Lane::Probe ? "probe" : "worker");
+    auto res = json_error(503, "overloaded", "the server is overloaded; try again shortly", shared->request_id);
+    res.headers["Retry-After"] = "1";
+    metrics_->requests.with({{"method", shared->method}, {"route", "overloaded"}, {"code", "503"}}).inc();
+    done(std::move(res));
+  }
 }
 
 po::http::Response App::handle(const Request& req) {
@@ -276,9 +302,16 @@ void App::note_active_user(const std::string& subject) {
     if (!active_seen_.insert(subject).second) return;
     if (active_seen_.size() > 100'000) active_seen_.clear();  // bound memory; re-adding is harmless
   }
-  if (!cache_.pfadd(active_users_key(minute), subject, std::chrono::minutes(10))) {
+  // Off the calling thread, which may be an I/O thread.
+  const bool queued = probes_.submit([this, minute, subject] {
+    if (!cache_.pfadd(active_users_key(minute), subject, std::chrono::minutes(10))) {
+      std::scoped_lock lock(active_mutex_);
+      active_seen_.erase(subject);  // try again on the next request
+    }
+  });
+  if (!queued) {
     std::scoped_lock lock(active_mutex_);
-    active_seen_.erase(subject);  // try again on the next request
+    active_seen_.erase(subject);
   }
 }
 
@@ -517,19 +550,27 @@ po::http::Response App::list_rules(const Request&) {
 // ---- health ---------------------------------------------------------------------------------------
 
 bool App::database_ok(std::string& error) {
+  // A connection of its own, not one from the pool: a pool busy with slow queries is not a database down.
+  std::scoped_lock lock(probe_mutex_);
   try {
     if (!migrated_) {
       error = "schema migrations not applied yet (database unreachable at start?)";
       return false;
     }
-    pool_.with_connection([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      tx.exec("SELECT 1");
-      return 0;
-    });
+    if (!probe_conn_ || !probe_conn_->is_open()) {
+      probe_conn_.reset();
+      auto c = std::make_unique<pqxx::connection>(with_connect_timeout(config_.database_url, 2));
+      pqxx::nontransaction(*c).exec("SET statement_timeout = 2000");
+      probe_conn_ = std::move(c);
+      pool_.mark_up();
+    }
+    pqxx::nontransaction tx(*probe_conn_);
+    tx.exec("SELECT 1");
     metrics_->database_up.set(1);
     return true;
   } catch (const std::exception& e) {
+    probe_conn_.reset();
+    pool_.mark_down();  // so that requests after a recovery do not meet the pool's dead connections
     error = e.what();
     metrics_->database_up.set(0);
     return false;

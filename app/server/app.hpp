@@ -19,8 +19,16 @@
 #include "server/db_pool.hpp"
 #include "server/redis_cache.hpp"
 #include "server/router.hpp"
+#include "server/worker_pool.hpp"
 
 namespace a11y::server {
+
+// Where a request runs. The I/O threads (one per core) must never wait: they run only short CPU work
+// (auth, routing, models, rules, liveness/readiness); health checks and metrics that touch PostgreSQL or
+// Redis go to a small probe lane, so that a slow audit API cannot starve them; the audit API goes to the
+// worker pool.
+enum class Lane { Inline, Probe, Worker };
+Lane lane_for(std::string_view path);
 
 // The model the server loaded at start, or why there is none.
 struct LoadedModel {
@@ -36,7 +44,9 @@ class App {
   App(Config config, LoadedModel model);
   ~App();  // stops the background migrator
 
-  po::http::Response handle(const po::http::Request& req);  // never throws
+  po::http::Response handle(const po::http::Request& req);  // never throws; may block
+  // Runs inline requests on the calling (I/O) thread and hands the others to their lane; never throws.
+  void handle_async(po::http::Request req, po::http::Responder done);
 
   // Applies migrations now and, if the database is not reachable, keeps retrying in the background.
   void start_migrations();
@@ -89,10 +99,16 @@ class App {
   long long active_minute_ = 0;
   std::unordered_set<std::string> active_seen_;  // subjects already counted in active_minute_
 
+  std::mutex probe_mutex_;  // guards probe_conn_, the health checks' own database connection
+  std::unique_ptr<pqxx::connection> probe_conn_;
+
   std::mutex bypass_mutex_;  // guards bypass_reported_
   std::uint64_t bypass_reported_ = 0;
 
-  std::jthread migrator_;  // last: stopped and joined first
+  std::jthread migrator_;  // stopped and joined before the members above go
+  // Last: joined first, after finishing their queues, while everything their jobs use still exists.
+  WorkerPool probes_;
+  WorkerPool workers_;
 };
 
 // The route handlers are written in terms of the principal when the path is under /api/.

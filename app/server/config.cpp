@@ -87,6 +87,12 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
     throw ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
   if (auto v = env("DB_POOL_SIZE"); v && !v->empty()) c.db_pool_size = parse_number<std::size_t>("DB_POOL_SIZE", *v, 1, 256);
+  if (auto v = env("WORKER_THREADS"); v && !v->empty()) {
+    c.worker_threads = parse_number<unsigned>("WORKER_THREADS", *v, 1, 1024);
+  }
+  if (auto v = env("WORKER_QUEUE"); v && !v->empty()) {
+    c.worker_queue = parse_number<std::size_t>("WORKER_QUEUE", *v, 1, 1'000'000);
+  }
 
   c.redis_url = required(env, "REDIS_URL");
   parse_redis_url(c.redis_url);
@@ -138,7 +144,12 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
 
 unsigned effective_http_threads(const Config& c) {
   if (c.http_threads) return c.http_threads;
-  return 4 * std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+unsigned effective_worker_threads(const Config& c) {
+  if (c.worker_threads) return c.worker_threads;
+  return static_cast<unsigned>(c.db_pool_size);
 }
 
 EnvLookup process_environment() {

@@ -21,7 +21,9 @@ enum class AiProvider { None, OpenAi, Gemini };
 struct Config {
   std::string bind_address = "0.0.0.0";       // BIND_ADDRESS
   std::uint16_t port = 8000;                  // PORT
-  unsigned http_threads = 0;                  // HTTP_THREADS, 0 = 4 x cores (see effective_http_threads)
+  unsigned http_threads = 0;                  // HTTP_THREADS, 0 = cores (see effective_http_threads)
+  unsigned worker_threads = 0;                // WORKER_THREADS, 0 = DB_POOL_SIZE (see effective_worker_threads)
+  std::size_t worker_queue = 4096;            // WORKER_QUEUE: blocking jobs waiting beyond this answer 503
   std::size_t body_limit = 2 << 20;           // BODY_LIMIT_BYTES
   std::string database_url;                   // DATABASE_URL (required, postgres:// or postgresql://)
   std::size_t db_pool_size = 8;               // DB_POOL_SIZE
@@ -54,8 +56,10 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir);
 EnvLookup process_environment();
 RedisEndpoint parse_redis_url(const std::string& url);  // throws ConfigError
 std::string_view to_string(AiProvider);
-// Handlers block on PostgreSQL and Redis round trips, so a worker per core leaves the CPU idle while they
-// wait (measured: 4 x cores served ~1.6x the audits of 1 x cores on 2 cores); HTTP_THREADS overrides.
+// HTTP I/O threads: one per core; they never block, because work that waits on PostgreSQL, Redis or
+// runs the audit engine goes to the worker pool. HTTP_THREADS overrides.
 unsigned effective_http_threads(const Config&);
+// Worker pool threads: as many as database connections, so that a worker rarely waits for one.
+unsigned effective_worker_threads(const Config&);
 
 }  // namespace a11y::server

@@ -89,6 +89,11 @@ void DbPool::mark_down() {
   available_.notify_all();
 }
 
+void DbPool::mark_up() {
+  std::scoped_lock lock(mutex_);
+  retry_after_ = {};
+}
+
 PoolStats DbPool::stats() const {
   std::scoped_lock lock(mutex_);
   return {size_, open_, in_use_, waiting_};

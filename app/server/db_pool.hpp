@@ -76,11 +76,14 @@ class DbPool {
   }
 
   PoolStats stats() const;
+  // Drops the idle connections (they most likely died with the server), so that they are reopened.
+  void mark_down();
+  // The database answered on another connection: stop failing fast, connect on the next acquire.
+  void mark_up();
   const std::string& url() const { return url_; }
 
  private:
   void release(std::unique_ptr<pqxx::connection> c, bool broken);
-  void mark_down();
   std::unique_ptr<pqxx::connection> open_connection();
 
   const std::string url_;

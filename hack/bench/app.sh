@@ -2,7 +2,7 @@
 # Load test of platform-api on loopback with wrk, against real PostgreSQL and Redis started here.
 #
 #   hack/bench/app.sh [BUILD_DIR]        (default: $PO_BUILD_DIR or ./build)
-#   DURATION=30s CONNECTIONS=1000 THREADS=2 HTTP_THREADS= hack/bench/app.sh
+#   DURATION=30s CONNECTIONS=1000 THREADS=2 HTTP_THREADS= WORKER_THREADS= DB_POOL_SIZE= hack/bench/app.sh
 #
 # Runs, one after the other, each for DURATION with CONNECTIONS keep-alive connections:
 #   1. GET /health
@@ -59,7 +59,7 @@ wait_port "$PG_PORT"; wait_port "$REDIS_PORT"
 
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY=bench-secret-key-0123456789abcdef PORT=$API_PORT BIND_ADDRESS=127.0.0.1
-[ -n "${HTTP_THREADS:-}" ] && export HTTP_THREADS
+for knob in HTTP_THREADS WORKER_THREADS DB_POOL_SIZE; do if [ -n "${!knob:-}" ]; then export "${knob?}"; fi; done
 "$API" --log-format json --log-level warn >"$WORK/api.log" 2>&1 &
 PIDS+=($!)
 wait_port "$API_PORT"
@@ -133,7 +133,7 @@ bench() {  # name, wrk args...
 
 cpus=$(nproc)
 echo "platform-api $("$API" --version | cut -d' ' -f2) on $cpus cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION on loopback;"
-echo "PostgreSQL 15 and Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) on the same machine; server HTTP_THREADS=${HTTP_THREADS:-default (4 x cores)}"
+echo "PostgreSQL 15 and Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) on the same machine; server HTTP_THREADS=${HTTP_THREADS:-default (cores)} WORKER_THREADS=${WORKER_THREADS:-default (DB_POOL_SIZE)} DB_POOL_SIZE=${DB_POOL_SIZE:-default (8)}"
 bench "GET /health" -s "$WORK/report.lua" "http://127.0.0.1:$API_PORT/health"
 bench "POST /api/v1/audits (same page, cache hits)" -s "$WORK/post.lua" "http://127.0.0.1:$API_PORT/api/v1/audits"
 bench "POST /api/v1/audits (unique pages, engine runs)" -s "$WORK/post_unique.lua" "http://127.0.0.1:$API_PORT/api/v1/audits"

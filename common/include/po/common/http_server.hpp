@@ -32,6 +32,11 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
+// Completes one request; callable from any thread, at most once (a second call is ignored).
+using Responder = std::function<void(Response)>;
+// A handler that must not block the I/O threads: it may hand the request to other threads and answer
+// later through the responder. A responder dropped without being called answers 500.
+using AsyncHandler = std::function<void(Request, Responder)>;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -47,7 +52,8 @@ struct ServerOptions {
 // Routes requests to one handler; the handler must not throw (a throw becomes a 500 JSON error).
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, Handler handler);
+  HttpServer(ServerOptions options, Handler handler);       // runs handler on the I/O threads
+  HttpServer(ServerOptions options, AsyncHandler handler);  // handler is called on an I/O thread
   ~HttpServer();  // stops and joins
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

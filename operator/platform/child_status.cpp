@@ -148,6 +148,15 @@ void slim_child(json& object) {
     for (const char* field : {"replicas", "updateStrategy"}) {
       if (auto it = spec->find(field); it != spec->end()) kept[field] = std::move(*it);
     }
+    // The images a StatefulSet runs (the PostgreSQL major-version check reads them).
+    const auto containers = json::json_pointer("/template/spec/containers");
+    if (kind == "StatefulSet" && spec->contains(containers) && spec->at(containers).is_array()) {
+      json list = json::array();
+      for (const auto& c : spec->at(containers)) {
+        if (c.is_object()) list.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")}});
+      }
+      kept["template"] = {{"spec", {{"containers", std::move(list)}}}};
+    }
   }
   object = std::move(slim);
 }

@@ -66,8 +66,8 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
   status["revision"]["current"] = o.revision;
 
   json components = json::object();
-  bool all_ready = true, any_failed = false;
-  std::string waiting, failed;
+  bool all_ready = true, any_failed = false, stateful_failed = false;
+  std::string waiting, failed, failed_stateful;
   for (const auto& [name, c] : o.components) {
     json entry = {{"ready", c.ready},
                   {"replicas", c.replicas},
@@ -78,11 +78,13 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
     components[name] = std::move(entry);
     if (!c.ready) {
       all_ready = false;
-      auto& list = c.failed ? failed : waiting;
+      auto& list = !c.failed ? waiting : c.stateful ? failed_stateful : failed;
       if (!list.empty()) list += ", ";
       list += name;
+      if (c.failed && c.stateful && !c.message.empty()) list += " (" + c.message + ")";
     }
-    any_failed |= c.failed;
+    any_failed |= c.failed && !c.stateful;
+    stateful_failed |= c.failed && c.stateful;
   }
   status["components"] = std::move(components);
   auto& conds = status["conditions"];
@@ -105,6 +107,16 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
     set_condition(conds, {"Reconciling", "False", "RolloutFailed", "the rollout stopped making progress"},
                   o.generation, now);
     return Outcome::Failed;
+  }
+  if (stateful_failed) {
+    // The revision (stateless objects) is not to blame: its history entry stays open.
+    set_condition(conds, {"Ready", "False", "StatefulUpdateFailed", "update failed: " + failed_stateful}, o.generation, now);
+    set_condition(conds, {"Degraded", "True", "StatefulUpdateFailed", "update failed: " + failed_stateful},
+                  o.generation, now);
+    set_condition(conds, {"Reconciling", "True", "StatefulUpdateFailed",
+                          "waiting for a person: stateful components are not rolled back automatically"},
+                  o.generation, now);
+    return Outcome::Degraded;
   }
   set_condition(conds, {"Ready", "False", "Progressing", "waiting for: " + waiting}, o.generation, now);
   set_condition(conds, {"Reconciling", "True", "Progressing", "waiting for: " + waiting}, o.generation, now);

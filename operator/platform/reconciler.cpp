@@ -13,6 +13,7 @@
 #include "po/platform/render.hpp"
 #include "po/platform/rollback.hpp"
 #include "po/platform/spec.hpp"
+#include "po/platform/stateful.hpp"
 
 namespace po::platform {
 
@@ -201,6 +202,60 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   return std::nullopt;
 }
 
+std::vector<runtime::ObjectPtr> PlatformReconciler::postgres_data_claims(const std::string& ns,
+                                                                        const std::string& name) const {
+  std::vector<runtime::ObjectPtr> out;
+  const auto it = children_.find("persistentvolumeclaims");
+  if (it == children_.end() || it->second == nullptr) return out;
+  const auto prefix = "data-" + name + "-postgres-";
+  for (auto& claim : it->second->cache().by_labels({{"app.kubernetes.io/instance", name}})) {
+    if (str(*claim, "/metadata/namespace") == ns && str(*claim, "/metadata/name").starts_with(prefix)) {
+      out.push_back(std::move(claim));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> PlatformReconciler::tend_stateful_pods(const json& platform, const json& live,
+                                                                  const json& manifest, int deadline_seconds,
+                                                                  const std::string& now) {
+  static const kube::GroupVersionResource pods{"", "v1", "pods", true};
+  const auto ns = str(platform, "/metadata/namespace");
+  const auto sts_name = str(manifest, "/metadata/name");
+  std::string selector;
+  const auto match = json::json_pointer("/spec/selector/matchLabels");
+  if (!manifest.contains(match) || !manifest.at(match).is_object()) return std::nullopt;
+  for (const auto& [k, v] : manifest.at(match).items()) {
+    if (!selector.empty()) selector += ",";
+    selector += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  kube::ListOptions opts;
+  opts.label_selector = selector;
+  auto list = client_.list_all(pods, ns, opts);
+  if (!list.ok()) {
+    spdlog::warn("platform {}/{}: listing the pods of StatefulSet {}: {}", ns, str(platform, "/metadata/name"), sts_name,
+                 list.error().to_string());
+    return std::nullopt;
+  }
+  const auto verdict = judge_stateful_pods(live, list->items, parse_rfc3339_utc(now).value_or(0), deadline_seconds);
+  for (const auto& pod : verdict.abandoned) {
+    // Kubernetes' documented StatefulSet "forced rollback": once the template is reverted, the pods that
+    // tried the bad one must be deleted, or the controller waits for them forever.
+    auto r = client_.remove(pods, ns, pod.name, {"Background", pod.uid, {}, {}});
+    if (!r.ok() && !r.error().not_found()) {
+      spdlog::warn("platform {}/{}: deleting pod {}: {}", ns, str(platform, "/metadata/name"), pod.name,
+                   r.error().to_string());
+      continue;
+    }
+    const auto message = "deleted pod " + pod.name + " of StatefulSet " + sts_name + ": it runs revision " +
+                         pod.revision + ", which the StatefulSet no longer wants, and never became ready";
+    spdlog::info("platform {}/{}: {}", ns, str(platform, "/metadata/name"), message);
+    events_.record(platform, "Normal", "AbandonedPodDeleted", "Delete", message);
+  }
+  if (verdict.failed) return verdict.message;
+  return std::nullopt;
+}
+
 namespace {
 const kube::GroupVersionResource kControllerRevisions{"apps", "v1", "controllerrevisions", true};
 std::string revision_object_name(const std::string& platform, const std::string& revision) {
@@ -364,6 +419,30 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     return ReconcileResult::done();  // nothing to retry until the spec changes
   }
   const Platform& spec = parsed.platform;
+
+  // A PostgreSQL major-version downgrade is refused before anything is applied: the data stays as it is.
+  // What the data was written by: the live StatefulSet's image, and the label on the data claims, which
+  // outlive a deleted Platform.
+  const kube::GroupVersionResource statefulsets{"apps", "v1", "statefulsets", true};
+  const auto data_claims = postgres_data_claims(ns, name);
+  if (spec.spec.database.managed) {
+    runtime::ObjectPtr hold;
+    auto running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold));
+    for (const auto& claim : data_claims) {
+      const auto recorded = recorded_postgres_major(*claim);
+      if (recorded && (!running || *recorded > *running)) running = recorded;
+    }
+    if (const auto refused = refuse_postgres_downgrade(running, spec.spec.database.managed->version)) {
+      const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
+                           old_status.value("observedGeneration", std::int64_t{-1}) == generation;
+      stall(status, generation, "DowngradeRefused", *refused, now);
+      if (!already) events_.record(platform, "Warning", "DowngradeRefused", "Validate", *refused);
+      spdlog::warn("platform {}/{}: {}", ns, name, *refused);
+      auto w = write_status(status);
+      if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+      return ReconcileResult::done();  // nothing to retry until the spec changes
+    }
+  }
 
   // 4. Generated Secrets: created once, never rewritten, never logged.
   const kube::GroupVersionResource secrets{"", "v1", "secrets", true};
@@ -548,6 +627,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
   // 10. Observe the workloads.
   std::map<std::string, std::vector<std::pair<std::string, WorkloadStatus>>> workloads;
+  std::set<std::string> stateful_components;
   Observed observed;
   observed.revision = effective_revision;
   observed.generation = generation;
@@ -561,9 +641,16 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       workloads[component_of(manifest)].emplace_back(obj_name,
                                                      deployment_status(cached_child(deployments, ns + "/" + obj_name, hold)));
     } else if (kind == "StatefulSet") {
-      static const kube::GroupVersionResource statefulsets{"apps", "v1", "statefulsets", true};
-      workloads[component_of(manifest)].emplace_back(
-          obj_name, statefulset_status(cached_child(statefulsets, ns + "/" + obj_name, hold)));
+      const auto* live = cached_child(statefulsets, ns + "/" + obj_name, hold);
+      auto workload = statefulset_status(live);
+      if (live != nullptr && workload.state == RolloutState::InProgress) {
+        if (auto failure = tend_stateful_pods(platform, *live, manifest, spec.spec.rollout.progressDeadlineSeconds, now)) {
+          workload.state = RolloutState::Failed;
+          workload.message = *failure;
+        }
+      }
+      stateful_components.insert(component_of(manifest));
+      workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
     } else if (kind == "Service") {
       const auto component = component_of(manifest);
       const auto& ports = manifest["spec"].value("ports", json::array());
@@ -574,7 +661,10 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       }
     }
   }
-  for (const auto& [component, list] : workloads) observed.components[component] = combine(list);
+  for (const auto& [component, list] : workloads) {
+    observed.components[component] = combine(list);
+    observed.components[component].stateful = stateful_components.count(component) != 0;
+  }
   if (const auto it = observed.components.find("api"); it != observed.components.end()) {
     observed.api_replicas = it->second.replicas;
   }
@@ -583,6 +673,22 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                          str(old_status, "/revision/current") == effective_revision;
   const bool was_failed = condition_is(old_status.value("conditions", json::array()), "Degraded", "True");
   auto outcome = observe(status, observed, now);
+  // The database runs: record its major version on the data claims (see refuse_postgres_downgrade).
+  if (const auto db = observed.components.find("database");
+      spec.spec.database.managed && db != observed.components.end() && db->second.ready) {
+    runtime::ObjectPtr hold;
+    if (const auto running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold))) {
+      static const kube::GroupVersionResource pvcs{"", "v1", "persistentvolumeclaims", true};
+      for (const auto& claim : data_claims) {
+        if (recorded_postgres_major(*claim) == running) continue;
+        const json patch = {{"metadata", {{"labels", {{std::string(kPostgresMajorLabel), std::to_string(*running)}}}}}};
+        auto r = client_.patch(pvcs, ns, str(*claim, "/metadata/name"), kube::PatchType::Merge, patch);
+        if (!r.ok() && !r.error().not_found()) {
+          spdlog::warn("platform {}/{}: labelling {}: {}", ns, name, str(*claim, "/metadata/name"), r.error().to_string());
+        }
+      }
+    }
+  }
   if (!holding && outcome == Outcome::Ready) {
     // 12. Rolled out: keep its stateless objects as the revision a later failure returns to.
     if (last_good != revision) {
@@ -612,6 +718,9 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                      "revision " + revision.substr(0, 12) + " failed to roll out" +
                          (last_good.empty() ? " (no earlier revision succeeded, so nothing to roll back to)" : ""));
     }
+  } else if (outcome == Outcome::Degraded && !was_failed) {
+    events_.record(platform, "Warning", "StatefulUpdateFailed", "Rollout",
+                   find_condition(status["conditions"], "Degraded")->value("message", ""));
   }
 
   // What the hold means for the summary conditions; observe() described only the running revision.
@@ -630,6 +739,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   auto w = write_status(status);
   if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
   if (outcome == Outcome::Progressing) return ReconcileResult::requeue_after(options_.progressing_requeue);
+  if (outcome == Outcome::Degraded) return ReconcileResult::requeue_after(options_.degraded_requeue);
   if (plan.reason == HoldReason::BackingOff) return ReconcileResult::requeue_after(std::chrono::seconds(plan.retry_in_seconds + 1));
   return ReconcileResult::done();
 }

@@ -29,6 +29,8 @@ NAMESPACED = set().union(
     # pods to observe rollouts; endpoints because the operator grants Prometheus a Role reading
     # pods, services and endpoints, and RBAC lets nobody grant what it does not hold itself.
     grants("", ["pods", "endpoints"], ["get", "list", "watch"]),
+    # StatefulSet forced rollback deletes pods of an abandoned, never-ready template.
+    grants("", ["pods"], ["delete"]),
     grants("rbac.authorization.k8s.io", ["roles", "rolebindings"], CHILD_VERBS),
     grants("autoscaling", ["horizontalpodautoscalers"], CHILD_VERBS),
     grants("policy", ["poddisruptionbudgets"], CHILD_VERBS),

@@ -142,6 +142,7 @@ can list deployments.apps "$watched"
 can create statefulsets.apps "$watched"
 can create secrets "$watched"
 can delete persistentvolumeclaims "$watched"
+can delete pods "$watched"
 can create leases.coordination.k8s.io "$ns"
 can update "leases.coordination.k8s.io/$fullname" "$ns"
 # Real requests, not only access reviews.

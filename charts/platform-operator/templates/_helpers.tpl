@@ -82,6 +82,10 @@ exactly the same thing. No wildcards: every group, resource and verb is named.
 - apiGroups: [""]
   resources: ["pods", "endpoints"]
   verbs: ["get", "list", "watch"]
+# StatefulSet forced rollback: pods of an abandoned template that never became ready are deleted.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["delete"]
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]

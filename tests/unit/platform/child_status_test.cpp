@@ -113,8 +113,15 @@ TEST_CASE("slim_child keeps what the reconciler reads and drops the rest") {
   CHECK_FALSE(secret.contains("spec"));
   CHECK(secret["metadata"]["name"] == "p-db");
 
-  json sts = {{"kind", "StatefulSet"}, {"spec", {{"replicas", 1}, {"updateStrategy", {{"type", "OnDelete"}}},
-                                                 {"volumeClaimTemplates", json::array({json::object()})}}}};
+  json sts = {{"kind", "StatefulSet"},
+              {"spec",
+               {{"replicas", 1},
+                {"updateStrategy", {{"type", "OnDelete"}}},
+                {"template",
+                 {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}, {"args", {"-c"}}}})}}}}},
+                {"volumeClaimTemplates", json::array({json::object()})}}}};
   slim_child(sts);
-  CHECK(sts["spec"] == json{{"replicas", 1}, {"updateStrategy", {{"type", "OnDelete"}}}});
+  CHECK(sts["spec"] == json{{"replicas", 1},
+                            {"updateStrategy", {{"type", "OnDelete"}}},
+                            {"template", {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}}})}}}}}});
 }

@@ -69,6 +69,23 @@ TEST_CASE("observe: a failed component marks Degraded and the history entry Fail
   CHECK(status["history"][0]["message"].get<std::string>().find("components failed to roll out") == 0);
 }
 
+TEST_CASE("observe: a failed stateful component is Degraded, not a failed revision") {
+  json status;
+  begin_attempt(status, "rev2", 3, "1.0.0", 10, "t0");
+  auto o = observed("rev2", true, false);
+  o.components["database"] = ComponentStatus{false, true, 1, 0, 1, "pod p-postgres-0 not ready", true};
+  CHECK(observe(status, o, "t1") == Outcome::Degraded);
+  CHECK(find_condition(status["conditions"], "Degraded")->at("reason") == "StatefulUpdateFailed");
+  CHECK(find_condition(status["conditions"], "Ready")->at("message") ==
+        "update failed: database (pod p-postgres-0 not ready)");
+  CHECK(status["history"][0]["result"] == "Progressing");  // the revision is not blamed
+  // A stateless failure beside it is still a failed revision.
+  o.components["api"].ready = false;
+  o.components["api"].failed = true;
+  CHECK(observe(status, o, "t2") == Outcome::Failed);
+  CHECK(status["history"][0]["result"] == "Failed");
+}
+
 TEST_CASE("stall sets Stalled and Ready=False with the reason; a later good observation clears it") {
   json status;
   stall(status, 4, "InvalidSpec", "spec.api.autoscaling.minReplicas: must be <= maxReplicas", "t0");

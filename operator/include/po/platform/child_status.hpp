@@ -35,8 +35,9 @@ WorkloadStatus statefulset_status(const nlohmann::json* live);
 
 // Cuts a child object down to what the reconciler reads from its informer cache, before it is stored:
 // metadata (name, namespace, uid, resourceVersion, generation, labels, ownerReferences,
-// deletionTimestamp), status, and for Deployments and StatefulSets spec.replicas and
-// spec.updateStrategy. Specs, ConfigMap and Secret data (no secret stays in memory) and annotations go.
+// deletionTimestamp), status, for Deployments and StatefulSets spec.replicas and spec.updateStrategy,
+// and for StatefulSets their containers' names and images. Other specs, ConfigMap and Secret data (no
+// secret stays in memory) and annotations go.
 void slim_child(nlohmann::json& object);
 
 // One component (api, frontend, gateway, database, cache, monitoring) may run several workloads.
@@ -45,6 +46,7 @@ struct ComponentStatus {
   bool failed = false;
   std::int64_t replicas = 0, ready_replicas = 0, updated_replicas = 0;
   std::string message;
+  bool stateful = false;  // runs StatefulSets: a failure is reported, never rolled back
 };
 // Folds workload statuses into one; a component with no workloads is ready.
 ComponentStatus combine(const std::vector<std::pair<std::string, WorkloadStatus>>& named_workloads);

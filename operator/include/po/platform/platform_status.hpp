@@ -36,7 +36,9 @@ struct Observed {
   nlohmann::json endpoints = nlohmann::json::object();
 };
 
-enum class Outcome { Progressing, Ready, Failed };
+// Failed: a stateless component failed to roll out (rollback territory). Degraded: only a stateful one
+// did, which is reported and left for a person (never rolled back automatically).
+enum class Outcome { Progressing, Ready, Failed, Degraded };
 
 // Fills components, revision.current/lastGood, history result, endpoints and the conditions from what
 // was observed after an apply. Returns the outcome; `status` is modified in place.

@@ -64,6 +64,7 @@ struct ReconcilerOptions {
   std::chrono::milliseconds progressing_requeue{3000};  // poll while a rollout is under way
   std::chrono::seconds discovery_ttl{60};                 // how long a discovery answer is trusted
   std::chrono::seconds failure_backoff{30};               // wait after the 2nd failed revision in a row (doubles)
+  std::chrono::seconds degraded_requeue{30};              // look again at a failed stateful update
   // Fault injection for the crash-safety test: "<Kind>/<name>" kills the process (SIGKILL) right after
   // that object is applied as part of a rollout attempt recorded in the same reconcile. Empty: off.
   std::string failpoint_kill_after_apply;
@@ -89,6 +90,14 @@ class PlatformReconciler {
   std::optional<ApplyFailure> apply_object(const std::string& platform_key, const std::string& ns,
                                            const nlohmann::json& manifest);
   // ControllerRevision <platform>-<revision[:10]> holding a revision's stateless objects; "" on success.
+  // A StatefulSet that is not current: deletes pods of an abandoned template that never became ready
+  // (Kubernetes' documented forced rollback) and returns why the update failed when its pod is past the
+  // deadline; nullopt while it may still progress.
+  std::optional<std::string> tend_stateful_pods(const nlohmann::json& platform, const nlohmann::json& live,
+                                                const nlohmann::json& manifest, int deadline_seconds,
+                                                const std::string& now);
+  // The PostgreSQL data claims (data-<platform>-postgres-N) of a Platform, from the informer cache.
+  std::vector<runtime::ObjectPtr> postgres_data_claims(const std::string& ns, const std::string& name) const;
   std::string save_revision(const nlohmann::json& platform, const std::string& revision,
                             const std::vector<nlohmann::json>& stateless, int history_limit);
   // The stateless objects of a saved revision; empty when it is not saved.

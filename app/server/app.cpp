@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -21,7 +22,9 @@ namespace {
 
 constexpr auto kJsonReplace = json::error_handler_t::replace;
 constexpr std::size_t kMaxSuggestionFindings = 20;
-constexpr std::size_t kProbeThreads = 2, kProbeQueue = 256;
+constexpr std::size_t kProbeThreads = 2;
+constexpr std::chrono::milliseconds kHealthCheckMaxAge{1000};
+constexpr std::size_t kResultLruEntries = 1024;  // results of ~10-50 KiB: tens of MiB at most
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
@@ -157,7 +160,9 @@ App::App(Config config, LoadedModel model)
       cache_(parse_redis_url(config_.redis_url)),
       auth_(config_.secret_key),
       ai_(config_),
-      probes_(kProbeThreads, kProbeQueue),
+      results_(kResultLruEntries),
+      writer_(store_, cache_, config_.cache_ttl),
+      probes_(kProbeThreads, config_.worker_queue),
       workers_(effective_worker_threads(config_), config_.worker_queue) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
@@ -197,22 +202,63 @@ Lane lane_for(std::string_view path) {
   return Lane::Inline;
 }
 
+bool is_audit_create(const po::http::Request& req) {
+  return req.method == "POST" && (req.path == "/api/v1/audits" || req.path == "/api/v1/audits/");
+}
+
 void App::handle_async(Request req, po::http::Responder done) {
   const auto lane = lane_for(req.path);
   if (lane == Lane::Inline) return done(handle(req));
+  if (is_audit_create(req)) return post_audit(std::move(req), std::move(done));
+  const auto started = Clock::now();
   auto shared = std::make_shared<Request>(std::move(req));
   auto& pool = lane == Lane::Probe ? probes_ : workers_;
   if (!pool.submit([this, shared, done] { done(handle(*shared)); })) {
-    spdlog::warn("request {} {} {}: {} queue full", shared->request_id, shared->method, shared->path,
-                 lane == Lane::Probe ? "probe" : "worker");
-    auto res = json_error(503, "overloaded", "the server is overloaded; try again shortly", shared->request_id);
-    res.headers["Retry-After"] = "1";
-    metrics_->requests.with({{"method", shared->method}, {"route", "overloaded"}, {"code", "503"}}).inc();
+    auto res = overloaded(*shared);
+    record(*shared, "overloaded", res.status, started);
     done(std::move(res));
   }
 }
 
+po::http::Response App::error_response(const Request& req, std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const RequestError& e) {
+    return json_error(e.status(), e.code(), e.what(), req.request_id);
+  } catch (const DbUnavailable& e) {
+    spdlog::warn("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+    auto res = json_error(503, "database_unavailable", "the database is unavailable; try again shortly", req.request_id);
+    res.headers["Retry-After"] = "2";
+    return res;
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("request {} {} {} failed with a non-standard exception", req.request_id, req.method, req.path);
+  }
+  return json_error(500, "internal", "internal server error", req.request_id);
+}
+
+po::http::Response App::overloaded(const Request& req) {
+  spdlog::warn("request {} {} {}: queue full", req.request_id, req.method, req.path);
+  auto res = json_error(503, "overloaded", "the server is overloaded; try again shortly", req.request_id);
+  res.headers["Retry-After"] = "1";
+  return res;
+}
+
+void App::record(const Request& req, const std::string& route, int status, Clock::time_point started) {
+  if (status >= 500) spdlog::warn("request {} {} {} -> {}", req.request_id, req.method, req.path, status);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  metrics_->requests.with({{"method", req.method}, {"route", route}, {"code", std::to_string(status)}}).inc();
+  metrics_->duration.with({{"method", req.method}, {"route", route}}).observe(seconds);
+}
+
 po::http::Response App::handle(const Request& req) {
+  if (is_audit_create(req)) {  // asynchronous by nature (group commit): wait for it here
+    std::promise<Response> answer;
+    auto future = answer.get_future();
+    post_audit(req, [&answer](Response res) { answer.set_value(std::move(res)); });
+    return future.get();
+  }
   const auto started = Clock::now();
   Response res;
   std::string route = "unmatched";
@@ -244,9 +290,7 @@ po::http::Response App::handle(const Request& req) {
         };
         if (rest.empty() || rest == "/") {
           route = "/api/v1/audits";
-          res = req.method == "POST" ? create_audit(req, *principal)
-                : get               ? list_audits(req, *principal)
-                                    : method_not_allowed("GET, POST");
+          res = get ? list_audits(req, *principal) : method_not_allowed("GET, POST");
         } else if (rest.front() == '/' && rest.find('/', 1) == std::string_view::npos) {
           route = "/api/v1/audits/{id}";
           res = get ? get_audit(req, *principal, std::string(rest.substr(1))) : method_not_allowed("GET");
@@ -271,22 +315,10 @@ po::http::Response App::handle(const Request& req) {
         }
       }
     }
-  } catch (const RequestError& e) {
-    res = json_error(e.status(), e.code(), e.what(), req.request_id);
-  } catch (const DbUnavailable& e) {
-    spdlog::warn("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
-    res = json_error(503, "database_unavailable", "the database is unavailable; try again shortly", req.request_id);
-    res.headers["Retry-After"] = "2";
-  } catch (const std::exception& e) {
-    spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
-    res = json_error(500, "internal", "internal server error", req.request_id);
+  } catch (...) {
+    res = error_response(req, std::current_exception());
   }
-  if (res.status >= 500) {
-    spdlog::warn("request {} {} {} -> {}", req.request_id, req.method, req.path, res.status);
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  metrics_->requests.with({{"method", req.method}, {"route", route}, {"code", std::to_string(res.status)}}).inc();
-  metrics_->duration.with({{"method", req.method}, {"route", route}}).observe(seconds);
+  record(req, route, res.status, started);
   return res;
 }
 
@@ -359,15 +391,15 @@ std::string splice(const json& head, const std::string& doc) {
 
 }  // namespace
 
-po::http::Response App::create_audit(const Request& req, const Principal& who) {
-  auto parsed = parse_audit_request(req.body);
+AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
+  auto parsed = parse_audit_request(body);
   json options_key = {{"rules", parsed.options.rules}, {"max", parsed.options.max_findings}};
   const std::string model_version = model_.model ? model_.model->version() : "none";
   const auto hash = sha256_hex(model_version + "\n" + options_key.dump() + "\n" + parsed.html);
 
   std::optional<CachedResult> result;
   if (auto hit = cache_.get(result_cache_key(hash))) result = decode_cached_result(std::move(*hit));
-  const bool cached = result.has_value();
+  cached = result.has_value();
   metrics_->cache_hits.with({{"cache", "audit_result"}}).inc(cached ? 1 : 0);
   metrics_->cache_misses.with({{"cache", "audit_result"}}).inc(cached ? 0 : 1);
   if (!cached) {
@@ -390,28 +422,81 @@ po::http::Response App::create_audit(const Request& req, const Principal& who) {
     cache_.set(result_cache_key(hash), encode_cached_result(result->score, run.findings.size(), result->doc),
                config_.cache_ttl);
   }
+  return AuditOutcome{hash, static_cast<int>(parsed.html.size()), result->score, result->finding_count,
+                      std::make_shared<const std::string>(std::move(result->doc))};
+}
 
+void App::post_audit(Request request, po::http::Responder done) {
+  const auto started = Clock::now();
+  auto req = std::make_shared<const Request>(std::move(request));
+  Finish finish = [this, req, started, done = std::move(done)](Response res) {
+    record(*req, "/api/v1/audits", res.status, started);
+    done(std::move(res));
+  };
+  try {
+    AuthFailure failure;
+    const auto principal = auth_.authenticate(req->header("authorization"), failure);
+    if (!principal) {
+      auto res = json_error(401, failure.code, failure.message, req->request_id);
+      res.headers["WWW-Authenticate"] = "Bearer";
+      return finish(std::move(res));
+    }
+    note_active_user(principal->subject);
+    // The same body always yields the same audit: a hit needs neither the JSON parse nor Redis, and the
+    // request goes straight from this (I/O) thread to the group-commit writer.
+    auto body_key = sha256_hex(req->body);
+    if (auto hit = results_.get(body_key)) {
+      metrics_->cache_hits.with({{"cache", "audit_result"}}).inc();
+      return store_audit(req, principal->subject, std::move(*hit), true, finish);
+    }
+    const bool queued = workers_.submit([this, req, owner = principal->subject, body_key, finish] {
+      try {
+        bool cached = false;
+        auto outcome = resolve_audit(req->body, cached);
+        results_.put(body_key, outcome);
+        store_audit(req, owner, std::move(outcome), cached, finish);
+      } catch (...) {
+        finish(error_response(*req, std::current_exception()));
+      }
+    });
+    if (!queued) finish(overloaded(*req));
+  } catch (...) {
+    finish(error_response(*req, std::current_exception()));
+  }
+}
+
+void App::store_audit(const std::shared_ptr<const Request>& req, const std::string& owner, AuditOutcome outcome,
+                      bool cached, const Finish& finish) {
   if (!migrated_) throw DbUnavailable("schema not migrated yet");
-  StoredAudit stored;
-  stored.id = new_uuid();
-  stored.content_hash = hash;
-  stored.score = result->score;
-  stored.finding_count = result->finding_count;
-  stored.html_bytes = static_cast<int>(parsed.html.size());
-  stored.result_json = result->doc;
-  stored.created_at = store_.insert(who.subject, stored, cached);
-  metrics_->audits.with({{"cache", cached ? "hit" : "miss"}}).inc();
-
-  json head = {{"id", stored.id}, {"createdAt", stored.created_at}, {"contentHash", hash}, {"htmlBytes", stored.html_bytes}};
+  PendingAudit pending;
+  pending.owner = owner;
+  pending.audit.id = new_uuid();
+  pending.audit.content_hash = outcome.content_hash;
+  pending.audit.score = outcome.score;
+  pending.audit.finding_count = outcome.finding_count;
+  pending.audit.html_bytes = outcome.html_bytes;
+  pending.result = outcome.doc;
+  pending.result_known_stored = cached;
+  auto head = [id = pending.audit.id, hash = outcome.content_hash, bytes = outcome.html_bytes](const std::string& created_at) {
+    return json{{"id", id}, {"createdAt", created_at}, {"contentHash", hash}, {"htmlBytes", bytes}};
+  };
   // Reads by id are served from the cache (also while the database is down): a small record pointing
   // at the result, which is cached under its content hash.
-  cache_.set(audit_cache_key(who.subject, stored.id), head.dump(), config_.cache_ttl);
-  head["cached"] = cached;
-  Response res;
-  res.status = 201;
-  res.body = splice(head, result->doc);
-  res.headers["Location"] = "/api/v1/audits/" + stored.id;
-  return res;
+  pending.cache_key = audit_cache_key(owner, pending.audit.id);
+  pending.cache_value = [head](const std::string& created_at) { return head(created_at).dump(); };
+  pending.done = [this, req, head, id = pending.audit.id, doc = outcome.doc, cached, finish](
+                     const std::string& created_at, std::exception_ptr error) {
+    if (error) return finish(error_response(*req, error));
+    metrics_->audits.with({{"cache", cached ? "hit" : "miss"}}).inc();
+    auto h = head(created_at);
+    h["cached"] = cached;
+    Response res;
+    res.status = 201;
+    res.body = splice(h, *doc);
+    res.headers["Location"] = "/api/v1/audits/" + id;
+    finish(std::move(res));
+  };
+  writer_.submit(std::move(pending));
 }
 
 std::optional<std::string> App::load_audit_json(const Principal& who, const std::string& id) {
@@ -549,9 +634,34 @@ po::http::Response App::list_rules(const Request&) {
 
 // ---- health ---------------------------------------------------------------------------------------
 
-bool App::database_ok(std::string& error) {
-  // A connection of its own, not one from the pool: a pool busy with slow queries is not a database down.
+bool App::database_ok(std::string& error, std::chrono::milliseconds max_age) {
+  // /health is polled by every monitor and load balancer: its checks are reused for max_age, while
+  // /health/database and /health/redis always look now (and refresh what /health reports).
   std::scoped_lock lock(probe_mutex_);
+  const auto now = Clock::now();
+  if (max_age.count() > 0 && db_checked_at_ != Clock::time_point{} && now - db_checked_at_ < max_age) {
+    error = db_error_;
+    return db_ok_;
+  }
+  db_checked_at_ = now;
+  db_ok_ = database_check(db_error_);
+  error = db_error_;
+  return db_ok_;
+}
+
+bool App::redis_ok(std::chrono::milliseconds max_age) {
+  std::scoped_lock lock(probe_mutex_);
+  const auto now = Clock::now();
+  if (max_age.count() > 0 && redis_checked_at_ != Clock::time_point{} && now - redis_checked_at_ < max_age) {
+    return redis_ok_;
+  }
+  redis_checked_at_ = now;
+  redis_ok_ = cache_.ping();
+  return redis_ok_;
+}
+
+bool App::database_check(std::string& error) {
+  // A connection of its own, not one from the pool: a pool busy with slow queries is not a database down.
   try {
     if (!migrated_) {
       error = "schema migrations not applied yet (database unreachable at start?)";
@@ -579,8 +689,8 @@ bool App::database_ok(std::string& error) {
 
 po::http::Response App::health(const Request&) {
   std::string db_error;
-  const bool db = database_ok(db_error);
-  const bool redis = cache_.ping();
+  const bool db = database_ok(db_error, kHealthCheckMaxAge);
+  const bool redis = redis_ok(kHealthCheckMaxAge);
   const bool model = model_.model != nullptr;
   const auto ai_state = ai_.circuit_state();
   json checks = {
@@ -595,7 +705,7 @@ po::http::Response App::health(const Request&) {
 
 po::http::Response App::health_database(const Request&) {
   std::string error;
-  const bool ok = database_ok(error);
+  const bool ok = database_ok(error, {});
   const auto s = pool_.stats();
   json body = {{"status", ok ? "up" : "down"},
                {"migrated", migrated_.load()},
@@ -605,7 +715,7 @@ po::http::Response App::health_database(const Request&) {
 }
 
 po::http::Response App::health_redis(const Request&) {
-  const bool ok = cache_.ping();
+  const bool ok = redis_ok({});
   metrics_->redis_up.set(ok ? 1 : 0);
   return json_response(ok ? 200 : 503, {{"status", ok ? "up" : "down"}, {"bypassedOperations", cache_.failures()}});
 }

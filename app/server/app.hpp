@@ -2,6 +2,9 @@
 // arguments, builds an App from the Config and runs it under an HttpServer until SIGTERM.
 #pragma once
 #include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,10 +17,12 @@
 #include "po/common/metrics.hpp"
 #include "server/ai_client.hpp"
 #include "server/audit_store.hpp"
+#include "server/audit_writer.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
 #include "server/redis_cache.hpp"
+#include "server/result_lru.hpp"
 #include "server/router.hpp"
 #include "server/worker_pool.hpp"
 
@@ -29,6 +34,7 @@ namespace a11y::server {
 // worker pool.
 enum class Lane { Inline, Probe, Worker };
 Lane lane_for(std::string_view path);
+bool is_audit_create(const po::http::Request& req);  // POST /api/v1/audits
 
 // The model the server loaded at start, or why there is none.
 struct LoadedModel {
@@ -61,7 +67,16 @@ class App {
   using Request = po::http::Request;
 
   void add_routes();
-  Response create_audit(const Request&, const Principal&);
+  using Finish = std::function<void(Response)>;
+  // POST /api/v1/audits: a body seen before is answered from results_ without leaving the calling thread
+  // until the writer; otherwise the worker pool parses, consults Redis and runs the engine.
+  void post_audit(Request req, po::http::Responder done);
+  AuditOutcome resolve_audit(const std::string& body, bool& cached);  // blocking; throws RequestError
+  void store_audit(const std::shared_ptr<const Request>& req, const std::string& owner, AuditOutcome outcome,
+                   bool cached, const Finish& finish);  // throws DbUnavailable before the schema exists
+  Response error_response(const Request& req, std::exception_ptr error);
+  Response overloaded(const Request& req);
+  void record(const Request& req, const std::string& route, int status, std::chrono::steady_clock::time_point started);
   Response get_audit(const Request&, const Principal&, const std::string& id);
   Response list_audits(const Request&, const Principal&);
   Response suggestions(const Request&, const Principal&, const std::string& id);
@@ -76,7 +91,9 @@ class App {
   Response health_ready(const Request&);
   Response metrics(const Request&);
 
-  bool database_ok(std::string& error);
+  bool database_ok(std::string& error, std::chrono::milliseconds max_age);  // max_age 0: check now
+  bool redis_ok(std::chrono::milliseconds max_age);
+  bool database_check(std::string& error);  // with probe_mutex_ held
   std::optional<std::string> load_audit_json(const Principal&, const std::string& id);
   void note_active_user(const std::string& subject);
   void migrate_loop(std::stop_token stop);
@@ -99,12 +116,18 @@ class App {
   long long active_minute_ = 0;
   std::unordered_set<std::string> active_seen_;  // subjects already counted in active_minute_
 
-  std::mutex probe_mutex_;  // guards probe_conn_, the health checks' own database connection
+  // Guards probe_conn_ (the health checks' own database connection) and the last check results.
+  std::mutex probe_mutex_;
   std::unique_ptr<pqxx::connection> probe_conn_;
+  std::chrono::steady_clock::time_point db_checked_at_{}, redis_checked_at_{};
+  bool db_ok_ = false, redis_ok_ = false;
+  std::string db_error_;
 
   std::mutex bypass_mutex_;  // guards bypass_reported_
   std::uint64_t bypass_reported_ = 0;
 
+  ResultLru results_;
+  AuditWriter writer_;  // after store_ and cache_: joined (after writing its queue) before they go
   std::jthread migrator_;  // stopped and joined before the members above go
   // Last: joined first, after finishing their queues, while everything their jobs use still exists.
   WorkerPool probes_;

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <limits>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <openssl/rand.h>
 
@@ -10,6 +13,7 @@ namespace a11y::server {
 
 namespace {
 constexpr char kCursorPrefix[] = "c1.";  // versioned so the encoding can change without misreading old cursors
+constexpr const char* kCreatedAt = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 }
 
 std::string encode_cursor(long long seq) {
@@ -70,7 +74,6 @@ void AuditStore::prepare(pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     tx.exec("SET synchronous_commit = off");
   }
-  constexpr const char* kCreatedAt = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
   c.prepare("audit_insert", std::string("INSERT INTO audits (id, owner, content_hash, score, finding_count, html_bytes) "
                                         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") + kCreatedAt);
   c.prepare("audit_result_insert",
@@ -102,6 +105,49 @@ std::string AuditStore::insert(const std::string& owner, const StoredAudit& a, b
     const auto row = tx.exec_prepared1("audit_insert", a.id, owner, a.content_hash, a.score, a.finding_count, a.html_bytes);
     tx.commit();
     return row[0].as<std::string>();
+  });
+}
+
+std::vector<std::string> AuditStore::insert_batch(const std::vector<NewAudit>& rows) {
+  if (rows.empty()) return {};
+  return pool_.with_connection([&](pqxx::connection& c) {
+    const auto attempt = [&](bool every_result) {
+      pqxx::work tx(c);
+      // Plain multi-row statements (one round trip each), values quoted by libpq.
+      std::string results;
+      std::unordered_set<std::string_view> hashes;
+      for (const auto& r : rows) {
+        if ((every_result || !r.result_known_stored) && hashes.insert(r.audit->content_hash).second) {
+          results += results.empty() ? "(" : ",(";
+          results += tx.quote(r.audit->content_hash) + "," + tx.quote(*r.result) + ")";
+        }
+      }
+      if (!results.empty()) {
+        tx.exec("INSERT INTO audit_results (content_hash, result) VALUES " + results + " ON CONFLICT DO NOTHING");
+      }
+      std::string audits = "INSERT INTO audits (id, owner, content_hash, score, finding_count, html_bytes) VALUES ";
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& a = *rows[i].audit;
+        if (i) audits += ',';
+        audits += "(" + tx.quote(a.id) + "," + tx.quote(*rows[i].owner) + "," + tx.quote(a.content_hash) + "," +
+                  pqxx::to_string(a.score) + "," + std::to_string(a.finding_count) + "," +
+                  std::to_string(a.html_bytes) + ")";
+      }
+      audits += std::string(" RETURNING id::text, ") + kCreatedAt;
+      const auto returned = tx.exec(audits);
+      tx.commit();
+      std::unordered_map<std::string, std::string> created;
+      for (const auto& row : returned) created.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+      std::vector<std::string> out;
+      out.reserve(rows.size());
+      for (const auto& r : rows) out.push_back(created.at(r.audit->id));
+      return out;
+    };
+    try {
+      return attempt(false);
+    } catch (const pqxx::foreign_key_violation&) {
+      return attempt(true);
+    }
   });
 }
 

@@ -33,6 +33,16 @@ class AuditStore {
   // the small audit row is sent, and the result is added only if the database turns out not to have it.
   // Throws DbUnavailable.
   std::string insert(const std::string& owner, const StoredAudit& audit, bool result_known_stored);
+  // Inserts many audits in one transaction (group commit) and returns their created_at, in order.
+  // Each row's result document is stored unless result_known_stored; on a foreign-key violation (the
+  // cache outlived the database's copy) the whole batch is retried with every result. Throws DbUnavailable.
+  struct NewAudit {
+    const std::string* owner;
+    const StoredAudit* audit;        // result_json is not read: see result
+    const std::string* result;       // the result document
+    bool result_known_stored;
+  };
+  std::vector<std::string> insert_batch(const std::vector<NewAudit>& rows);
   std::optional<StoredAudit> get(const std::string& owner, const std::string& id);
   // Throws std::invalid_argument for a malformed cursor.
   AuditPage list(const std::string& owner, std::size_t limit, const std::string& cursor);

@@ -104,6 +104,28 @@ bool RedisCache::set(const std::string& key, const std::string& value, std::chro
       .has_value();
 }
 
+bool RedisCache::set_many(const std::vector<std::pair<std::string, std::string>>& entries, std::chrono::seconds ttl) {
+  if (entries.empty()) return true;
+  return run([&](redisContext* c) -> std::optional<bool> {
+           // Pipelined: one round trip for the whole batch.
+           const std::string ttl_text = std::to_string(ttl.count());
+           for (const auto& [key, value] : entries) {
+             const char* argv[] = {"SET", key.data(), value.data(), "EX", ttl_text.data()};
+             const size_t lens[] = {3, key.size(), value.size(), 2, ttl_text.size()};
+             if (redisAppendCommandArgv(c, 5, argv, lens) != REDIS_OK) return std::nullopt;
+           }
+           bool ok = true;
+           for (std::size_t i = 0; i < entries.size(); ++i) {
+             void* raw = nullptr;
+             if (redisGetReply(c, &raw) != REDIS_OK) return std::nullopt;
+             Reply reply(static_cast<redisReply*>(raw));
+             ok = ok && reply && reply->type != REDIS_REPLY_ERROR;
+           }
+           return ok ? std::optional<bool>(true) : std::nullopt;
+         })
+      .has_value();
+}
+
 bool RedisCache::pfadd(const std::string& key, const std::string& member, std::chrono::seconds ttl) {
   return run([&](redisContext* c) -> std::optional<bool> {
            // Pipelined: one round trip for both commands.

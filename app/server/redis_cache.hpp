@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/config.hpp"
@@ -24,6 +25,7 @@ class RedisCache {
 
   std::optional<std::string> get(const std::string& key);  // nullopt: miss or Redis unavailable
   bool set(const std::string& key, const std::string& value, std::chrono::seconds ttl);
+  bool set_many(const std::vector<std::pair<std::string, std::string>>& entries, std::chrono::seconds ttl);
   // Adds member to the HyperLogLog at key (and gives the key a ttl); false when Redis is unavailable.
   bool pfadd(const std::string& key, const std::string& member, std::chrono::seconds ttl);
   std::optional<long long> pfcount(const std::string& key);

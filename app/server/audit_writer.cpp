@@ -1,0 +1,70 @@
+#include "server/audit_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace a11y::server {
+
+AuditWriter::AuditWriter(AuditStore& store, RedisCache& cache, std::chrono::seconds cache_ttl, std::size_t max_batch)
+    : store_(store), cache_(cache), cache_ttl_(cache_ttl), max_batch_(max_batch),
+      thread_([this](std::stop_token stop) { run(stop); }) {}
+
+AuditWriter::~AuditWriter() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AuditWriter::submit(PendingAudit audit) {
+  {
+    std::scoped_lock lock(mutex_);
+    queue_.push_back(std::move(audit));
+  }
+  ready_.notify_one();
+}
+
+void AuditWriter::run(std::stop_token stop) {
+  std::vector<PendingAudit> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, stop, [&] { return !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      // Whatever arrived while the previous batch was being written goes in this one.
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    write(batch);
+    batch.clear();
+  }
+}
+
+void AuditWriter::write(std::vector<PendingAudit>& batch) {
+  std::vector<AuditStore::NewAudit> rows;
+  rows.reserve(batch.size());
+  for (const auto& p : batch) rows.push_back({&p.owner, &p.audit, p.result.get(), p.result_known_stored});
+  std::vector<std::string> created;
+  std::exception_ptr error;
+  try {
+    created = store_.insert_batch(rows);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (!error) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    entries.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].cache_key.empty()) entries.emplace_back(batch[i].cache_key, batch[i].cache_value(created[i]));
+    }
+    cache_.set_many(entries, cache_ttl_);  // a failure is a cache bypass, counted by the cache
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      batch[i].done(error ? std::string() : created[i], error);
+    } catch (const std::exception& e) {
+      spdlog::error("audit writer: completing a request failed: {}", e.what());
+    }
+  }
+}
+
+}  // namespace a11y::server

@@ -1,13 +1,19 @@
 // Pure parts of the server: no sockets, no databases.
 #include <doctest/doctest.h>
 
+#include <future>
+#include <latch>
+
 #include "server/ai_client.hpp"
+#include "server/app.hpp"
 #include "server/audit_store.hpp"
 #include "server/auth.hpp"
 #include "server/circuit_breaker.hpp"
 #include "server/config.hpp"
 #include "server/request_parsing.hpp"
+#include "server/result_lru.hpp"
 #include "server/router.hpp"
+#include "server/worker_pool.hpp"
 
 using namespace a11y::server;
 
@@ -185,4 +191,78 @@ TEST_CASE("AI answers: a JSON array, possibly fenced, with one entry per finding
   const auto prompt = build_prompt({{"image-alt", "Image has no alt", "img", "<img src=x>"}});
   CHECK(prompt.find("image-alt") != std::string::npos);
   CHECK(prompt.find("JSON array") != std::string::npos);
+}
+
+TEST_CASE("threads: I/O threads default to the cores, workers to the database pool; env overrides") {
+  auto vars = kRequired;
+  auto c = load_config(env_of(vars), "/models");
+  CHECK(effective_http_threads(c) == std::max(1u, std::thread::hardware_concurrency()));
+  CHECK(effective_worker_threads(c) == c.db_pool_size);
+  vars["HTTP_THREADS"] = "3";
+  vars["DB_POOL_SIZE"] = "5";
+  c = load_config(env_of(vars), "/models");
+  CHECK(effective_http_threads(c) == 3);
+  CHECK(effective_worker_threads(c) == 5);
+  vars["WORKER_THREADS"] = "7";
+  vars["WORKER_QUEUE"] = "10";
+  c = load_config(env_of(vars), "/models");
+  CHECK(effective_worker_threads(c) == 7);
+  CHECK(c.worker_queue == 10);
+  vars["WORKER_THREADS"] = "0";
+  CHECK_THROWS_AS(load_config(env_of(vars), "/models"), ConfigError);
+}
+
+TEST_CASE("lanes: blocking routes leave the I/O threads") {
+  CHECK(lane_for("/health/live") == Lane::Inline);
+  CHECK(lane_for("/health/ready") == Lane::Inline);
+  CHECK(lane_for("/api/v1/rules") == Lane::Inline);
+  CHECK(lane_for("/api/v1/models/text-quality/predict") == Lane::Inline);
+  CHECK(lane_for("/health") == Lane::Probe);
+  CHECK(lane_for("/health/database") == Lane::Probe);
+  CHECK(lane_for("/metrics") == Lane::Probe);
+  CHECK(lane_for("/api/v1/audits") == Lane::Worker);
+  CHECK(lane_for("/api/v1/audits/123/suggestions") == Lane::Worker);
+}
+
+TEST_CASE("worker pool: runs jobs, refuses beyond its queue bound, finishes its queue when destroyed") {
+  std::atomic<int> ran{0};
+  {
+    WorkerPool pool(1, 1);
+    std::latch release(1);
+    std::promise<void> started;
+    REQUIRE(pool.submit([&] {
+      started.set_value();
+      release.wait();
+      ++ran;
+    }));
+    started.get_future().wait();  // the only worker is busy now
+    CHECK(pool.submit([&] { ++ran; }));        // queued
+    CHECK_FALSE(pool.submit([&] { ++ran; }));  // the queue holds one
+    CHECK(pool.queued() == 1);
+    release.count_down();
+  }
+  CHECK(ran == 2);
+}
+
+TEST_CASE("result LRU: least recently used goes first; put replaces") {
+  ResultLru lru(2);
+  auto outcome = [](const std::string& hash) {
+    AuditOutcome o;
+    o.content_hash = hash;
+    o.doc = std::make_shared<const std::string>("{}");
+    return o;
+  };
+  lru.put("a", outcome("ha"));
+  lru.put("b", outcome("hb"));
+  REQUIRE(lru.get("a"));  // a is now the most recent
+  lru.put("c", outcome("hc"));
+  CHECK_FALSE(lru.get("b"));
+  CHECK(lru.get("a")->content_hash == "ha");
+  CHECK(lru.get("c")->content_hash == "hc");
+  lru.put("a", outcome("ha2"));
+  CHECK(lru.get("a")->content_hash == "ha2");
+  CHECK(lru.size() == 2);
+  ResultLru none(0);
+  none.put("a", outcome("ha"));
+  CHECK_FALSE(none.get("a"));
 }

@@ -37,6 +37,19 @@ stop_operator() {
   return $rc
 }
 
+# operator_test_setup <namespace-prefix>: the common start of a test that runs the operator itself:
+# skip without a cluster, install the CRD, make a fresh namespace ($ns), and on exit delete its Platforms
+# while the operator still runs (the finalizer), stop the operator and delete the namespace.
+# Operator logs go to $log_dir (printed at the end); $log_file is the first one.
+operator_test_setup() {
+  require_cluster
+  install_crd
+  make_test_namespace "$1"
+  log_dir=$(mktemp -d "/tmp/platform-operator-$1.XXXXXX")
+  log_file="$log_dir/operator.log"
+  trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator logs: $log_dir"' EXIT
+}
+
 # condition <kind/name> <type>: prints "status/reason" of a condition.
 condition() {
   kubectl -n "$ns" get "$1" -o json | jq -r --arg t "$2" \

@@ -7,11 +7,7 @@
 E2E_NAME=platform
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/operator_lib.sh"
-require_cluster
-install_crd
-make_test_namespace plat
-log_file=$(mktemp /tmp/platform-operator-e2e.XXXXXX.log)
-trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+operator_test_setup plat
 
 start_operator "$log_file" --namespace "$ns"
 e2e_log "operator ready (metrics :$METRICS_PORT, probes :$PROBE_PORT)"

@@ -8,11 +8,7 @@
 E2E_NAME=rollback
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/operator_lib.sh"
-require_cluster
-install_crd
-make_test_namespace rollback
-log_file=$(mktemp /tmp/platform-operator-rollback.XXXXXX.log)
-trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+operator_test_setup rollback
 start_operator "$log_file" --namespace "$ns"
 
 # apply_version <version> [LOG_LEVEL]: a different log level is a different revision of the same version.

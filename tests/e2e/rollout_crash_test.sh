@@ -8,11 +8,7 @@
 E2E_NAME=rollout_crash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/operator_lib.sh"
-require_cluster
-install_crd
-make_test_namespace crash
-log_dir=$(mktemp -d /tmp/platform-operator-crash.XXXXXX)
-trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator logs: $log_dir"' EXIT
+operator_test_setup crash
 bin="${PO_BUILD_DIR:-$PO_SOURCE_DIR/build}/operator/platform-operator"
 
 manifest() {

@@ -11,11 +11,7 @@
 E2E_NAME=stateful
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/operator_lib.sh"
-require_cluster
-install_crd
-make_test_namespace stateful
-log_file=$(mktemp /tmp/platform-operator-stateful.XXXXXX.log)
-trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator log: $log_file"' EXIT
+operator_test_setup stateful
 start_operator "$log_file" --namespace "$ns"
 
 # apply_db <postgres version> <memory>

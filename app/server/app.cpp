@@ -24,7 +24,6 @@ constexpr auto kJsonReplace = json::error_handler_t::replace;
 constexpr std::size_t kMaxSuggestionFindings = 20;
 constexpr std::size_t kProbeThreads = 2;
 constexpr std::chrono::milliseconds kHealthCheckMaxAge{1000};
-constexpr std::size_t kResultLruEntries = 1024;  // results of ~10-50 KiB: tens of MiB at most
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
@@ -160,7 +159,7 @@ App::App(Config config, LoadedModel model)
       cache_(parse_redis_url(config_.redis_url)),
       auth_(config_.secret_key),
       ai_(config_),
-      results_(kResultLruEntries),
+      results_(config_.result_cache_bytes),
       writer_(store_, cache_, config_.cache_ttl),
       probes_(kProbeThreads, config_.worker_queue),
       workers_(effective_worker_threads(config_), config_.worker_queue) {

@@ -90,6 +90,9 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   if (auto v = env("WORKER_THREADS"); v && !v->empty()) {
     c.worker_threads = parse_number<unsigned>("WORKER_THREADS", *v, 1, 1024);
   }
+  if (auto v = env("RESULT_CACHE_BYTES"); v && !v->empty()) {
+    c.result_cache_bytes = parse_number<std::size_t>("RESULT_CACHE_BYTES", *v, 0, std::size_t{1} << 34);
+  }
   if (auto v = env("WORKER_QUEUE"); v && !v->empty()) {
     c.worker_queue = parse_number<std::size_t>("WORKER_QUEUE", *v, 1, 1'000'000);
   }

@@ -24,6 +24,7 @@ struct Config {
   unsigned http_threads = 0;                  // HTTP_THREADS, 0 = cores (see effective_http_threads)
   unsigned worker_threads = 0;                // WORKER_THREADS, 0 = DB_POOL_SIZE (see effective_worker_threads)
   std::size_t worker_queue = 4096;            // WORKER_QUEUE: blocking jobs waiting beyond this answer 503
+  std::size_t result_cache_bytes = 32 << 20;  // RESULT_CACHE_BYTES: in-process audit results (0 = off)
   std::size_t body_limit = 2 << 20;           // BODY_LIMIT_BYTES
   std::string database_url;                   // DATABASE_URL (required, postgres:// or postgresql://)
   std::size_t db_pool_size = 8;               // DB_POOL_SIZE

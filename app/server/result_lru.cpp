@@ -10,17 +10,25 @@ std::optional<AuditOutcome> ResultLru::get(const std::string& key) {
   return it->second->second;
 }
 
+std::size_t ResultLru::cost(const Item& item) {
+  return item.first.size() + item.second.content_hash.size() + (item.second.doc ? item.second.doc->size() : 0) + 128;
+}
+
 void ResultLru::put(const std::string& key, AuditOutcome value) {
-  if (capacity_ == 0) return;
+  Item item{key, std::move(value)};
+  const auto item_cost = cost(item);
   std::scoped_lock lock(mutex_);
   if (const auto it = index_.find(key); it != index_.end()) {
-    it->second->second = std::move(value);
-    order_.splice(order_.begin(), order_, it->second);
-    return;
+    bytes_ -= cost(*it->second);
+    order_.erase(it->second);
+    index_.erase(it);
   }
-  order_.emplace_front(key, std::move(value));
+  if (item_cost > max_bytes_ / 8) return;
+  order_.push_front(std::move(item));
   index_.emplace(key, order_.begin());
-  if (order_.size() > capacity_) {
+  bytes_ += item_cost;
+  while (bytes_ > max_bytes_) {
+    bytes_ -= cost(order_.back());
     index_.erase(order_.back().first);
     order_.pop_back();
   }
@@ -29,6 +37,11 @@ void ResultLru::put(const std::string& key, AuditOutcome value) {
 std::size_t ResultLru::size() const {
   std::scoped_lock lock(mutex_);
   return order_.size();
+}
+
+std::size_t ResultLru::bytes() const {
+  std::scoped_lock lock(mutex_);
+  return bytes_;
 }
 
 }  // namespace a11y::server

@@ -1,6 +1,6 @@
 // In-process cache of audit results keyed by the SHA-256 of the raw request body, in front of Redis:
 // the same body always parses to the same request, so a hit skips the JSON parse, the content hash and
-// the Redis round trip. Bounded by entry count, least recently used out first; thread-safe.
+// the Redis round trip. Bounded by the bytes it holds, least recently used out first; thread-safe.
 #pragma once
 #include <cstddef>
 #include <list>
@@ -23,17 +23,21 @@ struct AuditOutcome {
 
 class ResultLru {
  public:
-  explicit ResultLru(std::size_t capacity) : capacity_(capacity) {}
+  explicit ResultLru(std::size_t max_bytes) : max_bytes_(max_bytes) {}
   std::optional<AuditOutcome> get(const std::string& key);
+  // A value larger than an eighth of the budget is not kept (it would evict too much).
   void put(const std::string& key, AuditOutcome value);
   std::size_t size() const;
+  std::size_t bytes() const;
 
  private:
   using Item = std::pair<std::string, AuditOutcome>;
-  const std::size_t capacity_;
-  mutable std::mutex mutex_;  // guards order_ and index_
+  static std::size_t cost(const Item& item);
+  const std::size_t max_bytes_;
+  mutable std::mutex mutex_;  // guards order_, index_ and bytes_
   std::list<Item> order_;     // most recently used first
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace a11y::server

@@ -244,24 +244,30 @@ TEST_CASE("worker pool: runs jobs, refuses beyond its queue bound, finishes its 
   CHECK(ran == 2);
 }
 
-TEST_CASE("result LRU: least recently used goes first; put replaces") {
-  ResultLru lru(2);
-  auto outcome = [](const std::string& hash) {
+TEST_CASE("result LRU: bounded by bytes, least recently used goes first; put replaces") {
+  auto outcome = [](const std::string& hash, std::size_t doc_bytes = 100) {
     AuditOutcome o;
     o.content_hash = hash;
-    o.doc = std::make_shared<const std::string>("{}");
+    o.doc = std::make_shared<const std::string>(doc_bytes, 'x');
     return o;
   };
-  lru.put("a", outcome("ha"));
-  lru.put("b", outcome("hb"));
-  REQUIRE(lru.get("a"));  // a is now the most recent
-  lru.put("c", outcome("hc"));
+  // Each entry costs 1 + 2 + 100 + 128 = 231 bytes: room for eight.
+  ResultLru lru(8 * 231 + 100);
+  const std::string keys = "abcdefgh";
+  for (const char k : keys) lru.put(std::string(1, k), outcome(std::string("h") + k));
+  REQUIRE(lru.size() == 8);
+  REQUIRE(lru.get("a"));  // a is now the most recent, b the least
+  lru.put("i", outcome("hi"));
   CHECK_FALSE(lru.get("b"));
   CHECK(lru.get("a")->content_hash == "ha");
-  CHECK(lru.get("c")->content_hash == "hc");
-  lru.put("a", outcome("ha2"));
-  CHECK(lru.get("a")->content_hash == "ha2");
-  CHECK(lru.size() == 2);
+  CHECK(lru.get("i")->content_hash == "hi");
+  lru.put("a", outcome("h2"));
+  CHECK(lru.get("a")->content_hash == "h2");
+  CHECK(lru.size() == 8);
+  CHECK(lru.bytes() == 8 * 231);
+  lru.put("z", outcome("hz", 1000));  // more than an eighth of the budget: not kept, nothing evicted
+  CHECK_FALSE(lru.get("z"));
+  CHECK(lru.size() == 8);
   ResultLru none(0);
   none.put("a", outcome("ha"));
   CHECK_FALSE(none.get("a"));

@@ -12,7 +12,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 
 export PO_STATE="$PO_CACHE/test-cluster"
-export PO_API_PORT=26443 PO_ETCD_CLIENT_PORT=33790 PO_ETCD_PEER_PORT=33800
+export PO_API_PORT=26443 PO_ETCD_CLIENT_PORT=27790 PO_ETCD_PEER_PORT=27800
 export PO_KCM_PORT=26257 PO_SCHED_PORT=26259 PO_KWOK_PORT=26080
 
 step "dependencies"; bash hack/install-deps.sh

@@ -47,7 +47,23 @@ operator_test_setup() {
   make_test_namespace "$1"
   log_dir=$(mktemp -d "/tmp/platform-operator-$1.XXXXXX")
   log_file="$log_dir/operator.log"
-  trap 'kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator logs: $log_dir"' EXIT
+  trap 'rc=$?; [ "$rc" = 0 ] || [ "$rc" = 77 ] || dump_namespace; kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator logs: $log_dir"' EXIT
+}
+
+# dump_namespace: what a person needs to see why a test failed, before the namespace goes away.
+dump_namespace() {
+  {
+    echo "----- Platforms in $ns (status)"
+    kubectl -n "$ns" get platforms -o json | jq '.items[] | {name: .metadata.name, generation: .metadata.generation, status}'
+    echo "----- workloads and pods"
+    kubectl -n "$ns" get deploy,statefulset,replicaset,pods -o wide
+    echo "----- Deployment conditions"
+    kubectl -n "$ns" get deploy -o json | jq -c '.items[] | {name: .metadata.name, generation: .metadata.generation, observed: .status.observedGeneration, image: .spec.template.spec.containers[0].image, conditions: [.status.conditions[]? | {type, status, reason}]}'
+    echo "----- Events"
+    kubectl -n "$ns" get events.events.k8s.io -o json | jq -r '.items | sort_by(.metadata.creationTimestamp)[] | "\(.metadata.creationTimestamp) \(.type) \(.reason) \(.regarding.kind)/\(.regarding.name): \(.note)"' | tail -40
+    echo "----- operator logs (last 40 lines each)"
+    for f in "$log_dir"/*.log; do echo "== $f"; tail -n 40 "$f"; done
+  } >&2 2>&1 || true
 }
 
 # condition <kind/name> <type>: prints "status/reason" of a condition.

@@ -157,7 +157,7 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
   if (str(platform, "/spec/storage/whenDeleted") == "Delete") {
     kube::ListOptions opts;
     opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
-    const kube::GroupVersionResource pvcs{"", "v1", "persistentvolumeclaims", true};
+    const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
     auto list = client_.list_all(pvcs, ns, opts);
     if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
     for (const auto& pvc : list->items) {
@@ -423,7 +423,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   // A PostgreSQL major-version downgrade is refused before anything is applied: the data stays as it is.
   // What the data was written by: the live StatefulSet's image, and the label on the data claims, which
   // outlive a deleted Platform.
-  const kube::GroupVersionResource statefulsets{"apps", "v1", "statefulsets", true};
+  const auto& statefulsets = *resource_for("apps/v1", "StatefulSet");
   const auto data_claims = postgres_data_claims(ns, name);
   if (spec.spec.database.managed) {
     runtime::ObjectPtr hold;
@@ -445,7 +445,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   // 4. Generated Secrets: created once, never rewritten, never logged.
-  const kube::GroupVersionResource secrets{"", "v1", "secrets", true};
+  const auto& secrets = *resource_for("v1", "Secret");
   std::set<std::string> generated_names;
   for (const auto& gen : generated_secrets(spec)) {
     generated_names.insert(gen.name);
@@ -637,7 +637,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     const auto obj_name = str(manifest, "/metadata/name");
     runtime::ObjectPtr hold;
     if (kind == "Deployment") {
-      static const kube::GroupVersionResource deployments{"apps", "v1", "deployments", true};
+      const auto& deployments = *resource_for("apps/v1", "Deployment");
       workloads[component_of(manifest)].emplace_back(obj_name,
                                                      deployment_status(cached_child(deployments, ns + "/" + obj_name, hold)));
     } else if (kind == "StatefulSet") {
@@ -678,7 +678,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       spec.spec.database.managed && db != observed.components.end() && db->second.ready) {
     runtime::ObjectPtr hold;
     if (const auto running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold))) {
-      static const kube::GroupVersionResource pvcs{"", "v1", "persistentvolumeclaims", true};
+      const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
       for (const auto& claim : data_claims) {
         if (recorded_postgres_major(*claim) == running) continue;
         const json patch = {{"metadata", {{"labels", {{std::string(kPostgresMajorLabel), std::to_string(*running)}}}}}};

@@ -164,6 +164,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(config.shutdown_delay);
     }
     server.stop();
+    app.shutdown();
     spdlog::info("stopped");
   } catch (const std::exception& e) {
     spdlog::critical("platform-api failed: {}", e.what());

@@ -170,6 +170,13 @@ App::App(Config config, LoadedModel model)
 
 App::~App() {
   migrator_.request_stop();
+  shutdown();
+}
+
+void App::shutdown() {
+  probes_.shutdown();
+  workers_.shutdown();  // may still hand rows to the writer
+  writer_.shutdown();
 }
 
 void App::add_routes() {

@@ -58,6 +58,9 @@ class App {
   void start_migrations();
   bool migrated() const { return migrated_.load(); }
   void set_draining() { draining_ = true; }  // readiness fails from now on
+  // After the HTTP server stopped (and while its io_context still exists): finishes the queued work and
+  // joins the threads, so that no response is completed after the server is gone.
+  void shutdown();
 
   po::metrics::Registry& registry() { return registry_; }
 

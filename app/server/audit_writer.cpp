@@ -8,7 +8,13 @@ AuditWriter::AuditWriter(AuditStore& store, RedisCache& cache, std::chrono::seco
     : store_(store), cache_(cache), cache_ttl_(cache_ttl), max_batch_(max_batch),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
-AuditWriter::~AuditWriter() {
+AuditWriter::~AuditWriter() { shutdown(); }
+
+void AuditWriter::shutdown() {
+  {
+    std::scoped_lock lock(mutex_);
+    stopped_ = true;
+  }
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -16,9 +22,13 @@ AuditWriter::~AuditWriter() {
 void AuditWriter::submit(PendingAudit audit) {
   {
     std::scoped_lock lock(mutex_);
-    queue_.push_back(std::move(audit));
+    if (!stopped_) {
+      queue_.push_back(std::move(audit));
+      ready_.notify_one();
+      return;
+    }
   }
-  ready_.notify_one();
+  audit.done({}, std::make_exception_ptr(DbUnavailable("shutting down")));
 }
 
 void AuditWriter::run(std::stop_token stop) {

@@ -37,7 +37,8 @@ struct PendingAudit {
 class AuditWriter {
  public:
   AuditWriter(AuditStore& store, RedisCache& cache, std::chrono::seconds cache_ttl, std::size_t max_batch = 256);
-  ~AuditWriter();  // writes what is queued, then joins
+  ~AuditWriter();   // shutdown()
+  void shutdown();  // writes what is queued, then joins; later submissions fail at once
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
 
@@ -54,6 +55,7 @@ class AuditWriter {
   std::mutex mutex_;  // guards queue_
   std::condition_variable_any ready_;
   std::deque<PendingAudit> queue_;
+  bool stopped_ = false;  // guarded by mutex_
   std::jthread thread_;  // last: joined before the queue goes
 };
 

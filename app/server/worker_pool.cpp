@@ -9,14 +9,20 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued
   for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this](std::stop_token stop) { run(stop); });
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { shutdown(); }
+
+void WorkerPool::shutdown() {
+  {
+    std::scoped_lock lock(mutex_);
+    stopped_ = true;
+  }
   workers_.clear();  // requests stop (which wakes the waiting workers) and joins
 }
 
 bool WorkerPool::submit(std::function<void()> job) {
   {
     std::scoped_lock lock(mutex_);
-    if (queue_.size() >= max_queued_) return false;
+    if (stopped_ || queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(job));
   }
   ready_.notify_one();

@@ -16,7 +16,8 @@ namespace a11y::server {
 class WorkerPool {
  public:
   WorkerPool(std::size_t threads, std::size_t max_queued);
-  ~WorkerPool();  // runs what is queued, then joins
+  ~WorkerPool();  // shutdown()
+  void shutdown();  // runs what is queued, then joins; submit() refuses from now on
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -32,6 +33,7 @@ class WorkerPool {
   mutable std::mutex mutex_;  // guards queue_
   std::condition_variable_any ready_;
   std::deque<std::function<void()>> queue_;
+  bool stopped_ = false;  // guarded by mutex_
   std::vector<std::jthread> workers_;  // last: joined before the queue is destroyed
 };
 

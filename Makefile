@@ -9,7 +9,7 @@ help:
 	@echo "make demo         build, start the local cluster, install, show it working"
 	@echo "make test         everything: deps, tools, build, cluster up, all tests, cluster down"
 	@echo "make unit         build and run the unit tests only (no cluster)"
-	@echo "make fuzz         libFuzzer run of the audit engine (FUZZ_SECONDS, default 300)"
+	@echo "make fuzz         libFuzzer runs of the audit engine and request parsing (FUZZ_SECONDS each, default 300)"
 	@echo "make bench        operator and app benchmarks (hack/bench/*.sh); prints figures and method"
 	@echo "make deps|tools|build|cluster-up|cluster-down|demo-down|clean"
 

@@ -85,20 +85,35 @@ void Cache::unindex_locked(const std::string& key, const json& object) {
   if (auto owner = controller_owner_index(object)) drop(by_owner_, *owner);
 }
 
+namespace {
+std::string encode(const json& object) {
+  std::string bytes;
+  json::to_cbor(object, bytes);
+  bytes.shrink_to_fit();
+  return bytes;
+}
+ObjectPtr decode(const std::string& bytes) { return std::make_shared<const json>(json::from_cbor(bytes)); }
+// The namespace part of a key ("" for cluster-scoped objects).
+std::string_view namespace_of_key(std::string_view key) {
+  const auto slash = key.find('/');
+  return slash == std::string_view::npos ? std::string_view{} : key.substr(0, slash);
+}
+}  // namespace
+
 ObjectPtr Cache::upsert(json object) {
   strip_managed_fields(object);
   const std::string key = object_key(object);
-  auto ptr = std::make_shared<const json>(std::move(object));
+  std::string bytes = encode(object);
   std::unique_lock lock(mu_);
   ObjectPtr old;
   if (auto it = objects_.find(key); it != objects_.end()) {
-    old = it->second;
+    old = decode(it->second);
     unindex_locked(key, *old);
-    it->second = ptr;
+    it->second = std::move(bytes);
   } else {
-    objects_.emplace(key, ptr);
+    objects_.emplace(key, std::move(bytes));
   }
-  index_locked(key, *ptr);
+  index_locked(key, object);
   return old;
 }
 
@@ -106,7 +121,7 @@ ObjectPtr Cache::remove_key(const std::string& key) {
   std::unique_lock lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr old = it->second;
+  ObjectPtr old = decode(it->second);
   unindex_locked(key, *old);
   objects_.erase(it);
   return old;
@@ -115,35 +130,37 @@ ObjectPtr Cache::remove_key(const std::string& key) {
 ObjectPtr Cache::remove(const json& object) { return remove_key(object_key(object)); }
 
 std::vector<ObjectPtr> Cache::replace(std::vector<json> objects, const std::string& namespace_scope) {
-  std::unordered_map<std::string, ObjectPtr> fresh;
+  std::unordered_map<std::string, std::string> fresh;
   fresh.reserve(objects.size());
   for (auto& o : objects) {
     strip_managed_fields(o);
-    std::string key = object_key(o);
-    fresh[std::move(key)] = std::make_shared<const json>(std::move(o));
+    fresh[object_key(o)] = encode(o);
   }
   std::unique_lock lock(mu_);
   std::vector<ObjectPtr> gone;
-  for (const auto& [key, obj] : objects_) {
+  std::vector<std::string> kept;  // another namespace's informer owns these
+  for (auto& [key, bytes] : objects_) {
     if (fresh.contains(key)) continue;
-    if (!namespace_scope.empty() && string_field(metadata_of(*obj), "namespace") != namespace_scope) {
-      fresh.emplace(key, obj);  // another namespace's informer owns it
+    if (!namespace_scope.empty() && namespace_of_key(key) != namespace_scope) {
+      kept.push_back(key);
+      fresh.emplace(key, std::move(bytes));
       continue;
     }
-    gone.push_back(obj);
+    gone.push_back(decode(bytes));
   }
   objects_ = std::move(fresh);
   by_namespace_.clear();
   by_label_.clear();
   by_owner_.clear();
-  for (const auto& [key, obj] : objects_) index_locked(key, *obj);
+  for (const auto& o : objects) index_locked(object_key(o), o);
+  for (const auto& key : kept) index_locked(key, *decode(objects_.at(key)));
   return gone;
 }
 
 ObjectPtr Cache::get(const std::string& key) const {
   std::shared_lock lock(mu_);
   const auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : decode(it->second);
 }
 
 std::vector<ObjectPtr> Cache::lookup_locked(const std::set<std::string>* keys) const {
@@ -151,7 +168,7 @@ std::vector<ObjectPtr> Cache::lookup_locked(const std::set<std::string>* keys) c
   if (keys == nullptr) return out;
   out.reserve(keys->size());
   for (const auto& k : *keys)
-    if (auto it = objects_.find(k); it != objects_.end()) out.push_back(it->second);
+    if (auto it = objects_.find(k); it != objects_.end()) out.push_back(decode(it->second));
   return out;
 }
 
@@ -159,7 +176,7 @@ std::vector<ObjectPtr> Cache::list() const {
   std::shared_lock lock(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, obj] : objects_) out.push_back(obj);
+  for (const auto& [key, bytes] : objects_) out.push_back(decode(bytes));
   return out;
 }
 
@@ -173,7 +190,7 @@ std::vector<ObjectPtr> Cache::by_labels(const std::map<std::string, std::string>
   std::shared_lock lock(mu_);
   if (selector.empty()) {
     std::vector<ObjectPtr> out;
-    for (const auto& [key, obj] : objects_) out.push_back(obj);
+    for (const auto& [key, bytes] : objects_) out.push_back(decode(bytes));
     return out;
   }
   // Walk the smallest posting list and check the other requirements on each object.

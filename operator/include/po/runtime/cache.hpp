@@ -1,5 +1,7 @@
 // A thread-safe object cache keyed "namespace/name", with indexes by namespace, label and controller owner.
-// Objects are stored without metadata.managedFields (big, and never needed by a controller).
+// Objects are stored without metadata.managedFields (big, and never needed by a controller), encoded as
+// CBOR: a parsed nlohmann::json costs several times its text in small allocations, and an operator reads
+// only a few cached objects per reconcile, so each read decodes a fresh immutable copy instead.
 #pragma once
 #include <map>
 #include <memory>
@@ -54,7 +56,7 @@ class Cache {
   std::vector<ObjectPtr> lookup_locked(const std::set<std::string>* keys) const;
 
   mutable std::shared_mutex mu_;  // guards everything below
-  std::unordered_map<std::string, ObjectPtr> objects_;
+  std::unordered_map<std::string, std::string> objects_;  // key -> CBOR
   std::unordered_map<std::string, std::set<std::string>> by_namespace_;
   std::unordered_map<std::string, std::set<std::string>> by_label_;  // "k=v" -> keys
   std::unordered_map<std::string, std::set<std::string>> by_owner_;  // owner_index_value -> keys

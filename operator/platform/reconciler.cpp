@@ -421,16 +421,20 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   const Platform& spec = parsed.platform;
 
   // A PostgreSQL major-version downgrade is refused before anything is applied: the data stays as it is.
-  // What the data was written by: the live StatefulSet's image, and the label on the data claims, which
-  // outlive a deleted Platform.
+  // What the data was written by: the label on the data claims (set once a major ran ready on them; the
+  // claims outlive a deleted Platform), else the live StatefulSet's image for claims not labelled yet. A
+  // major that never became ready is not on the label, so going back from it is not refused here.
   const auto& statefulsets = *resource_for("apps/v1", "StatefulSet");
   const auto data_claims = postgres_data_claims(ns, name);
   if (spec.spec.database.managed) {
-    runtime::ObjectPtr hold;
-    auto running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold));
+    std::optional<int> running;
     for (const auto& claim : data_claims) {
       const auto recorded = recorded_postgres_major(*claim);
       if (recorded && (!running || *recorded > *running)) running = recorded;
+    }
+    if (!running) {
+      runtime::ObjectPtr hold;
+      running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold));
     }
     if (const auto refused = refuse_postgres_downgrade(running, spec.spec.database.managed->version)) {
       const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&

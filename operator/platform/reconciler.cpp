@@ -14,6 +14,7 @@
 #include "po/platform/rollback.hpp"
 #include "po/platform/spec.hpp"
 #include "po/platform/stateful.hpp"
+#include "render_common.hpp"
 
 namespace po::platform {
 
@@ -263,10 +264,10 @@ std::string revision_object_name(const std::string& platform, const std::string&
 }
 }  // namespace
 
-std::string PlatformReconciler::save_revision(const json& platform, const std::string& revision,
+std::string PlatformReconciler::save_revision(const Platform& spec, const std::string& revision,
                                               const std::vector<json>& stateless, int history_limit) {
-  const auto ns = str(platform, "/metadata/namespace");
-  const auto name = str(platform, "/metadata/name");
+  const auto& ns = spec.metadata.namespace_;
+  const auto& name = spec.metadata.name;
   const auto cr_name = revision_object_name(name, revision);
   json cr = {{"apiVersion", "apps/v1"},
              {"kind", "ControllerRevision"},
@@ -277,13 +278,7 @@ std::string PlatformReconciler::save_revision(const json& platform, const std::s
                 {{"app.kubernetes.io/instance", name},
                  {"app.kubernetes.io/managed-by", "platform-operator"},
                  {"platform.a11y.dev/revision", revision.substr(0, 63)}}},
-               {"ownerReferences",
-                json::array({{{"apiVersion", kPlatforms.api_version()},
-                              {"kind", "Platform"},
-                              {"name", name},
-                              {"uid", str(platform, "/metadata/uid")},
-                              {"controller", true},
-                              {"blockOwnerDeletion", true}}})}}},
+               {"ownerReferences", json::array({detail::owner_reference(spec)})}}},
              {"data", {{"revision", revision}, {"objects", stateless}}},
              {"revision", std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
@@ -470,13 +465,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                       {{"app.kubernetes.io/instance", name},
                        {"app.kubernetes.io/part-of", "a11y-platform"},
                        {"app.kubernetes.io/managed-by", "platform-operator"}}},
-                     {"ownerReferences",
-                      json::array({{{"apiVersion", kPlatforms.api_version()},
-                                    {"kind", "Platform"},
-                                    {"name", name},
-                                    {"uid", str(platform, "/metadata/uid")},
-                                    {"controller", true},
-                                    {"blockOwnerDeletion", true}}})}}},
+                     {"ownerReferences", json::array({detail::owner_reference(spec)})}}},
                    {"stringData", secret_data(gen, random)}};
     auto created = client_.create(secrets, ns, secret);
     if (!created.ok() && !created.error().already_exists()) {
@@ -700,7 +689,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       for (const auto& object : objects) {
         if (object.stateless) stateless.push_back(object.manifest);
       }
-      if (auto saved = save_revision(platform, revision, stateless, spec.spec.rollout.historyLimit); !saved.empty()) {
+      if (auto saved = save_revision(spec, revision, stateless, spec.spec.rollout.historyLimit); !saved.empty()) {
         return ReconcileResult::failed("saving ControllerRevision: " + saved);
       }
     }

@@ -72,6 +72,7 @@ TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at")
     Plan want;
     HoldReason reason;
     long long retry_in;
+    int limit = 3;
   };
   json superseded = failed_run(2);
   superseded["history"].push_back(entry("other", "Superseded"));
@@ -85,7 +86,7 @@ TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at")
       {"two in a row: applied once the backoff is over", "new", failed_run(2), "", t + 30, Plan::ApplyRevision,
        HoldReason::None, 0},
       {"three in a row with a limit of 4: the wait doubles", "new", failed_run(3), "", t, Plan::HoldLastGood,
-       HoldReason::BackingOff, 60},
+       HoldReason::BackingOff, 60, 4},
       {"a superseded attempt neither counts nor breaks the run", "new", superseded, "", t + 10, Plan::HoldLastGood,
        HoldReason::BackingOff, 20},
       {"a success ends the run", "new", broken_run, "", t, Plan::ApplyRevision, HoldReason::None, 0},
@@ -116,8 +117,7 @@ TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at")
   };
   for (const auto& row : rows) {
     CAPTURE(row.name);
-    const int limit = std::string(row.name).find("limit of 4") != std::string::npos ? 4 : 3;
-    const auto d = plan_rollout({row.revision, row.status, row.retry_at, row.now, limit, 30});
+    const auto d = plan_rollout({row.revision, row.status, row.retry_at, row.now, row.limit, 30});
     CHECK(d.plan == row.want);
     CHECK(d.reason == row.reason);
     CHECK(d.retry_in_seconds == row.retry_in);

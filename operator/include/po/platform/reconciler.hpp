@@ -19,6 +19,7 @@
 #include "po/kube/resource.hpp"
 #include "po/runtime/controller.hpp"
 #include "po/runtime/events.hpp"
+#include "po/platform/types.hpp"
 #include "po/runtime/informer.hpp"
 
 namespace po::platform {
@@ -98,7 +99,7 @@ class PlatformReconciler {
                                                 const std::string& now);
   // The PostgreSQL data claims (data-<platform>-postgres-N) of a Platform, from the informer cache.
   std::vector<runtime::ObjectPtr> postgres_data_claims(const std::string& ns, const std::string& name) const;
-  std::string save_revision(const nlohmann::json& platform, const std::string& revision,
+  std::string save_revision(const Platform& spec, const std::string& revision,
                             const std::vector<nlohmann::json>& stateless, int history_limit);
   // The stateless objects of a saved revision; empty when it is not saved.
   kube::Result<std::vector<nlohmann::json>> load_revision(const std::string& ns, const std::string& name,

@@ -38,9 +38,10 @@ scratch_module() {
 
 build_kube() {
   local out; out=$(tool_dir kubernetes "$KUBE_VERSION")
-  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-scheduler" ]; then
+  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-scheduler" ] \
+     && [ -x "$out/kubelet" ] && [ -x "$out/kube-proxy" ]; then
     log "kubernetes $KUBE_VERSION: cached"; return; fi
-  log "kubernetes $KUBE_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cold: ~15-25 min on 2 cores)"
+  log "kubernetes $KUBE_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy (cold: ~15-25 min on 2 cores)"
   local work="$PO_CACHE/build/kubernetes-$KUBE_VERSION"
   scratch_module "$work" kube
   cd "$work"
@@ -63,6 +64,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
   go mod tidy -e >/dev/null 2>&1 || true
@@ -77,7 +80,8 @@ GO
   mkdir -p "$out.tmp"
   with_heartbeat "kubernetes" go build -ldflags "$ld" -o "$out.tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
   rm -rf "$out"; mv "$out.tmp" "$out"
   cd - >/dev/null
 }
@@ -134,7 +138,7 @@ build_actionlint() {
 
 if [ "${1:-}" = path ]; then
   case "$2" in
-    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl) tool_dir kubernetes "$KUBE_VERSION" ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|kubelet|kube-proxy) tool_dir kubernetes "$KUBE_VERSION" ;;
     etcd) tool_dir etcd "$ETCD_VERSION" ;;
     kwok) tool_dir kwok "$KWOK_VERSION" ;;
     helm) tool_dir helm "$HELM_VERSION" ;;

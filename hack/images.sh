@@ -13,6 +13,7 @@
 #   hack/images.sh stack SOCKET       every image a local Platform and the in-cluster operator use
 #   hack/images.sh prebuild           build (not import) the images that need nothing from this repo's build
 #   hack/images.sh list               the image names and references
+#   hack/images.sh oci-tar NAME       build (or find cached) one Debian image; print its OCI tar's path
 #   hack/images.sh sizes              compressed and unpacked size of each cached image
 #
 # Grafana is not packaged by Debian, so the local cluster runs without it (monitoring.grafana.enabled:
@@ -287,6 +288,7 @@ case "${1:-}" in
   stack) cmd_stack "${2:?containerd socket}" ;;
   list) for n in "${!TAGS[@]}"; do echo "$n $(ref "$n")"; done | sort; echo "pause $PAUSE_IMAGE" ;;
   sizes) cmd_sizes ;;
+  oci-tar) debian_image "${2:?image name}" ;;
   prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do debian_image "$n" >/dev/null; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A local Kubernetes cluster on 127.0.0.1: real etcd, kube-apiserver, kube-controller-manager and
-# kube-scheduler (built by hack/tools.sh), and kwok simulating 3 nodes. Pods are scheduled and marked
-# Running/Ready by kwok; no container runs.
+# kube-scheduler (built by hack/tools.sh), kwok simulating 3 nodes (pods scheduled there are marked
+# Running/Ready; no container runs), and one real node (hack/node.sh: containerd, runc, kubelet,
+# kube-proxy, CoreDNS, metrics-server) that runs the containers of pods that tolerate its taint.
+# PO_REAL_NODE=0 leaves the real node out; a machine that cannot run containers falls back to kwok only.
 #
 #   hack/cluster.sh up          start (idempotent); waits until the API is healthy and nodes are Ready
 #   hack/cluster.sh down        stop the processes this script started (pid files); keeps state on disk
@@ -94,6 +96,8 @@ EXT
   cert controller-manager "/CN=system:kube-controller-manager" "$pki/client.ext"
   cert scheduler "/CN=system:kube-scheduler" "$pki/client.ext"
   cert kwok "/O=system:masters/CN=kwok-controller" "$pki/client.ext"
+  cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$pki/client.ext"
+  cert front-proxy-client "/CN=front-proxy-client" "$pki/client.ext"
   if [ ! -f "$pki/sa.key" ]; then
     openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
     openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -171,29 +175,36 @@ allowVolumeExpansion: true
 SC
 }
 
-# Simulated dynamic provisioning: keeps PV_POOL Available PersistentVolumes of the default class and
-# removes Released ones, so every claim binds. (No data is stored; kwok runs no container.)
+# A minimal local provisioner: keeps PV_POOL Available hostPath PersistentVolumes of the default class,
+# each with a directory of its own under $PO_STATE/volumes (world-writable, as local-path provisioners
+# make them, since pods run as non-root users with their own uids), and removes Released ones with
+# their data. On the real node the data is real; on kwok nodes nothing is written.
 pv_pool_loop() {
   local n=0
   while true; do
     local out available
     out=$(kubectl get pv -o jsonpath='{range .items[*]}{.metadata.name} {.status.phase}{"\n"}{end}' 2>/dev/null) || { sleep 2; continue; }
     available=$(grep -c ' Available$' <<<"$out" || true)
-    grep ' Released$' <<<"$out" | awk '{print $1}' | xargs -r "$kube_bin/kubectl" --kubeconfig "$kubeconfig" delete pv --wait=false >/dev/null 2>&1 || true
+    local released
+    for released in $(grep ' Released$' <<<"$out" | awk '{print $1}'); do
+      "$kube_bin/kubectl" --kubeconfig "$kubeconfig" delete pv "$released" --wait=false >/dev/null 2>&1 && rm -rf "${volumes:?}/$released"
+    done
     while [ "$available" -lt "$PV_POOL" ]; do
       n=$((n + 1))
+      local name; name="pool-pv-$(date +%s)-$n"
+      mkdir -p "$volumes/$name"; chmod 0777 "$volumes/$name"
       kubectl create -f - >/dev/null 2>&1 <<PV || true
 apiVersion: v1
 kind: PersistentVolume
 metadata:
-  name: pool-pv-$(date +%s)-$n
+  name: $name
   labels: {platform-operator.dev/pool: "true"}
 spec:
   capacity: {storage: 1Ti}
   accessModes: [ReadWriteOnce, ReadOnlyMany, ReadWriteMany]
   persistentVolumeReclaimPolicy: Retain
   storageClassName: standard
-  hostPath: {path: /tmp/platform-operator-fake-pv}
+  hostPath: {path: "$volumes/$name", type: Directory}
 PV
       available=$((available + 1))
     done
@@ -229,7 +240,14 @@ cmd_up() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC \
-    --endpoint-reconciler-type none --allow-privileged=true --v 1
+    --endpoint-reconciler-type none --allow-privileged=true \
+    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$pki/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --requestheader-client-ca-file "$pki/ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+    --enable-aggregator-routing=true --v 1
   wait_for "kube-apiserver" 120 api_healthy
 
   running kube-controller-manager || log "starting kube-controller-manager"
@@ -259,14 +277,21 @@ cmd_up() {
 
   create_storage
   create_nodes
-  running pv-pool || start pv-pool bash -c "$(declare -f kubectl pv_pool_loop); kube_bin='$kube_bin' kubeconfig='$kubeconfig' PV_POOL=$PV_POOL; pv_pool_loop"
+  mkdir -p "$PO_STATE/volumes"
+  running pv-pool || start pv-pool bash -c "$(declare -f kubectl pv_pool_loop); kube_bin='$kube_bin' kubeconfig='$kubeconfig' volumes='$PO_STATE/volumes' PV_POOL=$PV_POOL; pv_pool_loop"
   wait_for "$NODES Ready kwok nodes" 120 nodes_ready
   wait_for "the default ServiceAccount" 60 kubectl get serviceaccount default -n default
+  if [ "${PO_REAL_NODE:-1}" != 0 ]; then
+    bash "$here/node.sh" up
+  else
+    echo "PO_REAL_NODE=0: no real node was asked for" > "$PO_STATE/node.unavailable"
+  fi
   log "cluster up in $((SECONDS - t0)) s; export KUBECONFIG=$kubeconfig"
 }
 
 cmd_down() {
   local name pid
+  bash "$here/node.sh" down
   for name in pv-pool kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     [ -f "$run/$name.pid" ] || continue
     pid=$(cat "$run/$name.pid")
@@ -286,6 +311,13 @@ cmd_status() {
     if running "$name"; then echo "$name: running (pid $(cat "$run/$name.pid"))"; else echo "$name: stopped"; ok=1; fi
   done
   if [ $ok -eq 0 ] && api_healthy; then echo "api: healthy at https://127.0.0.1:$API_PORT"; else echo "api: not healthy"; ok=1; fi
+  if [ -f "$PO_STATE/node.unavailable" ]; then echo "real node: none ($(cat "$PO_STATE/node.unavailable"))"
+  else
+    for name in containerd kubelet kube-proxy api-relay; do
+      # Reported, not counted: the control plane is up without the node, and the node tier says why.
+      if running "$name"; then echo "$name: running (pid $(cat "$run/$name.pid"))"; else echo "$name: stopped"; fi
+    done
+  fi
   return $ok
 }
 

@@ -11,6 +11,7 @@ packages=(
   postgresql postgresql-client redis-server redis-tools nginx-light
   wrk curl jq ca-certificates procps iproute2 psmisc python3 python3-yaml shellcheck
   clang libclang-rt-14-dev ccache lua5.4
+  runc iptables conntrack mmdebstrap umoci prometheus
 )
 
 missing=()

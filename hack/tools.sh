@@ -2,7 +2,8 @@
 # Builds the pinned Kubernetes components and tools from their Go modules into
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator/tools/<name>-<version>/
 # Each tool is built once per version; with a warm cache this script takes seconds.
-# Usage: hack/tools.sh [all|kube|etcd|kwok|helm|promtool|actionlint] ...   (default: all)
+# Usage: hack/tools.sh [all|kube|etcd|kwok|helm|actionlint|node|containerd|cni|coredns|metrics-server] ...   (default: all)
+# promtool comes from Debian's prometheus package (hack/install-deps.sh), not from a Go build.
 #        hack/tools.sh path <name>   prints the directory holding <name>'s binaries
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -86,14 +87,17 @@ GO
   cd - >/dev/null
 }
 
-# Builds a module's main package at a pinned version inside a scratch module, so that
-# modules whose go.mod replaces siblings with local paths (etcd) still build: each such
-# sibling is pinned to its published release at the same version.
+# Builds main packages of a module at a pinned version inside a scratch module, so that modules
+# whose go.mod replaces siblings with local paths (etcd) still build: each such sibling is pinned to
+# its published release at the same version. Every package's binary lands in the tool's directory
+# under its base name (or under <bin> when a single package is given).
+#   install_module <name> <version> <module> <ldflags> <bin> <pkg>...
 install_module() {
-  local name=$1 version=$2 module=$3 pkg=$4 bin=$5 ld=${6:--s -w}
+  local name=$1 version=$2 module=$3 ld=$4 bin=$5; shift 5
+  local pkgs=("$@")
   local out; out=$(tool_dir "$name" "$version")
   if [ -x "$out/$bin" ]; then log "$name $version: cached"; return; fi
-  log "$name $version: building $pkg"
+  log "$name $version: building ${pkgs[*]}"
   local work="$PO_CACHE/build/$name-$version"
   scratch_module "$work" "$name"
   (
@@ -109,31 +113,59 @@ install_module() {
       replaces+=("-replace=$m=$m@$version")
     done < <(awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&/=> \.\.?\//{print $1} /^replace [^(]/&&/=> \.\.?\//{print $2}' "$gomod")
     go mod edit -require="$module@$version" ${replaces[@]+"${replaces[@]}"}
-    printf '//go:build tools\npackage tools\nimport _ "%s"\n' "$pkg" > tools.go
+    { printf '//go:build tools\npackage tools\nimport (\n'; printf '\t_ "%s"\n' "${pkgs[@]}"; printf ')\n'; } > tools.go
     go mod tidy -e >/dev/null 2>&1 || true
     mkdir -p "$out.tmp"
-    with_heartbeat "$name" go build -ldflags "$ld" -o "$out.tmp/$bin" "$pkg"
+    local dest="$out.tmp/"; [ ${#pkgs[@]} -eq 1 ] && dest="$out.tmp/$bin"
+    with_heartbeat "$name" go build -ldflags "$ld" -o "$dest" "${pkgs[@]}"
   )
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
 build_etcd() {
-  install_module etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd \
-    "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=release"
+  install_module etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 \
+    "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=release" etcd go.etcd.io/etcd/server/v3
 }
 build_kwok() {
-  install_module kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok \
-    "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+  install_module kwok "$KWOK_VERSION" sigs.k8s.io/kwok \
+    "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" kwok sigs.k8s.io/kwok/cmd/kwok
 }
 build_helm() {
-  install_module helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm \
-    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-}
-build_promtool() {
-  install_module promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus github.com/prometheus/prometheus/cmd/promtool promtool
+  # Helm's release build stamps the Kubernetes version it was built against (client-go's minor,
+  # major 1), which `helm template` reports as the cluster version when there is no cluster; without
+  # it helm falls back to v1.20 and refuses charts with a newer kubeVersion.
+  local kminor=${KUBE_VERSION#v1.}; kminor=${kminor%%.*}
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  local pkg
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ld+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$kminor"
+  done
+  install_module helm "$HELM_VERSION" helm.sh/helm/v3 "$ld" helm helm.sh/helm/v3/cmd/helm
 }
 build_actionlint() {
-  install_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint github.com/rhysd/actionlint/cmd/actionlint actionlint
+  install_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint "-s -w" actionlint github.com/rhysd/actionlint/cmd/actionlint
+}
+# The real node: containerd (with ctr and the runc shim), the CNI reference plugins, CoreDNS and
+# metrics-server. runc comes from Debian (hack/install-deps.sh).
+build_containerd() {
+  install_module containerd "$CONTAINERD_VERSION" github.com/containerd/containerd/v2 \
+    "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" containerd-shim-runc-v2 \
+    github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/ctr \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
+}
+build_cni() {
+  install_module cni-plugins "$CNI_PLUGINS_VERSION" github.com/containernetworking/plugins \
+    "-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION" portmap \
+    github.com/containernetworking/plugins/plugins/main/bridge github.com/containernetworking/plugins/plugins/main/loopback \
+    github.com/containernetworking/plugins/plugins/ipam/host-local github.com/containernetworking/plugins/plugins/meta/portmap
+}
+build_coredns() {
+  install_module coredns "$COREDNS_VERSION" github.com/coredns/coredns "-s -w" coredns github.com/coredns/coredns
+}
+build_metrics_server() {
+  install_module metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server \
+    "-s -w -X sigs.k8s.io/metrics-server/pkg/version.gitVersion=$METRICS_SERVER_VERSION" metrics-server \
+    sigs.k8s.io/metrics-server/cmd/metrics-server
 }
 
 if [ "${1:-}" = path ]; then
@@ -142,7 +174,11 @@ if [ "${1:-}" = path ]; then
     etcd) tool_dir etcd "$ETCD_VERSION" ;;
     kwok) tool_dir kwok "$KWOK_VERSION" ;;
     helm) tool_dir helm "$HELM_VERSION" ;;
-    promtool) tool_dir promtool "$PROMETHEUS_VERSION" ;;
+    promtool) dirname "$(command -v promtool || echo /usr/bin/promtool)" ;;
+    containerd|ctr|containerd-shim-runc-v2) tool_dir containerd "$CONTAINERD_VERSION" ;;
+    cni-plugins) tool_dir cni-plugins "$CNI_PLUGINS_VERSION" ;;
+    coredns) tool_dir coredns "$COREDNS_VERSION" ;;
+    metrics-server) tool_dir metrics-server "$METRICS_SERVER_VERSION" ;;
     actionlint) tool_dir actionlint "$ACTIONLINT_VERSION" ;;
     *) echo "unknown tool: $2" >&2; exit 2 ;;
   esac
@@ -154,10 +190,12 @@ start=$SECONDS
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
-    all) build_etcd; build_kube; build_kwok; build_helm; build_promtool; build_actionlint ;;
+    all) build_etcd; build_kube; build_containerd; build_cni; build_coredns; build_metrics_server
+         build_kwok; build_helm; build_actionlint ;;
+    node) build_containerd; build_cni; build_coredns; build_metrics_server ;;
     kube|kubernetes) build_kube ;;
-    etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;;
-    promtool) build_promtool ;; actionlint) build_actionlint ;;
+    etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;; actionlint) build_actionlint ;;
+    containerd) build_containerd ;; cni) build_cni ;; coredns) build_coredns ;; metrics-server) build_metrics_server ;;
     *) echo "unknown target: $t" >&2; exit 2 ;;
   esac
 done

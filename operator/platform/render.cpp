@@ -51,6 +51,7 @@ std::vector<DesiredObject> render(const Platform& platform, const RenderOptions&
   append(render_frontend(platform));
   append(render_gateway(platform));
   append(render_monitoring(platform, options));
+  for (DesiredObject& object : out) detail::apply_pod_policy(platform, object.manifest);
   std::stable_sort(out.begin(), out.end(), [](const DesiredObject& a, const DesiredObject& b) { return a.tier < b.tier; });
   return out;
 }

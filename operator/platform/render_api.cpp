@@ -33,7 +33,7 @@ std::vector<DesiredObject> render_api(const Platform& p) {
 
   json container = {
       {"name", "api"},
-      {"image", image_or(api.image, kApiImageRepo, p.spec.version)},
+      {"image", image_or(p, api.image, kApiImageRepo, p.spec.version)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "http"}, {"containerPort", kApiPort}, {"protocol", "TCP"}}})},
       {"env", api_env(p)},

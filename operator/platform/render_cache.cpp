@@ -56,7 +56,7 @@ std::vector<DesiredObject> render_cache(const Platform& p) {
   const std::string ping = "test \"$(redis-cli -h 127.0.0.1 -p " + std::to_string(kRedisPort) + " ping)\" = PONG";
   json redis = {
       {"name", "redis"},
-      {"image", kRedisImage},
+      {"image", image_ref(p, p.spec.images.redis, kRedisImage)},
       {"imagePullPolicy", "IfNotPresent"},
       // $(REDIS_PASSWORD) is expanded by the kubelet from the env below; redis hides its arguments from ps.
       {"command", json::array({"redis-server", "/etc/redis/redis.conf", "--requirepass", "$(REDIS_PASSWORD)"})},
@@ -71,7 +71,7 @@ std::vector<DesiredObject> render_cache(const Platform& p) {
   };
   json exporter = {
       {"name", "exporter"},
-      {"image", kRedisExporterImage},
+      {"image", image_ref(p, p.spec.images.redisExporter, kRedisExporterImage)},
       {"imagePullPolicy", "IfNotPresent"},
       {"env", json::array({{{"name", "REDIS_ADDR"}, {"value", "redis://127.0.0.1:" + std::to_string(kRedisPort)}},
                            env_from_secret("REDIS_PASSWORD", name, "password")})},

@@ -166,8 +166,57 @@ std::string service_host(const Platform& p, const std::string& service) {
   return service + "." + p.metadata.namespace_ + ".svc.cluster.local";
 }
 
-std::string image_or(const std::string& image, std::string_view repo, const std::string& tag) {
-  return image.empty() ? std::string(repo) + ":" + tag : image;
+std::string with_registry(std::string_view reference, std::string_view registry) {
+  if (registry.empty()) return std::string(reference);
+  // The first path component is a registry host when it has a '.' or ':' or is "localhost" (the
+  // reference grammar's rule); a reference without one is Docker Hub's and gets the mirror in front.
+  const auto slash = reference.find('/');
+  std::string_view rest = reference;
+  if (slash != std::string_view::npos) {
+    const std::string_view first = reference.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") rest = reference.substr(slash + 1);
+  }
+  std::string out(registry);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out + "/" + std::string(rest);
+}
+
+std::string image_ref(const Platform& p, const std::string& override_ref, std::string_view default_ref) {
+  return override_ref.empty() ? with_registry(default_ref, p.spec.images.registry) : override_ref;
+}
+
+std::string image_or(const Platform& p, const std::string& image, std::string_view repo, const std::string& tag) {
+  return image.empty() ? with_registry(std::string(repo) + ":" + tag, p.spec.images.registry) : image;
+}
+
+std::string postgres_image(const Platform& p, const std::string& version) {
+  const std::string& repo = p.spec.images.postgres;
+  return (repo.empty() ? with_registry(kPostgresImageRepo, p.spec.images.registry) : repo) + ":" + version;
+}
+
+namespace {
+// Every pod spec in a rendered workload (Deployment, StatefulSet, Job, CronJob), or nullptr.
+json* pod_spec_of(json& manifest) {
+  const std::string kind = manifest.value("kind", "");
+  json* spec = manifest.contains("spec") ? &manifest["spec"] : nullptr;
+  if (spec == nullptr) return nullptr;
+  if (kind == "CronJob") spec = spec->contains("jobTemplate") ? &(*spec)["jobTemplate"]["spec"] : nullptr;
+  if (spec == nullptr || !spec->contains("template")) return nullptr;
+  json& pod = (*spec)["template"];
+  return pod.contains("spec") ? &pod["spec"] : nullptr;
+}
+}  // namespace
+
+void apply_pod_policy(const Platform& p, json& manifest) {
+  json* pod = pod_spec_of(manifest);
+  if (pod == nullptr) return;
+  for (const char* list : {"initContainers", "containers"}) {
+    if (!pod->contains(list)) continue;
+    for (json& container : (*pod)[list]) container["imagePullPolicy"] = p.spec.images.pullPolicy;
+  }
+  const SchedulingSpec& scheduling = p.spec.scheduling;
+  if (!scheduling.nodeSelector.empty()) (*pod)["nodeSelector"] = scheduling.nodeSelector;
+  if (!scheduling.tolerations.empty()) (*pod)["tolerations"] = scheduling.tolerations;
 }
 
 std::int32_t min_pods(std::int32_t replicas, const Autoscaling& a) { return a.enabled ? a.minReplicas : replicas; }

@@ -80,7 +80,15 @@ std::string sha256_hex(std::string_view text);
 // Short digest of a ConfigMap's data, for kConfigHashAnnotation.
 std::string config_hash(const json& config_map);
 std::string service_host(const Platform& p, const std::string& service);  // <svc>.<ns>.svc.cluster.local
-std::string image_or(const std::string& image, std::string_view repo, const std::string& tag);
+// `reference` with its registry host replaced by `registry` (or unchanged when that is empty).
+std::string with_registry(std::string_view reference, std::string_view registry);
+// The image of a part: its spec.images override, else the default through spec.images.registry.
+std::string image_ref(const Platform& p, const std::string& override_ref, std::string_view default_ref);
+// api/frontend: `image` when set, else <repo>:<tag> through spec.images.registry.
+std::string image_or(const Platform& p, const std::string& image, std::string_view repo, const std::string& tag);
+std::string postgres_image(const Platform& p, const std::string& version);
+// spec.images.pullPolicy on every container, spec.scheduling on the pod template of a workload.
+void apply_pod_policy(const Platform& p, json& manifest);
 // Effective minimum number of pods (HPA minimum when autoscaling, else replicas), for PDB decisions.
 std::int32_t min_pods(std::int32_t replicas, const Autoscaling& a);
 std::string format_number(double value);  // 5 -> "5", 0.25 -> "0.25"

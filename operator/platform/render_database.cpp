@@ -34,7 +34,7 @@ json backup_cron_job(const Platform& p, const ManagedDatabase& db) {
   env.push_back({{"name", "BACKUP_RETAIN"}, {"value", std::to_string(db.backup.retain)}});
   json container = {
       {"name", "pg-dump"},
-      {"image", std::string(kPostgresImageRepo) + ":" + db.version},
+      {"image", postgres_image(p, db.version)},
       {"imagePullPolicy", "IfNotPresent"},
       {"command", json::array({"sh", "-c", script})},
       {"env", env},
@@ -78,7 +78,7 @@ std::vector<DesiredObject> render_database(const Platform& p) {
   const std::string ready = "pg_isready -h 127.0.0.1 -p " + std::to_string(kPostgresPort) + " -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\"";
   json postgres = {
       {"name", "postgres"},
-      {"image", std::string(kPostgresImageRepo) + ":" + db.version},
+      {"image", postgres_image(p, db.version)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "postgres"}, {"containerPort", kPostgresPort}, {"protocol", "TCP"}}})},
       {"env", env},
@@ -95,7 +95,7 @@ std::vector<DesiredObject> render_database(const Platform& p) {
   exporter_env.push_back({{"name", "DATA_SOURCE_URI"}, {"value", "127.0.0.1:" + std::to_string(kPostgresPort) + "/platform?sslmode=disable"}});
   json exporter = {
       {"name", "exporter"},
-      {"image", kPostgresExporterImage},
+      {"image", image_ref(p, p.spec.images.postgresExporter, kPostgresExporterImage)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "metrics"}, {"containerPort", kPostgresExporterPort}, {"protocol", "TCP"}}})},
       {"env", exporter_env},

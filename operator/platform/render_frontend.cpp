@@ -13,7 +13,7 @@ std::vector<DesiredObject> render_frontend(const Platform& p) {
 
   json container = {
       {"name", "frontend"},
-      {"image", image_or(fe.image, kFrontendImageRepo, p.spec.version)},
+      {"image", image_or(p, fe.image, kFrontendImageRepo, p.spec.version)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "http"}, {"containerPort", kFrontendPort}, {"protocol", "TCP"}}})},
       {"env", json::array({{{"name", "PORT"}, {"value", std::to_string(kFrontendPort)}},

@@ -133,7 +133,7 @@ std::vector<DesiredObject> render_gateway(const Platform& p) {
   }
   json nginx = {
       {"name", "nginx"},
-      {"image", kNginxImage},
+      {"image", image_ref(p, p.spec.images.nginx, kNginxImage)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", ports},
       {"resources", resources_json(g.resources)},
@@ -144,7 +144,7 @@ std::vector<DesiredObject> render_gateway(const Platform& p) {
   };
   json exporter = {
       {"name", "exporter"},
-      {"image", kNginxExporterImage},
+      {"image", image_ref(p, p.spec.images.nginxExporter, kNginxExporterImage)},
       {"imagePullPolicy", "IfNotPresent"},
       {"args", json::array({"--nginx.scrape-uri=http://127.0.0.1:" + std::to_string(kGatewayStatusPort) + "/stub_status"})},
       {"ports", json::array({{{"name", "metrics"}, {"containerPort", kNginxExporterPort}, {"protocol", "TCP"}}})},

@@ -225,7 +225,7 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
                     {"subjects", json::array({{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", p.metadata.namespace_}}})}};
     json container = {
         {"name", "prometheus"},
-        {"image", kPrometheusImage},
+        {"image", image_ref(p, p.spec.images.prometheus, kPrometheusImage)},
         {"imagePullPolicy", "IfNotPresent"},
         {"args", json::array({"--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
                               "--storage.tsdb.retention.time=" + m.retention, "--web.listen-address=:" + std::to_string(kPrometheusPort)})},
@@ -287,7 +287,7 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
                             {{"name", "GF_ANALYTICS_CHECK_FOR_UPDATES"}, {"value", "false"}}});
     json container = {
         {"name", "grafana"},
-        {"image", kGrafanaImage},
+        {"image", image_ref(p, p.spec.images.grafana, kGrafanaImage)},
         {"imagePullPolicy", "IfNotPresent"},
         {"env", env},
         {"ports", json::array({{{"name", "http"}, {"containerPort", kGrafanaPort}, {"protocol", "TCP"}}})},

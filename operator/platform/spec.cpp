@@ -255,6 +255,41 @@ GatewaySpec read_gateway(const Reader& r) {
   return gw;
 }
 
+ImagesSpec read_images(const Reader& r) {
+  ImagesSpec images;
+  r.read("registry", images.registry);
+  r.read("pullPolicy", images.pullPolicy);
+  r.read("postgres", images.postgres);
+  r.read("postgresExporter", images.postgresExporter);
+  r.read("redis", images.redis);
+  r.read("redisExporter", images.redisExporter);
+  r.read("nginx", images.nginx);
+  r.read("nginxExporter", images.nginxExporter);
+  r.read("prometheus", images.prometheus);
+  r.read("grafana", images.grafana);
+  return images;
+}
+
+SchedulingSpec read_scheduling(const Reader& r) {
+  SchedulingSpec scheduling;
+  std::map<std::string, std::string> selector;
+  r.read("nodeSelector", selector);
+  for (const auto& [key, value] : selector) scheduling.nodeSelector[key] = value;
+  for (const Reader& item : r.items("tolerations")) {
+    json toleration = json::object();
+    for (const char* key : {"key", "operator", "value", "effect"}) {
+      std::string value;
+      item.read(key, value);
+      if (!value.empty()) toleration[key] = value;
+    }
+    std::int64_t seconds = -1;
+    item.read("tolerationSeconds", seconds);
+    if (seconds >= 0) toleration["tolerationSeconds"] = seconds;
+    scheduling.tolerations.push_back(std::move(toleration));
+  }
+  return scheduling;
+}
+
 // `present`: the field was written. Only an absent database/cache defaults to managed, as in the CRD.
 DatabaseSpec read_database(const Reader& r, bool present) {
   DatabaseSpec db;
@@ -381,6 +416,8 @@ ParseResult parse_platform(const json& object) {
   if (when_deleted == "Retain") p.spec.whenDeleted = WhenDeleted::Retain;
   else if (when_deleted == "Delete") p.spec.whenDeleted = WhenDeleted::Delete;
   else storage.error("whenDeleted", "must be Retain or Delete (got \"" + when_deleted + "\")");
+  p.spec.images = read_images(spec.child("images"));
+  p.spec.scheduling = read_scheduling(spec.child("scheduling"));
   return result;
 }
 

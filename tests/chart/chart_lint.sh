@@ -30,6 +30,9 @@ step "helm lint --strict (default values)"
 step "helm lint --strict (namespaced values)"
 "$helm" lint --strict --kube-version "$kube_version" "$chart" -f "$here/values-namespaced.yaml"
 
+step "helm template without flags (helm is built knowing its Kubernetes version, as its release build is)"
+"$helm" template po "$chart" > /dev/null
+
 step "helm template, all namespaces"
 "$helm" template po "$chart" --kube-version "$kube_version" --namespace po-system --include-crds > "$work/cluster.yaml"
 python3 "$here/check_rendered.py" --mode cluster --release-namespace po-system "$work/cluster.yaml"

@@ -154,6 +154,27 @@ struct RolloutSpec {
 
 enum class WhenDeleted { Retain, Delete };
 
+// Where every image comes from. A per-component reference wins; otherwise the project's default image,
+// with its registry host replaced by `registry` when set (a mirror for air-gapped clusters).
+struct ImagesSpec {
+  std::string registry;
+  std::string pullPolicy = "IfNotPresent";
+  std::string postgres;  // a repository: the tag is spec.database.managed.version
+  std::string postgresExporter;
+  std::string redis;
+  std::string redisExporter;
+  std::string nginx;
+  std::string nginxExporter;
+  std::string prometheus;
+  std::string grafana;
+};
+
+// Where the Platform's pods may run: added to every pod template the operator renders.
+struct SchedulingSpec {
+  nlohmann::json nodeSelector = nlohmann::json::object();  // label -> value
+  nlohmann::json tolerations = nlohmann::json::array();    // core/v1 Toleration objects
+};
+
 struct PlatformSpec {
   std::string version;
   ApiSpec api;
@@ -164,6 +185,8 @@ struct PlatformSpec {
   MonitoringSpec monitoring;
   RolloutSpec rollout;
   WhenDeleted whenDeleted = WhenDeleted::Retain;
+  ImagesSpec images;
+  SchedulingSpec scheduling;
 };
 
 struct Platform {

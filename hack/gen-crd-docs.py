@@ -17,8 +17,12 @@ OUT = ROOT / "docs" / "crd-reference.md"
 
 
 def cell(text):
-    """One Markdown table cell: a single line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """One Markdown table cell: a single line, pipes escaped, and < > outside code spans written as
+    entities (so that '<version>' is shown, not taken for an HTML tag)."""
+    parts = " ".join(str(text).split()).replace("|", "\\|").split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
 
 
 def code(text):

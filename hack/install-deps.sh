@@ -10,7 +10,7 @@ packages=(
   libpqxx-dev libpq-dev libhiredis-dev libgumbo-dev libcpp-jwt-dev
   postgresql postgresql-client redis-server redis-tools nginx-light
   wrk curl jq ca-certificates procps iproute2 psmisc python3 python3-yaml shellcheck
-  clang libclang-rt-14-dev ccache
+  clang libclang-rt-14-dev ccache lua5.4
   runc iptables conntrack mmdebstrap umoci prometheus
 )
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The Platform CRD has one source, crds/; the Helm chart ships a byte-for-byte copy because Helm
-# only installs CRDs from the chart's own crds/ directory.
+# The Platform CRD has one source, crds/; the Helm chart ships a byte-for-byte copy in files/crds/
+# because a chart can only read its own files (templates/crds.yaml renders it behind crds.enabled).
 # Usage: hack/sync-crd.sh          copy crds/*.yaml into the chart (and drop copies whose source is gone)
 #        hack/sync-crd.sh --check  exit 1 and show the diff when the chart's copies differ
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/crds"
-dst="$root/charts/platform-operator/crds"
+dst="$root/charts/platform-operator/files/crds"
 
 shopt -s nullglob
 sources=("$src"/*.yaml)
@@ -20,7 +20,7 @@ if [ "${1:-}" = --check ]; then
     echo "sync-crd: chart CRDs match crds/ (${#sources[@]} file(s))"
     exit 0
   fi
-  echo "sync-crd: charts/platform-operator/crds differs from crds/; run hack/sync-crd.sh" >&2
+  echo "sync-crd: charts/platform-operator/files/crds differs from crds/; run hack/sync-crd.sh" >&2
   exit 1
 elif [ $# -gt 0 ]; then
   echo "usage: $0 [--check]" >&2

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks the output of `helm template` for the platform-operator chart.
 
-The expected RBAC below is the operator's contract (DESIGN §1 and §4): the chart must grant exactly
-these (apiGroup, resource, verb, resourceName) grants, no more and no fewer, and never a wildcard.
+The expected RBAC below is the operator's contract (docs/architecture.md §1 and §4): the chart must grant
+exactly these (apiGroup, resource, verb, resourceName) grants, no more and no fewer, and never a wildcard.
+The CRD must be the one in crds/ (same spec), the aggregated view/edit ClusterRoles must grant people
+exactly what they need on Platforms, and the `helm test` Pod must not be selected as an operator pod.
 Exits 1 with one line per problem.
 """
 import argparse
@@ -42,6 +44,18 @@ NAMESPACED = set().union(
 )
 # Cluster-scoped: discovery of optional CRDs (monitoring.coreos.com, Gateway API).
 CLUSTER = grants("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"])
+
+# ClusterRoles aggregated into the built-in user-facing roles: label -> grants.
+AGGREGATED = {
+    "view": grants("platform.a11y.dev", ["platforms", "platforms/status", "platforms/scale"], ["get", "list", "watch"]),
+    "edit": set().union(
+        grants("platform.a11y.dev", ["platforms"], ["create", "update", "patch", "delete", "deletecollection"]),
+        grants("platform.a11y.dev", ["platforms/scale"], ["update", "patch"]),
+    ),
+}
+# Which built-in roles each aggregated ClusterRole feeds (edit and admin include what view has).
+AGGREGATE_TO = {"view": {"view", "edit", "admin"}, "edit": {"edit", "admin"}}
+AGGREGATE_LABEL = "rbac.authorization.k8s.io/aggregate-to-"
 
 
 def leader_election_grants(lease_name):
@@ -152,6 +166,34 @@ def check_deployment(check, dep, sa_name, args_want, args_forbidden_prefix):
     check.expect(f"--health-probe-bind-address=:{ports.get('probes')}" in args, f"{name}: probe flag does not match the probes port")
 
 
+def check_test_pods(check, by_kind, want, service_selectors):
+    """The helm test Pod: a test hook, restricted, and selected by no Service or PDB of the operator."""
+    pods = by_kind.get("Pod", [])
+    if not want:
+        check.expect(not pods, f"test Pods rendered although disabled: {[p['metadata']['name'] for p in pods]}")
+        return
+    if not check.expect(len(pods) == 1, f"want one helm test Pod, got {len(pods)}"):
+        return
+    pod = pods[0]
+    name = f"Pod/{pod['metadata']['name']}"
+    annotations = pod["metadata"].get("annotations") or {}
+    check.expect(annotations.get("helm.sh/hook") == "test", f"{name}: not a helm test hook: {annotations}")
+    labels = pod["metadata"].get("labels") or {}
+    for sel in service_selectors:
+        check.expect(not all(labels.get(k) == v for k, v in sel.items()), f"{name}: selected by a Service ({sel})")
+    spec = pod["spec"]
+    check.expect(spec.get("restartPolicy") == "Never", f"{name}: restartPolicy is not Never")
+    check.expect(spec.get("automountServiceAccountToken") is False, f"{name}: mounts a ServiceAccount token")
+    check.expect(spec.get("securityContext", {}).get("runAsNonRoot") is True, f"{name}: runAsNonRoot is not true")
+    for c in spec.get("containers") or []:
+        sc = c.get("securityContext", {})
+        check.expect(sc.get("allowPrivilegeEscalation") is False and sc.get("readOnlyRootFilesystem") is True,
+                     f"{name}: container {c['name']} is not restricted")
+        script = " ".join(c.get("command") or [])
+        for path in ("/healthz", "/readyz", "/metrics"):
+            check.expect(path in script, f"{name}: does not check {path}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("manifest")
@@ -159,6 +201,12 @@ def main():
     ap.add_argument("--release-namespace", required=True)
     ap.add_argument("--watch", action="append", default=[], help="a watched namespace (namespaced mode)")
     ap.add_argument("--expect-kind", action="append", default=[], help="a kind that must be rendered")
+    ap.add_argument("--crd-source", help="crds/ file the rendered CRD must match (spec and name)")
+    ap.add_argument("--crds", choices=("kept", "not-kept", "absent"), default="kept",
+                    help="kept: the CRD carries helm.sh/resource-policy: keep; absent: no CRD rendered")
+    ap.add_argument("--aggregated", choices=("present", "absent"), default="present",
+                    help="the view/edit ClusterRoles for Platforms")
+    ap.add_argument("--test-pod", choices=("present", "absent"), default="present", help="the helm test Pod")
     opts = ap.parse_args()
     check = Checker()
 
@@ -181,17 +229,33 @@ def main():
             check.expect("namespace" not in meta, f"{kind}/{name}: cluster-scoped object with a namespace")
         else:
             check.expect(bool(meta.get("namespace")), f"{kind}/{name}: namespaced object without metadata.namespace")
-        if kind != "CustomResourceDefinition":  # the CRD is a verbatim copy of crds/, not templated
-            labels = meta.get("labels") or {}
-            missing = [label for label in STANDARD_LABELS if label not in labels]
-            check.expect(not missing, f"{kind}/{name}: missing standard labels {missing}")
+        labels = meta.get("labels") or {}
+        missing = [label for label in STANDARD_LABELS if label not in labels]
+        check.expect(not missing, f"{kind}/{name}: missing standard labels {missing}")
 
-    for kind in ["CustomResourceDefinition", "Deployment", "ServiceAccount", "Service", "ClusterRole",
+    for kind in ["Deployment", "ServiceAccount", "Service", "ClusterRole",
                  "ClusterRoleBinding", "Role", "RoleBinding"] + opts.expect_kind:
         check.expect(kind in by_kind, f"no {kind} rendered")
 
-    crds = [c["metadata"]["name"] for c in by_kind.get("CustomResourceDefinition", [])]
-    check.expect(crds == ["platforms.platform.a11y.dev"], f"CRDs rendered: {crds}")
+    crd_objects = by_kind.get("CustomResourceDefinition", [])
+    crds = [c["metadata"]["name"] for c in crd_objects]
+    if opts.crds == "absent":
+        check.expect(crds == [], f"crds.enabled=false but CRDs rendered: {crds}")
+    elif check.expect(crds == ["platforms.platform.a11y.dev"], f"CRDs rendered: {crds}"):
+        crd = crd_objects[0]
+        annotations = crd["metadata"].get("annotations") or {}
+        if opts.crds == "kept":
+            check.expect(annotations.get("helm.sh/resource-policy") == "keep",
+                         f"CRD: annotations {annotations}, want helm.sh/resource-policy: keep")
+        else:
+            check.expect("helm.sh/resource-policy" not in annotations, f"CRD: kept although crds.keep=false: {annotations}")
+        if opts.crd_source:
+            with open(opts.crd_source) as f:
+                source = yaml.safe_load(f)
+            check.expect(crd["spec"] == source["spec"], "CRD: the rendered spec differs from " + opts.crd_source)
+            check.expect(crd["apiVersion"] == source["apiVersion"], "CRD: apiVersion differs from the source")
+            for k, v in (source["metadata"].get("labels") or {}).items():
+                check.expect(crd["metadata"]["labels"].get(k) == v, f"CRD: label {k}={v} of the source missing")
 
     sas = by_kind.get("ServiceAccount", [])
     sa_name = sas[0]["metadata"]["name"] if sas else "?"
@@ -203,7 +267,29 @@ def main():
     lease_name = deployments[0]["metadata"]["name"] if deployments else "?"
 
     # RBAC: what each role grants, and that each binding ties exactly that role to the ServiceAccount.
-    cluster_roles = by_kind.get("ClusterRole", [])
+    aggregated = {}
+    cluster_roles = []
+    for cr in by_kind.get("ClusterRole", []):
+        labels = cr["metadata"].get("labels") or {}
+        feeds = {k[len(AGGREGATE_LABEL):] for k, v in labels.items() if k.startswith(AGGREGATE_LABEL) and v == "true"}
+        if feeds:
+            aggregated[cr["metadata"]["name"]] = (cr, feeds)
+        else:
+            cluster_roles.append(cr)
+    if opts.aggregated == "absent":
+        check.expect(not aggregated, f"aggregated ClusterRoles rendered: {sorted(aggregated)}")
+    else:
+        found = set()
+        for name, (cr, feeds) in aggregated.items():
+            role = name.rsplit("-", 1)[-1]
+            if not check.expect(role in AGGREGATED, f"ClusterRole/{name}: unexpected aggregated role"):
+                continue
+            found.add(role)
+            check.expect(feeds == AGGREGATE_TO[role], f"ClusterRole/{name}: aggregated to {sorted(feeds)}, want {sorted(AGGREGATE_TO[role])}")
+            compare_grants(check, f"ClusterRole/{name}", rule_grants(check, cr), AGGREGATED[role])
+        check.expect(found == set(AGGREGATED), f"aggregated ClusterRoles for {sorted(found)}, want {sorted(AGGREGATED)}")
+        for b in by_kind.get("ClusterRoleBinding", []) + by_kind.get("RoleBinding", []):
+            check.expect(b["roleRef"]["name"] not in aggregated, f"{b['kind']}/{b['metadata']['name']} binds an aggregated role")
     if check.expect(len(cluster_roles) == 1, f"want one ClusterRole, got {len(cluster_roles)}"):
         cr = cluster_roles[0]
         want = CLUSTER | (NAMESPACED if opts.mode == "cluster" else set())
@@ -250,6 +336,8 @@ def main():
             sel = pdb["spec"]["selector"]["matchLabels"]
             check.expect(all(pod_labels.get(k) == v for k, v in sel.items()),
                          f"PodDisruptionBudget/{pdb['metadata']['name']}: selector does not select the operator pods")
+        check_test_pods(check, by_kind, opts.test_pod == "present",
+                        [s["spec"].get("selector", {}) for s in by_kind.get("Service", [])])
 
     if check.problems:
         for p in check.problems:

@@ -4,7 +4,8 @@
 #  - helm install in a fresh namespace: the operator pod is Running on a kwok node;
 #  - a token of the chart's ServiceAccount can do what the operator needs in the watched namespace
 #    and no more (no Secrets in kube-system, nothing in an unwatched namespace);
-#  - helm upgrade keeps the release and its objects; helm uninstall keeps the CRD.
+#  - helm upgrade keeps the release and its objects, and updates the CRD when the chart's CRD changes;
+#    helm uninstall keeps the CRD (crds.keep).
 # Exits 77 (ctest SKIP) when the cluster is down. Removes everything it made.
 set -euo pipefail
 root="${PO_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -83,7 +84,8 @@ helm template "$release" "$chart" -n "$ns" --kube-version "$server_version" --se
 kubectl apply --dry-run=server -f "$work/namespaced-mode.yaml" >/dev/null
 
 step "helm install (watching $watched)"
-helm install "$release" "$chart" -n "$ns" --set "watchNamespaces={$watched}" --wait --timeout 3m >/dev/null
+# The CRD is a template of the chart; --take-ownership adopts one that an earlier test or kubectl made.
+helm install "$release" "$chart" -n "$ns" --set "watchNamespaces={$watched}" --take-ownership --wait --timeout 3m >/dev/null
 kubectl get crd "$crd" >/dev/null || fail "helm install did not install the CRD"
 
 step "the operator pod is Running on a kwok node"
@@ -184,6 +186,27 @@ upgraded_pod_running() {
 }
 wait_until 120 "a pod of the upgraded template Running" upgraded_pod_running
 can list platforms.platform.a11y.dev "$watched"
+
+step "helm upgrade updates the CRD (a chart whose CRD has one more printer column)"
+columns() { kubectl get crd "$crd" -o jsonpath='{.spec.versions[0].additionalPrinterColumns[*].name}'; }
+cp -r "$chart" "$work/chart-next"
+python3 - "$work/chart-next/files/crds/$crd.yaml" "E2E$suffix" <<'PY'
+import sys
+import yaml
+path, column = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    doc = yaml.safe_load(f)
+doc["spec"]["versions"][0]["additionalPrinterColumns"].append(
+    {"name": column, "type": "string", "jsonPath": ".spec.version", "priority": 1})
+with open(path, "w") as f:
+    yaml.safe_dump(doc, f, sort_keys=False)
+PY
+helm upgrade "$release" "$work/chart-next" -n "$ns" --reuse-values --wait --timeout 3m >/dev/null
+columns | grep -qw "E2E$suffix" || fail "helm upgrade did not update the CRD (columns: $(columns))"
+helm upgrade "$release" "$chart" -n "$ns" --reuse-values --wait --timeout 3m >/dev/null
+if columns | grep -qw "E2E$suffix"; then fail "upgrading back to the chart's CRD left the extra column"; fi
+[ "$(kubectl get crd "$crd" -o jsonpath='{.metadata.annotations.helm\.sh/resource-policy}')" = keep ] \
+  || fail "the CRD lost helm.sh/resource-policy: keep"
 
 step "helm uninstall keeps the CRD"
 helm uninstall "$release" -n "$ns" --wait --timeout 2m >/dev/null

@@ -31,7 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --wait --timeout 2m >/dev/null
+# --take-ownership: the CRD (a chart template) may already exist from another test's kubectl apply.
+helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --take-ownership --wait --timeout 2m >/dev/null
 deploy_uid=$(kubectl -n "$op_ns" get deploy "$release-platform-operator" -o jsonpath='{.metadata.uid}')
 sa=$(kubectl -n "$op_ns" get deploy "$release-platform-operator" -o jsonpath='{.spec.template.spec.serviceAccountName}')
 e2e_log "chart installed; ServiceAccount $sa"

@@ -50,9 +50,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Operator image reference; the tag defaults to the chart's appVersion. */}}
+{{/* Operator image reference: repository@digest when image.digest is set, else repository:tag with the
+tag defaulting to the chart's appVersion. */}}
 {{- define "platform-operator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "platform-operator.imageRef" (merge (dict "tag" (default .Chart.AppVersion .Values.image.tag)) .Values.image) }}
+{{- end }}
+
+{{/* An image reference from {repository, tag, digest}: the digest wins when set. */}}
+{{- define "platform-operator.imageRef" -}}
+{{- if .digest }}
+{{- printf "%s@%s" .repository .digest }}
+{{- else }}
+{{- printf "%s:%s" .repository .tag }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -33,12 +33,22 @@ apt_cache="$cache/apt"            # downloaded .debs and package lists, shared b
 mkdir -p "$cache" "$apt_cache/archives/partial" "$apt_cache/lists/partial"
 
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# Removes the cached tars of an image other than the one just built (another input digest).
+prune_others() {  # prune_others <name> <kept tar>
+  local t
+  for t in "$cache/$1"-*.tar; do
+    [ "$t" != "$2" ] || continue
+    [[ "$(basename "$t")" =~ ^$1-[0-9a-f]{16}\.tar$ ]] && rm -f "$t"
+  done
+}
 die() { log "error: $*" >&2; exit 1; }
 
 # ---- what each Debian image holds: packages, then its OCI config
 declare -A PACKAGES=(
   [platform-api]="libcpprest2.10 libpqxx-6.4 libpq5 libhiredis0.14 libgumbo1 libspdlog1.10 libfmt9 libssl3 ca-certificates"
   [platform-operator]="libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3 ca-certificates"
+  [platform-frontend]="nodejs"
   [postgres]="postgresql-15"
   [postgres-exporter]="prometheus-postgres-exporter"
   [redis]="redis-server"
@@ -49,7 +59,7 @@ declare -A PACKAGES=(
   [alertmanager]="prometheus-alertmanager"
 )
 declare -A TAGS=(
-  [platform-api]=dev [platform-operator]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
+  [platform-api]=dev [platform-operator]=dev [platform-frontend]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
   [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=debian12 [alertmanager]=debian12
   [coredns]=local [metrics-server]=local
 )
@@ -104,7 +114,9 @@ chroot_apt() {
   rm -f "$rootfs/usr/sbin/policy-rc.d" "$rootfs/etc/resolv.conf"
   [ $had_resolv -eq 1 ] && mv "$rootfs/etc/resolv.conf.orig" "$rootfs/etc/resolv.conf"
   umount "$rootfs/dev" "$rootfs/proc" "$rootfs/var/lib/apt/lists" "$rootfs/var/cache/apt/archives"
-  rm -rf "$rootfs/var/log/apt" "$rootfs/var/log/dpkg.log" "$rootfs/var/cache/debconf/"*-old "$rootfs/var/cache/ldconfig/aux-cache"
+  # apt's binary caches (80 MB) and dpkg's backups are rebuilt on demand; they do not belong in a layer.
+  rm -rf "$rootfs/var/log/apt" "$rootfs/var/log/dpkg.log" "$rootfs/var/cache/debconf/"*-old "$rootfs/var/cache/ldconfig/aux-cache" \
+    "$rootfs"/var/cache/apt/*.bin "$rootfs/var/lib/dpkg/status-old"
   return $rc
 }
 
@@ -113,6 +125,7 @@ repo_inputs() {
   case "$1" in
     platform-api) echo "$BUILD_DIR/app/platform-api"; find "$top/app/models" -type f | sort ;;
     platform-operator) echo "$BUILD_DIR/operator/platform-operator" ;;
+    platform-frontend) echo "$top/frontend/.next/BUILD_ID"; echo "$top/frontend/.next/standalone/server.js" ;;
     postgres) echo "$here/images/postgres-entrypoint.sh" ;;
   esac
 }
@@ -139,6 +152,18 @@ customize() {
       ! chroot "$rootfs" ldd /usr/local/bin/platform-operator | grep 'not found' || die "platform-operator: a shared library is missing"
       set_config "$bundle" "$name" --config.user 65532:65532 --config.entrypoint /usr/local/bin/platform-operator \
         --config.exposedports 8080/tcp --config.exposedports 8081/tcp
+      ;;
+    platform-frontend)
+      # Debian's Node.js runs Next's standalone server (hack/frontend.sh build made it), as frontend/Dockerfile does.
+      chroot_apt "$rootfs" "apt-get install -y -qq --no-install-recommends ${PACKAGES[$name]} >/dev/null"
+      mkdir -p "$rootfs/app/.next"
+      cp -a "$top/frontend/.next/standalone/." "$rootfs/app/"
+      cp -a "$top/frontend/.next/static" "$rootfs/app/.next/static"
+      [ ! -d "$top/frontend/public" ] || cp -a "$top/frontend/public" "$rootfs/app/public"
+      chown -R 0:0 "$rootfs/app"
+      set_config "$bundle" "$name" --config.user 10001:10001 --config.workingdir /app \
+        --config.env NODE_ENV=production --config.env NEXT_TELEMETRY_DISABLED=1 --config.env PORT=3000 --config.env HOSTNAME=0.0.0.0 \
+        --config.exposedports 3000/tcp --config.cmd node --config.cmd server.js --config.stopsignal SIGTERM
       ;;
     postgres)
       # The contract of the postgres image the operator renders for: POSTGRES_USER/PASSWORD/DB from the
@@ -190,7 +215,7 @@ debian_image() {
   local name=$1
   local base; base=$(base_layout)
   local key
-  key=$( { echo "$name ${PACKAGES[$name]} ${TAGS[$name]} v3"; basename "$base"; sed -n "/^    $name)/,/;;/p" "$0";
+  key=$( { echo "$name ${PACKAGES[$name]} ${TAGS[$name]} recipe-4"; basename "$base"; sed -n "/^    $name)/,/;;/p" "$0";
            repo_inputs "$name" | while read -r f; do [ -n "$f" ] && sha256sum "$f"; done; } | sha256sum | cut -c1-16)
   local out="$cache/$name-$key.tar"
   if [ -f "$out" ]; then echo "$out"; return; fi
@@ -208,6 +233,7 @@ debian_image() {
   umoci gc --layout "$work/layout"
   tar -C "$work/layout" -cf "$out.tmp" .
   mv "$out.tmp" "$out"; unmount_under "$work"; rm -rf "$work"
+  prune_others "$name" "$out"
   echo "$out"
 }
 
@@ -233,6 +259,7 @@ static_image() {  # static_image <name> <tag> <binary> <path-in-image> <uid> [en
   umoci gc --layout "$work/layout"
   tar -C "$work/layout" -cf "$out.tmp" .
   mv "$out.tmp" "$out"; rm -rf "$work"
+  prune_others "$name" "$out"
   echo "$out"
 }
 
@@ -275,6 +302,10 @@ cmd_stack() {
   for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager platform-api platform-operator; do
     import "$sock" "$(ref "$name")" "$(debian_image "$name")"
   done
+  if [ -f "$top/frontend/package.json" ]; then
+    bash "$here/frontend.sh" build >&2
+    import "$sock" "$(ref platform-frontend)" "$(debian_image platform-frontend)"
+  fi
 }
 
 cmd_sizes() {  # compressed = the blobs in the OCI tar; unpacked = the layers' uncompressed size

@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import Link from 'next/link';
 import { apiRequest } from '@/lib/api';
 import { plainMessage } from '@/lib/errors';
@@ -14,20 +13,20 @@ export const dynamic = 'force-dynamic';
 
 type Params = Promise<{ id: string }>;
 
-export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  const { id } = await params;
-  return { title: `Audit ${id.slice(0, 8)}` };
-}
+export const metadata: Metadata = { title: 'Audit results' };
 
 export default async function AuditPage({ params }: { params: Params }) {
   const { id } = await params;
-  if (!isAuditId(id)) notFound();
+  // Not notFound(): Next serves a notFound() raised while rendering a dynamic page as its bare error
+  // shell (<html> without lang, no header or main until JavaScript runs), which the platform's own audit
+  // flags. The page says it in the full layout instead, at the cost of a 200 status.
+  if (!isAuditId(id)) return <AuditNotFound />;
   const [audit, rules] = await Promise.all([
     apiRequest<Audit>(`/api/v1/audits/${id}`),
     apiRequest<{ rules: Rule[] }>('/api/v1/rules'),
   ]);
   if (!audit.ok) {
-    if (audit.failure.status === 404) notFound();
+    if (audit.failure.status === 404) return <AuditNotFound />;
     return (
       <>
         <h1>The audit could not be loaded</h1>
@@ -46,6 +45,18 @@ export default async function AuditPage({ params }: { params: Params }) {
       </p>
       <FindingsReport audit={audit.data} rules={rules.ok ? rules.data.rules : []} />
       <SuggestionsPanel auditId={id} request={requestSuggestions} />
+    </>
+  );
+}
+
+function AuditNotFound() {
+  return (
+    <>
+      <h1>Audit not found</h1>
+      <p>There is no audit with this address. An audit&apos;s address stays valid only while the audit is stored.</p>
+      <p>
+        <Link href="/audits">See the audit history</Link> or <Link href="/">run a new audit</Link>.
+      </p>
     </>
   );
 }

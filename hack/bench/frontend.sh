@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Page-load figures of the frontend: Largest Contentful Paint and the compressed JavaScript of a first visit
-# to the audit form and to an audit's results, in Debian's headless Chromium, against the standalone server
-# with a real platform-api, PostgreSQL and Redis on loopback (method printed with the figures). Exits
+# to the audit form and to an audit's results, in Debian's headless Chromium, through the rendered gateway
+# (when platform-operator is built) to the standalone server with a real platform-api, PostgreSQL and Redis on loopback (method printed with the figures). Exits
 # non-zero when a page's first-load JavaScript exceeds 200 KB gzip-compressed.
 #
 #   hack/bench/frontend.sh [BUILD_DIR]      (default: $PO_BUILD_DIR or ./build)
@@ -14,4 +14,7 @@ API=$BUILD/app/platform-api
 [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || { echo "frontend.sh: chromium not installed (hack/install-deps.sh)" >&2; exit 2; }
 bash "$ROOT/hack/frontend.sh" build >&2
 cd "$ROOT/frontend"
+# Through the gateway the operator renders, when platform-operator is built (as in a cluster).
+OPERATOR=$BUILD/operator/platform-operator
+if [ -x "$OPERATOR" ]; then export PLATFORM_OPERATOR_BIN=$OPERATOR; fi
 PLATFORM_API_BIN=$API node tests/browser/bench.mjs

@@ -5,7 +5,7 @@ import { usePathname } from 'next/navigation';
 const links = [
   { href: '/', label: 'New audit' },
   { href: '/audits', label: 'History' },
-  { href: '/health', label: 'Platform health' },
+  { href: '/status', label: 'Platform health' },
 ];
 
 function isCurrent(pathname: string, href: string): boolean {

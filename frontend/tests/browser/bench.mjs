@@ -3,8 +3,6 @@
 // browser tests (stack.mjs: real platform-api, PostgreSQL, Redis, the standalone server, all on loopback).
 //
 //   PLATFORM_API_BIN=build/app/platform-api BENCH_RUNS=7 node tests/browser/bench.mjs
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
@@ -13,6 +11,7 @@ import { signToken } from './token.mjs';
 
 const runs = Number(process.env.BENCH_RUNS || 7);
 const apiBin = resolve(process.env.PLATFORM_API_BIN || join(frontendDir, '../build/app/platform-api'));
+const operatorBin = process.env.PLATFORM_OPERATOR_BIN ? resolve(process.env.PLATFORM_OPERATOR_BIN) : undefined;
 const budget = 200 * 1024;
 
 const median = (xs) => {
@@ -63,10 +62,10 @@ async function scriptSizes(urls) {
   return { raw, gz };
 }
 
-const stack = await new Stack().start(apiBin);
+const stack = await new Stack().start(apiBin, operatorBin);
 let browser;
 try {
-  browser = await launchChromium(puppeteer, mkdtempSync(join(tmpdir(), 'po-chromium-')));
+  browser = await launchChromium(puppeteer, stack);
   const token = signToken(stack.secret, 'frontend-browser-test');
   const r = await fetch(`${stack.apiUrl}/api/v1/audits`, {
     method: 'POST',
@@ -75,15 +74,15 @@ try {
   });
   const { id } = await r.json();
   console.log(`frontend bench: ${runs} runs per page, each a first visit in a new incognito context of headless`);
-  console.log(`Chromium (${await browser.version()}), cache disabled, 1200x900, frontend standalone server on loopback.`);
+  console.log(`Chromium (${await browser.version()}), cache disabled, 1200x900, on loopback ${stack.gatewayUrl ? 'through the rendered gateway (nginx)' : 'straight to the frontend'}.`);
   console.log('LCP: PerformanceObserver largest-contentful-paint startTime, read at network idle. JS: every Script');
   console.log('response; "gzip -6" re-compresses each script body with zlib level 6, "wire" is what Chromium received');
-  console.log('(Next compresses with gzip; headers included). Medians over the runs.\n');
+  console.log('(gzip from the gateway or Next; headers included). Medians over the runs.\n');
   let over = false;
   for (const [name, path] of [['audit form /', '/'], ['audit results /audits/{id}', `/audits/${id}`]]) {
-    await measure(browser, `${stack.frontendUrl}${path}`); // warm the server (first render compiles nothing, but JITs)
+    await measure(browser, `${stack.baseUrl}${path}`); // warm the server (first render compiles nothing, but JITs)
     const results = [];
-    for (let i = 0; i < runs; i++) results.push(await measure(browser, `${stack.frontendUrl}${path}`));
+    for (let i = 0; i < runs; i++) results.push(await measure(browser, `${stack.baseUrl}${path}`));
     const urls = [...new Set(results.flatMap((x) => x.scripts.map((s) => s.url)))];
     const sizes = await scriptSizes(urls);
     const wire = median(results.map((x) => x.scripts.reduce((a, s) => a + s.wire, 0)));

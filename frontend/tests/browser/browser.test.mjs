@@ -7,9 +7,8 @@
 //   PLATFORM_API_BIN=build/app/platform-api node tests/browser/browser.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { Stack, frontendDir, launchChromium } from './stack.mjs';
@@ -19,6 +18,8 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const out = resolve(process.env.FRONTEND_TEST_OUT || join(frontendDir, 'test-output'));
 mkdirSync(out, { recursive: true });
 const apiBin = resolve(process.env.PLATFORM_API_BIN || join(frontendDir, '../build/app/platform-api'));
+// With the operator binary, the browser goes through the gateway nginx.conf the operator renders.
+const operatorBin = process.env.PLATFORM_OPERATOR_BIN ? resolve(process.env.PLATFORM_OPERATOR_BIN) : undefined;
 
 // A page with known problems: no lang, no title, an image without alt, a vague link, an unlabelled field,
 // an empty button.
@@ -32,6 +33,7 @@ let browser;
 let page;
 let auditUrl;
 const secretSeen = [];
+const cspRefusals = [];
 const pagesChecked = [];
 
 async function axeViolations() {
@@ -67,10 +69,15 @@ async function submitHtml(html) {
 }
 
 before(async () => {
-  stack = await new Stack({ logDir: out, apiEnv: { BODY_LIMIT_BYTES: String(64 * 1024) } }).start(apiBin);
-  browser = await launchChromium(puppeteer, mkdtempSync(join(tmpdir(), 'po-chromium-')));
+  stack = await new Stack({ logDir: out, apiEnv: { BODY_LIMIT_BYTES: String(64 * 1024) } }).start(apiBin, operatorBin);
+  console.log(`browser tests against ${stack.gatewayUrl ? 'the rendered gateway' : 'the frontend directly'}: ${stack.baseUrl}`);
+  browser = await launchChromium(puppeteer, stack);
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
+  page.on('console', (msg) => {
+    // A Content-Security-Policy refusal (the gateway's CSP) is reported on the console.
+    if (/Content Security Policy|Refused to/.test(msg.text())) cspRefusals.push(msg.text());
+  });
   page.on('response', async (res) => {
     // The credential must never reach the browser, in any document, script or data response.
     try {
@@ -96,8 +103,12 @@ test('axe in this browser does catch violations (control)', async () => {
 });
 
 test('the audit form is accessible', async () => {
-  const res = await page.goto(`${stack.frontendUrl}/`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
+  if (stack.gatewayUrl) {
+    assert.match(res.headers()['content-security-policy'] ?? '', /default-src 'self'/);
+    assert.equal(res.headers()['x-frame-options'], 'DENY');
+  }
   assert.equal(await page.$eval('h1', (h) => h.textContent), 'Audit a page for accessibility');
   await axeCheck('form');
   await shot('01-form');
@@ -112,7 +123,7 @@ test('an empty submission is an error message, not a request', async () => {
 });
 
 test('a page with known violations lists its findings by rule', async () => {
-  await page.goto(`${stack.frontendUrl}/`, { waitUntil: 'networkidle0' });
+  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
   await submitHtml(violating);
   await page.waitForFunction(() => /\/audits\/[0-9a-f-]{36}$/.test(location.pathname), { timeout: 30000 });
   await page.waitForSelector('[data-rule]');
@@ -153,7 +164,7 @@ test('AI suggestions say plainly that no provider is configured', async () => {
 });
 
 test('an uploaded file is audited', async () => {
-  await page.goto(`${stack.frontendUrl}/`, { waitUntil: 'networkidle0' });
+  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
   const file = join(stack.dir, 'upload.html');
   writeFileSync(file, '<!DOCTYPE html><html lang="en"><head><title>Upload</title></head><body><main><img src="dog.png"></main></body></html>');
   const input = await page.$('#file');
@@ -177,7 +188,7 @@ test('history lists audits newest first, paged', async () => {
     assert.equal(r.status, 201, await r.text());
   }
   const newest = await (await fetch(`${stack.apiUrl}/api/v1/audits?limit=1`, { headers: { Authorization: `Bearer ${token}` } })).json();
-  const res = await page.goto(`${stack.frontendUrl}/audits`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${stack.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   const links = await page.$$eval('tbody a', (as) => as.map((a) => a.getAttribute('href')));
   assert.equal(links.length, 20);
@@ -193,7 +204,7 @@ test('history lists audits newest first, paged', async () => {
 });
 
 test('an oversized page is a plain 413 message', async () => {
-  await page.goto(`${stack.frontendUrl}/`, { waitUntil: 'networkidle0' });
+  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
   await submitHtml(`<html lang="en"><body>${'<p>too big</p>'.repeat(8000)}</body></html>`);
   await page.waitForSelector('[role="alert"]', { timeout: 30000 });
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /too large to audit/);
@@ -202,7 +213,7 @@ test('an oversized page is a plain 413 message', async () => {
 });
 
 test('the health page shows the api health endpoints and the models', async () => {
-  const res = await page.goto(`${stack.frontendUrl}/health`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${stack.baseUrl}/status`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   const rows = await page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.innerText));
   const joined = rows.join('\n');
@@ -218,13 +229,13 @@ test('the health page shows the api health endpoints and the models', async () =
 
 test('an unknown audit id, and an unknown address, say so', async () => {
   for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
-    const res = await page.goto(`${stack.frontendUrl}/audits/${id}`, { waitUntil: 'networkidle0' });
+    const res = await page.goto(`${stack.baseUrl}/audits/${id}`, { waitUntil: 'networkidle0' });
     assert.equal(res.status(), 200);
     assert.equal(await page.$eval('h1', (h) => h.textContent), 'Audit not found');
   }
   await axeCheck('audit-not-found');
   await shot('09-audit-not-found');
-  const res = await page.goto(`${stack.frontendUrl}/no/such/page`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${stack.baseUrl}/no/such/page`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 404);
   assert.equal(await page.$eval('h1', (h) => h.textContent), 'Not found');
   await axeCheck('not-found');
@@ -250,18 +261,19 @@ test('the platform engine agrees: no findings on the server-rendered pages', asy
   assert.deepEqual(bad, [], `the platform's engine found problems: ${JSON.stringify(bad, null, 2)}`);
 });
 
-test('the api credential never reached the browser', () => {
+test('the api credential never reached the browser, and no script was refused', () => {
   assert.deepEqual(secretSeen, []);
+  assert.deepEqual(cspRefusals, []);
 });
 
 test('with the api down, pages say so plainly', async () => {
   await stack.stopChild(stack.api);
-  const res = await page.goto(`${stack.frontendUrl}/audits`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${stack.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /cannot be reached/);
   await axeCheck('error-api-down');
   await shot('10-error-api-down');
-  const health = await page.goto(`${stack.frontendUrl}/health`, { waitUntil: 'networkidle0' });
+  const health = await page.goto(`${stack.baseUrl}/status`, { waitUntil: 'networkidle0' });
   assert.equal(health.status(), 200);
   assert.match(await page.$eval('main', (m) => m.innerText), /unreachable/);
   await axeCheck('health-api-down');

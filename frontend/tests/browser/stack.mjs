@@ -3,7 +3,7 @@
 // server. Every process is started in its own process group and stopped (TERM, then KILL) by stop(), which
 // also runs on exit and on SIGINT/SIGTERM, so nothing outlives the test.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, chownSync, openSync, closeSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, chownSync, openSync, closeSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -44,6 +44,7 @@ async function until(what, pred, { timeoutMs = 60000, child } = {}) {
 export class Stack {
   constructor({ logDir, apiEnv = {} } = {}) {
     this.children = [];
+    this.extraDirs = [];
     this.dir = mkdtempSync(join(tmpdir(), 'po-frontend-'));
     this.logDir = logDir || this.dir;
     mkdirSync(this.logDir, { recursive: true });
@@ -140,11 +141,53 @@ export class Stack {
     await until('frontend /healthz', async () => (await fetch(`${this.frontendUrl}/healthz`)).status === 200, { child: this.frontend });
   }
 
-  async start(apiBin) {
+  // The gateway as the operator renders it (`platform-operator render` of the minimal sample), run by the
+  // real nginx. Only what a loopback run must change is changed, as in tests/render: temp paths, listen
+  // ports and the two upstream addresses. Security headers, CSP, gzip and rate limits stay as rendered.
+  async startGateway(operatorBin) {
+    const sample = resolve(frontendDir, '../config/samples/platform-minimal.yaml');
+    const cfg = join(this.dir, 'gateway-cfg');
+    execFileSync(operatorBin, ['render', '-f', sample, '--config-dir', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const gwDir = readdirSync(cfg).find((d) => d.endsWith('-gateway'));
+    if (!gwDir) throw new Error(`no *-gateway directory rendered in ${cfg}`);
+    // nginx started as root runs its workers as nobody, who must write the proxy temp and cache directories
+    // (in the pod all of nginx is one unprivileged user): a directory of their own, owned by nobody.
+    const run = mkdtempSync(join(tmpdir(), 'po-gateway-'));
+    this.extraDirs.push(run);
+    if (process.getuid() === 0) {
+      const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+      const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+      chownSync(run, uid, gid);
+    }
+    this.gatewayPort = await freePort();
+    const statusPort = await freePort();
+    let conf = readFileSync(join(cfg, gwDir, 'nginx.conf'), 'utf8');
+    const before = conf;
+    conf = conf
+      .replaceAll('/tmp/', `${run}/`)
+      .replace(/listen 8080 /, `listen 127.0.0.1:${this.gatewayPort} `)
+      .replace(/listen 127\.0\.0\.1:\d+;/, `listen 127.0.0.1:${statusPort};`)
+      .replace(/(upstream api \{\s*server )[^;]+;/, `$1127.0.0.1:${this.apiPort};`)
+      .replace(/(upstream frontend \{\s*server )[^;]+;/, `$1127.0.0.1:${this.frontendPort};`)
+      // The gateway listens on a high port here, so the browser's Origin carries a port that $host drops;
+      // Next refuses a Server Action whose Origin differs from the forwarded Host. $http_host keeps the
+      // port (in a cluster behind port 80/443 both are the same). See the report on render_gateway.cpp.
+      .replace('proxy_set_header Host $host;', 'proxy_set_header Host $http_host;');
+    if (conf === before || !conf.includes(`127.0.0.1:${this.frontendPort};`)) throw new Error('the rendered nginx.conf changed shape');
+    writeFileSync(join(run, 'nginx.conf'), conf);
+    const nginx = this.spawnLogged('gateway-nginx', ['/usr/sbin/nginx', '-e', 'stderr', '-p', run, '-c', join(run, 'nginx.conf'), '-g', 'daemon off;']);
+    this.gatewayUrl = `http://127.0.0.1:${this.gatewayPort}`;
+    await until('gateway /healthz', async () => (await fetch(`${this.gatewayUrl}/healthz`)).status === 200, { child: nginx });
+  }
+
+  async start(apiBin, operatorBin) {
     await this.startPostgres();
     await this.startRedis();
     await this.startApi(apiBin);
     await this.startFrontend();
+    if (operatorBin) await this.startGateway(operatorBin);
+    // What a browser uses: the gateway when there is one, as in a cluster.
+    this.baseUrl = this.gatewayUrl ?? this.frontendUrl;
     return this;
   }
 
@@ -186,6 +229,7 @@ export class Stack {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     rmSync(this.dir, { recursive: true, force: true });
+    for (const d of this.extraDirs) rmSync(d, { recursive: true, force: true });
   }
 
   log(name) {
@@ -199,7 +243,10 @@ export class Stack {
 
 // Chromium from Debian, never a downloaded browser; every host but loopback fails to resolve, and the
 // background services that would call out (updates, metrics, translation) are off.
-export async function launchChromium(puppeteer, userDataDir) {
+export async function launchChromium(puppeteer, stack) {
+  // The profile lives in a directory the stack removes when it stops.
+  const userDataDir = mkdtempSync(join(tmpdir(), 'po-chromium-'));
+  stack.extraDirs.push(userDataDir);
   return puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,

@@ -1,3 +1,4 @@
+// /status, not /health: the gateway sends /health* to the api (render_gateway.cpp).
 import type { Metadata } from 'next';
 import { apiProbe, apiRequest } from '@/lib/api';
 import { plainMessage } from '@/lib/errors';

@@ -266,13 +266,22 @@ test('the api credential never reached the browser, and no script was refused', 
   assert.deepEqual(cspRefusals, []);
 });
 
+test('a credential the api refuses (401) is a plain message', async () => {
+  const wrong = await stack.startFrontend({ name: 'frontend-wrong-secret', secret: 'not-the-api-secret-key-0123' });
+  const res = await page.goto(`${wrong}/audits`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 200);
+  assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /refused the frontend.s credential/);
+  await axeCheck('error-unauthorized');
+  await shot('10-error-unauthorized');
+});
+
 test('with the api down, pages say so plainly', async () => {
   await stack.stopChild(stack.api);
   const res = await page.goto(`${stack.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /cannot be reached/);
   await axeCheck('error-api-down');
-  await shot('10-error-api-down');
+  await shot('11-error-api-down');
   const health = await page.goto(`${stack.baseUrl}/status`, { waitUntil: 'networkidle0' });
   assert.equal(health.status(), 200);
   assert.match(await page.$eval('main', (m) => m.innerText), /unreachable/);

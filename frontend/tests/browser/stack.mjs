@@ -129,16 +129,23 @@ export class Stack {
     await until('platform-api ready', async () => (await fetch(`${this.apiUrl}/health/ready`)).status === 200, { child: this.api });
   }
 
-  async startFrontend() {
+  // The frontend's standalone server; `secret` other than the api's makes one whose credential the api refuses.
+  async startFrontend({ name = 'frontend', secret = this.secret } = {}) {
     const server = join(frontendDir, '.next/standalone/server.js');
     if (!existsSync(server)) throw new Error(`${server} is missing: run \`npm run build\` in frontend/ first`);
-    this.frontendPort = await freePort();
-    this.frontend = this.spawnLogged('frontend', [process.execPath, server], {
-      PORT: String(this.frontendPort), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1',
-      API_BASE_URL: this.apiUrl, API_SECRET_KEY: this.secret, API_SUBJECT: 'frontend-browser-test', NODE_ENV: 'production',
+    const port = await freePort();
+    const child = this.spawnLogged(name, [process.execPath, server], {
+      PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1',
+      API_BASE_URL: this.apiUrl, API_SECRET_KEY: secret, API_SUBJECT: 'frontend-browser-test', NODE_ENV: 'production',
     });
-    this.frontendUrl = `http://127.0.0.1:${this.frontendPort}`;
-    await until('frontend /healthz', async () => (await fetch(`${this.frontendUrl}/healthz`)).status === 200, { child: this.frontend });
+    const url = `http://127.0.0.1:${port}`;
+    await until(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).status === 200, { child });
+    if (name === 'frontend') {
+      this.frontend = child;
+      this.frontendPort = port;
+      this.frontendUrl = url;
+    }
+    return url;
   }
 
   // The gateway as the operator renders it (`platform-operator render` of the minimal sample), run by the

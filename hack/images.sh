@@ -162,8 +162,9 @@ customize() {
       [ ! -d "$top/frontend/public" ] || cp -a "$top/frontend/public" "$rootfs/app/public"
       chown -R 0:0 "$rootfs/app"
       set_config "$bundle" "$name" --config.user 10001:10001 --config.workingdir /app \
-        --config.env NODE_ENV=production --config.env NEXT_TELEMETRY_DISABLED=1 --config.env PORT=3000 --config.env HOSTNAME=0.0.0.0 \
-        --config.exposedports 3000/tcp --config.cmd node --config.cmd server.js --config.stopsignal SIGTERM
+        --config.env NODE_ENV=production --config.env NEXT_TELEMETRY_DISABLED=1 --config.env PORT=3000 --config.env BIND_HOST=0.0.0.0 \
+        --config.exposedports 3000/tcp --config.cmd /bin/sh --config.cmd -c --config.cmd 'HOSTNAME="$BIND_HOST" exec node server.js' \
+        --config.stopsignal SIGTERM
       ;;
     postgres)
       # The contract of the postgres image the operator renders for: POSTGRES_USER/PASSWORD/DB from the

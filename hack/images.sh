@@ -292,20 +292,21 @@ import() {  # import <socket> <reference> <tar>
 }
 
 cmd_node_base() {
-  local sock=$1
-  import "$sock" "$PAUSE_IMAGE" "$(static_image pause 3.10.1 "$(pause_binary)" /pause 65535)"
-  import "$sock" "$(ref coredns)" "$(static_image coredns local "$(tool_dir coredns "$COREDNS_VERSION")/coredns" /coredns 65532)"
-  import "$sock" "$(ref metrics-server)" "$(static_image metrics-server local "$(tool_dir metrics-server "$METRICS_SERVER_VERSION")/metrics-server" /metrics-server 65532)"
+  local sock=$1 tar
+  tar=$(static_image pause 3.10.1 "$(pause_binary)" /pause 65535); import "$sock" "$PAUSE_IMAGE" "$tar"
+  tar=$(static_image coredns local "$(tool_dir coredns "$COREDNS_VERSION")/coredns" /coredns 65532); import "$sock" "$(ref coredns)" "$tar"
+  tar=$(static_image metrics-server local "$(tool_dir metrics-server "$METRICS_SERVER_VERSION")/metrics-server" /metrics-server 65532)
+  import "$sock" "$(ref metrics-server)" "$tar"
 }
 
 cmd_stack() {
-  local sock=$1 name
+  local sock=$1 name tar
   for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager platform-api platform-operator; do
-    import "$sock" "$(ref "$name")" "$(debian_image "$name")"
+    tar=$(debian_image "$name"); import "$sock" "$(ref "$name")" "$tar"
   done
   if [ -f "$top/frontend/package.json" ]; then
     bash "$here/frontend.sh" build >&2
-    import "$sock" "$(ref platform-frontend)" "$(debian_image platform-frontend)"
+    tar=$(debian_image platform-frontend); import "$sock" "$(ref platform-frontend)" "$tar"
   fi
 }
 
@@ -332,6 +333,6 @@ case "${1:-}" in
   list) for n in "${!TAGS[@]}"; do echo "$n $(ref "$n")"; done | sort; echo "pause $PAUSE_IMAGE" ;;
   sizes) cmd_sizes ;;
   oci-tar) debian_image "${2:?image name}" ;;
-  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do debian_image "$n" >/dev/null; done ;;
+  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do t=$(debian_image "$n"); : "$t"; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

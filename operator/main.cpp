@@ -119,12 +119,12 @@ int run_controller(std::vector<std::string> args) {
   po::kube::WatcherOptions children_watch;
   children_watch.selector.label_selector = std::string(po::platform::kManagedBySelector);
   auto& platforms = manager->add_informer(po::platform::kPlatforms);
-  std::map<std::string, const po::runtime::Informer*> children;
+  std::map<std::string, const po::runtime::Informer*> informers{{po::platform::kPlatforms.resource, &platforms}};
   std::vector<po::runtime::Informer*> child_informers;
   for (const auto& kind : po::platform::watched_child_kinds()) {
     auto& informer = manager->add_informer(kind.gvr, children_watch);
     informer.set_transform(po::platform::slim_child);
-    children[kind.gvr.resource] = &informer;
+    informers[kind.gvr.resource] = &informer;
     child_informers.push_back(&informer);
   }
 
@@ -135,8 +135,9 @@ int run_controller(std::vector<std::string> args) {
     reconciler_options.failpoint_kill_after_apply = failpoint;
     spdlog::warn("failpoint armed: the process kills itself after applying {} in a new rollout attempt", failpoint);
   }
-  po::platform::PlatformReconciler reconciler(manager->client(), platforms, children, manager->events(),
-                                              reconciler_options);
+  po::runtime::ClusterClient cluster(manager->client());
+  const po::runtime::InformerReader cache(std::move(informers));
+  po::platform::PlatformReconciler reconciler(cluster, cluster, cache, manager->events(), reconciler_options);
   po::runtime::Controller::Options controller_options;
   controller_options.name = "platform";
   controller_options.workers = flags.workers;

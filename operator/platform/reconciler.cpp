@@ -123,16 +123,13 @@ const kube::GroupVersionResource* resource_for(std::string_view api_version, std
   return nullptr;
 }
 
-PlatformReconciler::PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
-                                       std::map<std::string, const runtime::Informer*> children,
-                                       runtime::EventRecorder& events, ReconcilerOptions options)
-    : client_(client), platforms_(platforms), children_(std::move(children)), events_(events), options_(options) {}
+PlatformReconciler::PlatformReconciler(runtime::ApiReader& api, runtime::Writer& writer, const runtime::Reader& cache,
+                                       runtime::EventSink& events, ReconcilerOptions options)
+    : api_(api), writer_(writer), cache_(cache), events_(events), options_(std::move(options)) {}
 
 const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                              runtime::ObjectPtr& hold) const {
-  const auto it = children_.find(gvr.resource);
-  if (it == children_.end() || it->second == nullptr) return nullptr;
-  hold = it->second->cache().get(key);
+  hold = cache_.get(gvr, key);
   return hold.get();
 }
 
@@ -140,7 +137,7 @@ bool PlatformReconciler::monitoring_crds_available() {
   std::scoped_lock lock(discovery_mu_);
   const auto now = std::chrono::steady_clock::now();
   if (discovery_checked_ == std::chrono::steady_clock::time_point{} || now - discovery_checked_ > options_.discovery_ttl) {
-    auto served = client_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
+    auto served = api_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
     if (served.ok()) {
       monitoring_crds_ = *served;
       discovery_checked_ = now;
@@ -159,11 +156,11 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
     kube::ListOptions opts;
     opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
     const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
-    auto list = client_.list_all(pvcs, ns, opts);
+    auto list = api_.list_all(pvcs, ns, opts);
     if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
     for (const auto& pvc : list->items) {
       const auto pvc_name = str(pvc, "/metadata/name");
-      auto r = client_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
+      auto r = writer_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("deleting PersistentVolumeClaim " + pvc_name + ": " + r.error().to_string());
       }
@@ -174,7 +171,7 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
   } else {
     spdlog::info("platform {}/{}: keeping PersistentVolumeClaims (storage.whenDeleted: Retain)", ns, name);
   }
-  auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, false));
+  auto r = writer_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, false));
   if (!r.ok() && !r.error().not_found()) return ReconcileResult::failed("removing finalizer: " + r.error().to_string());
   applied_.forget_prefix(ns + "/" + name + "|");
   return ReconcileResult::done();
@@ -193,7 +190,7 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
     ++skipped_;
     return std::nullopt;
   }
-  auto applied = client_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
+  auto applied = writer_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
   ++applies_;
   if (!applied.ok()) {
     return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
@@ -206,10 +203,8 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
 std::vector<runtime::ObjectPtr> PlatformReconciler::postgres_data_claims(const std::string& ns,
                                                                         const std::string& name) const {
   std::vector<runtime::ObjectPtr> out;
-  const auto it = children_.find("persistentvolumeclaims");
-  if (it == children_.end() || it->second == nullptr) return out;
   const auto prefix = "data-" + name + "-postgres-";
-  for (auto& claim : it->second->cache().by_labels({{"app.kubernetes.io/instance", name}})) {
+  for (auto& claim : cache_.by_labels(*resource_for("v1", "PersistentVolumeClaim"), {{"app.kubernetes.io/instance", name}})) {
     if (str(*claim, "/metadata/namespace") == ns && str(*claim, "/metadata/name").starts_with(prefix)) {
       out.push_back(std::move(claim));
     }
@@ -232,7 +227,7 @@ std::optional<std::string> PlatformReconciler::tend_stateful_pods(const json& pl
   }
   kube::ListOptions opts;
   opts.label_selector = selector;
-  auto list = client_.list_all(pods, ns, opts);
+  auto list = api_.list_all(pods, ns, opts);
   if (!list.ok()) {
     spdlog::warn("platform {}/{}: listing the pods of StatefulSet {}: {}", ns, str(platform, "/metadata/name"), sts_name,
                  list.error().to_string());
@@ -242,7 +237,7 @@ std::optional<std::string> PlatformReconciler::tend_stateful_pods(const json& pl
   for (const auto& pod : verdict.abandoned) {
     // Kubernetes' documented StatefulSet "forced rollback": once the template is reverted, the pods that
     // tried the bad one must be deleted, or the controller waits for them forever.
-    auto r = client_.remove(pods, ns, pod.name, {"Background", pod.uid, {}, {}});
+    auto r = writer_.remove(pods, ns, pod.name, {"Background", pod.uid, {}, {}});
     if (!r.ok() && !r.error().not_found()) {
       spdlog::warn("platform {}/{}: deleting pod {}: {}", ns, str(platform, "/metadata/name"), pod.name,
                    r.error().to_string());
@@ -283,13 +278,13 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
              {"revision", std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count()}};
-  auto created = client_.create(kControllerRevisions, ns, cr);
+  auto created = writer_.create(kControllerRevisions, ns, cr);
   if (!created.ok() && !created.error().already_exists()) return created.error().to_string();
 
   // Keep at most historyLimit revisions (the newest), never the one just saved.
   kube::ListOptions opts;
   opts.label_selector = "app.kubernetes.io/instance=" + name + ",app.kubernetes.io/managed-by=platform-operator";
-  auto list = client_.list_all(kControllerRevisions, ns, opts);
+  auto list = api_.list_all(kControllerRevisions, ns, opts);
   if (!list.ok()) return list.error().to_string();
   auto items = std::move(list->items);
   std::sort(items.begin(), items.end(), [](const json& a, const json& b) {
@@ -299,7 +294,7 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
   for (std::size_t i = keep; i < items.size(); ++i) {
     const auto old = str(items[i], "/metadata/name");
     if (old == cr_name) continue;
-    auto r = client_.remove(kControllerRevisions, ns, old);
+    auto r = writer_.remove(kControllerRevisions, ns, old);
     if (!r.ok() && !r.error().not_found()) return r.error().to_string();
   }
   return {};
@@ -308,7 +303,7 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
 kube::Result<std::vector<json>> PlatformReconciler::load_revision(const std::string& ns, const std::string& name,
                                                                   const std::string& revision) {
   if (revision.empty()) return std::vector<json>{};
-  auto got = client_.get(kControllerRevisions, ns, revision_object_name(name, revision));
+  auto got = api_.get(kControllerRevisions, ns, revision_object_name(name, revision));
   if (!got.ok()) {
     if (got.error().not_found()) return std::vector<json>{};
     return got.error();
@@ -338,7 +333,7 @@ void PlatformReconciler::forget_written(const std::string& key) {
 }
 
 ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
-  const runtime::ObjectPtr cached = platforms_.cache().get(key);
+  const runtime::ObjectPtr cached = cache_.get(kPlatforms, key);
   if (!cached) {
     applied_.forget_prefix(key + "|");
     forget_written(key);
@@ -350,7 +345,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   // has caught up with what we wrote.
   if (const auto written = last_written_version(key);
       !written.empty() && written != str(platform, "/metadata/resourceVersion")) {
-    auto fresh = client_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
+    auto fresh = api_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
     if (fresh.ok()) {
       if (str(*fresh, "/metadata/resourceVersion") == str(platform, "/metadata/resourceVersion")) forget_written(key);
       platform = std::move(*fresh);
@@ -371,7 +366,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
   // 2. Finalizer, then pause.
   if (!has_finalizer(platform)) {
-    auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
+    auto r = writer_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
     if (!r.ok()) return ReconcileResult::failed("adding finalizer: " + r.error().to_string());
     platform = std::move(*r);
   }
@@ -384,7 +379,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                  {"kind", "Platform"},
                  {"metadata", {{"name", name}, {"namespace", ns}}},
                  {"status", st}};
-    auto r = client_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
+    auto r = writer_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
     if (!r.ok()) return r.error();
     remember_written(key, str(*r, "/metadata/resourceVersion"));
     return kube::Ok{};
@@ -450,7 +445,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     generated_names.insert(gen.name);
     runtime::ObjectPtr hold;
     if (cached_child(secrets, ns + "/" + gen.name, hold) != nullptr) continue;
-    auto existing = client_.get(secrets, ns, gen.name);
+    auto existing = api_.get(secrets, ns, gen.name);
     if (existing.ok()) continue;
     if (!existing.error().not_found()) return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
     std::map<std::string, std::string> random;
@@ -467,7 +462,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                        {"app.kubernetes.io/managed-by", "platform-operator"}}},
                      {"ownerReferences", json::array({detail::owner_reference(spec)})}}},
                    {"stringData", secret_data(gen, random)}};
-    auto created = client_.create(secrets, ns, secret);
+    auto created = writer_.create(secrets, ns, secret);
     if (!created.ok() && !created.error().already_exists()) {
       return ReconcileResult::failed("creating Secret " + gen.name + ": " + created.error().to_string());
     }
@@ -603,13 +598,14 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).
-  for (const auto& [resource, informer] : children_) {
-    if (resource == "persistentvolumeclaims") continue;
-    for (const auto& child : informer->cache().by_owner("Platform", ns, name)) {
+  for (const auto& watched : cache_.watched()) {
+    const auto& resource = watched.resource;
+    if (resource == "persistentvolumeclaims" || watched == kPlatforms) continue;
+    for (const auto& child : cache_.by_owner(watched, "Platform", ns, name)) {
       const auto child_name = str(*child, "/metadata/name");
       if (desired_keys.count(resource + "/" + child_name) != 0) continue;
       if (resource == "secrets" && generated_names.count(child_name) != 0) continue;
-      auto r = client_.remove(informer->resource(), ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
+      auto r = writer_.remove(watched, ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("pruning " + resource + "/" + child_name + ": " + r.error().to_string());
       }
@@ -675,7 +671,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       for (const auto& claim : data_claims) {
         if (recorded_postgres_major(*claim) == running) continue;
         const json patch = {{"metadata", {{"labels", {{std::string(kPostgresMajorLabel), std::to_string(*running)}}}}}};
-        auto r = client_.patch(pvcs, ns, str(*claim, "/metadata/name"), kube::PatchType::Merge, patch);
+        auto r = writer_.patch(pvcs, ns, str(*claim, "/metadata/name"), kube::PatchType::Merge, patch);
         if (!r.ok() && !r.error().not_found()) {
           spdlog::warn("platform {}/{}: labelling {}: {}", ns, name, str(*claim, "/metadata/name"), r.error().to_string());
         }

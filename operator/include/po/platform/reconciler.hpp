@@ -2,6 +2,7 @@
 // It reads the Platform and its children from informer caches, writes with server-side apply, and
 // records what happened in status, conditions and Events.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -17,10 +18,9 @@
 
 #include "po/kube/client.hpp"
 #include "po/kube/resource.hpp"
-#include "po/runtime/controller.hpp"
-#include "po/runtime/events.hpp"
 #include "po/platform/types.hpp"
-#include "po/runtime/informer.hpp"
+#include "po/runtime/client.hpp"
+#include "po/runtime/controller.hpp"
 
 namespace po::platform {
 
@@ -73,10 +73,9 @@ struct ReconcilerOptions {
 
 class PlatformReconciler {
  public:
-  // children: one informer per watched_child_kinds() entry, keyed by resource plural.
-  PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
-                     std::map<std::string, const runtime::Informer*> children, runtime::EventRecorder& events,
-                     ReconcilerOptions options = {});
+  // cache: informers of Platforms and of every watched_child_kinds() entry.
+  PlatformReconciler(runtime::ApiReader& api, runtime::Writer& writer, const runtime::Reader& cache,
+                     runtime::EventSink& events, ReconcilerOptions options = {});
   runtime::ReconcileResult reconcile(const std::string& key, std::stop_token stop);
 
   std::uint64_t applies() const { return applies_.load(); }
@@ -113,10 +112,10 @@ class PlatformReconciler {
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                      runtime::ObjectPtr& hold) const;
 
-  kube::Client& client_;
-  const runtime::Informer& platforms_;
-  std::map<std::string, const runtime::Informer*> children_;
-  runtime::EventRecorder& events_;
+  runtime::ApiReader& api_;
+  runtime::Writer& writer_;
+  const runtime::Reader& cache_;
+  runtime::EventSink& events_;
   ReconcilerOptions options_;
   AppliedObjects applied_;
   std::atomic<std::uint64_t> applies_{0}, skipped_{0};

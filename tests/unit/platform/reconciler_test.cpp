@@ -1,0 +1,203 @@
+// The reconciler driven against a fake cluster (tests/unit/support/fake_cluster.hpp): what a Platform
+// becomes, its status and conditions, rollback, and the defects of issue 13 that the fake can show.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "../support/fake_cluster.hpp"
+#include "po/platform/child_status.hpp"
+#include "po/platform/conditions.hpp"
+#include "po/platform/reconciler.hpp"
+#include "po/platform/yaml.hpp"
+
+namespace {
+
+using nlohmann::json;
+using po::platform::kPlatforms;
+using po::platform::PlatformReconciler;
+using po::platform::ReconcilerOptions;
+using po::runtime::ReconcileResult;
+using po::runtime::testing::FakeCluster;
+
+constexpr const char* kKey = "default/p";
+
+json platform_yaml(const std::string& spec_yaml) {
+  auto docs = po::platform::yaml_documents("apiVersion: platform.a11y.dev/v1alpha1\nkind: Platform\n"
+                                           "metadata:\n  name: p\n  namespace: default\nspec:\n" +
+                                           spec_yaml);
+  return docs.front();
+}
+
+const std::string kMinimalSpec = "  version: \"1.0.0\"\n";
+
+struct Harness {
+  FakeCluster cluster;
+  std::unique_ptr<PlatformReconciler> reconciler;
+
+  explicit Harness(const std::string& spec_yaml = kMinimalSpec, ReconcilerOptions options = {}) {
+    cluster.watch(kPlatforms);
+    for (const auto& kind : po::platform::watched_child_kinds()) cluster.watch(kind.gvr, po::platform::slim_child);
+    reconciler = std::make_unique<PlatformReconciler>(cluster, cluster, cluster, cluster, std::move(options));
+    cluster.put(kPlatforms, platform_yaml(spec_yaml));
+  }
+  ReconcileResult reconcile() { return reconciler->reconcile(kKey, {}); }
+  json platform() { return *cluster.live("platforms", kKey); }
+  json status() { return platform().value("status", json::object()); }
+  json conditions() { return status().value("conditions", json::array()); }
+  bool condition(const std::string& type, const std::string& value) {
+    return po::platform::condition_is(conditions(), type, value);
+  }
+  std::string reason(const std::string& type) {
+    const auto all = conditions();
+    const auto* c = po::platform::find_condition(all, type);
+    return c == nullptr ? std::string{} : c->value("reason", "");
+  }
+  std::string message(const std::string& type) {
+    const auto all = conditions();
+    const auto* c = po::platform::find_condition(all, type);
+    return c == nullptr ? std::string{} : c->value("message", "");
+  }
+  std::string revision(const std::string& which) { return status()["revision"].value(which, ""); }
+  // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
+  void converge() {
+    for (int i = 0; i < 6; ++i) {
+      reconcile();
+      cluster.roll_out_all();
+      reconcile();
+      if (condition("Ready", "True")) break;
+    }
+    REQUIRE(condition("Ready", "True"));
+  }
+  // Changes the spec as `kubectl edit` would (generation + 1).
+  void edit(const std::function<void(json&)>& change) {
+    json p = platform();
+    change(p["spec"]);
+    cluster.put(kPlatforms, p);
+  }
+  json deployment(const std::string& name) { return *cluster.live("deployments", "default/" + name); }
+  std::string api_image() { return deployment("p-api")["spec"]["template"]["spec"]["containers"][0].value("image", ""); }
+};
+
+}  // namespace
+
+TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, then Ready") {
+  Harness h;
+  const auto first = h.reconcile();
+  CHECK(first.kind == ReconcileResult::Kind::RequeueAfter);  // progressing: poll
+  const auto platform = h.platform();
+  CHECK(platform["metadata"]["finalizers"] == json::array({"platform.a11y.dev/finalizer"}));
+  for (const char* secret : {"default/p-postgres", "default/p-redis", "default/p-jwt"}) {
+    INFO(secret);
+    REQUIRE(h.cluster.live("secrets", secret) != nullptr);
+  }
+  CHECK(h.cluster.live("deployments", "default/p-api") != nullptr);
+  CHECK(h.cluster.live("statefulsets", "default/p-postgres") != nullptr);
+  CHECK(h.condition("Reconciling", "True"));
+  CHECK(h.condition("Ready", "False"));
+  CHECK(h.revision("lastAttempted") == h.revision("current"));
+  CHECK(h.revision("lastGood").empty());
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.cluster.has_event("RolloutStarted"));
+
+  h.cluster.roll_out_all();
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("Ready", "True"));
+  CHECK(h.condition("Reconciling", "False"));
+  CHECK(h.revision("lastGood") == h.revision("current"));
+  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+  CHECK(h.status().value("observedGeneration", 0) == h.platform()["metadata"].value("generation", 0));
+  CHECK(h.cluster.has_event("RolloutComplete"));
+  // The good revision is kept as a ControllerRevision for rollbacks.
+  CHECK(h.cluster.all("controllerrevisions").size() == 1);
+}
+
+TEST_CASE("an idle Platform costs no writes") {
+  Harness h;
+  h.converge();
+  const auto writes = h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch") +
+                      h.cluster.count("delete");
+  for (int i = 0; i < 3; ++i) CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch") + h.cluster.count("delete") ==
+        writes);
+}
+
+TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
+  Harness h;
+  h.converge();
+  const auto good = h.revision("lastGood");
+  const auto good_image = h.api_image();
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.reconcile();
+  const auto bad = h.revision("lastAttempted");
+  CHECK(bad != good);
+  CHECK(h.api_image() == "registry.example/api:broken");
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  CHECK(h.api_image() == good_image);
+  CHECK(h.condition("RolledBack", "True"));
+  CHECK(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.revision("current") == good);
+  CHECK(h.revision("lastGood") == good);
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.cluster.has_event("RolledBack"));
+  // The failed revision is held: the next reconcile does not apply it again.
+  h.cluster.roll_out_all();
+  h.reconcile();
+  CHECK(h.api_image() == good_image);
+}
+
+TEST_CASE("an invalid spec stalls without applying anything") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: -1\n");
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "InvalidSpec");
+  CHECK(h.cluster.count("apply", "deployments") == 0);
+  CHECK(h.cluster.has_event("InvalidSpec"));
+}
+
+TEST_CASE("the paused annotation stops reconciliation and says so") {
+  Harness h;
+  json p = h.platform();
+  p["metadata"]["annotations"]["platform.a11y.dev/paused"] = "true";
+  h.cluster.put(kPlatforms, p);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("ReconciliationPaused", "True"));
+  CHECK(h.cluster.count("apply", "deployments") == 0);
+}
+
+TEST_CASE("a transient apply failure is retried with back-off and fails no revision") {
+  Harness h;
+  h.cluster.fail("apply", "deployments", "", FakeCluster::error(503, "ServiceUnavailable"));
+  const auto r = h.reconcile();
+  CHECK(r.kind == ReconcileResult::Kind::Error);
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  h.converge();
+}
+
+TEST_CASE("an invalid object fails its revision and stalls") {
+  Harness h;
+  h.cluster.fail("apply", "deployments", "p-api", FakeCluster::error(422, "Invalid", "spec.template: Invalid value"));
+  const auto r = h.reconcile();
+  CHECK(r.kind == ReconcileResult::Kind::RequeueAfter);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "ApplyFailed");
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+}
+
+TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its finalizer") {
+  Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
+  h.converge();
+  // The StatefulSet controller would make the claims from volumeClaimTemplates.
+  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"},
+                     {"kind", "PersistentVolumeClaim"},
+                     {"metadata",
+                      {{"name", "data-p-postgres-0"},
+                       {"namespace", "default"},
+                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.cluster.mark_deleting("platforms", kKey);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
+  CHECK(h.cluster.live("platforms", kKey) == nullptr);
+}

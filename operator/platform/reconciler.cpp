@@ -625,14 +625,17 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     const auto kind = manifest.value("kind", "");
     const auto obj_name = str(manifest, "/metadata/name");
     runtime::ObjectPtr hold;
+    // What our apply returned: a cache entry older than that is not judged (it shows the previous spec).
+    const auto* gvr = resource_for(manifest.value("apiVersion", ""), kind);
+    const auto applied_generation = gvr == nullptr ? 0 : applied_.applied_generation(key + "|" + gvr->resource + "/" + obj_name);
     if (kind == "Deployment") {
-      const auto& deployments = *resource_for("apps/v1", "Deployment");
-      workloads[component_of(manifest)].emplace_back(obj_name,
-                                                     deployment_status(cached_child(deployments, ns + "/" + obj_name, hold)));
+      workloads[component_of(manifest)].emplace_back(
+          obj_name, deployment_status(cached_child(*gvr, ns + "/" + obj_name, hold), applied_generation));
     } else if (kind == "StatefulSet") {
       const auto* live = cached_child(statefulsets, ns + "/" + obj_name, hold);
-      auto workload = statefulset_status(live);
-      if (live != nullptr && workload.state == RolloutState::InProgress) {
+      auto workload = statefulset_status(live, applied_generation);
+      if (live != nullptr && workload.state == RolloutState::InProgress &&
+          generation_of(*live) >= applied_generation) {
         if (auto failure = tend_stateful_pods(platform, *live, manifest, spec.spec.rollout.progressDeadlineSeconds, now)) {
           workload.state = RolloutState::Failed;
           workload.message = *failure;

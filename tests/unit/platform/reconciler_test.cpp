@@ -201,3 +201,26 @@ TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its 
   CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
   CHECK(h.cluster.live("platforms", kKey) == nullptr);
 }
+
+TEST_CASE("a cache that has not caught up with our apply never marks the new revision good (issue 13 #1)") {
+  Harness h;
+  h.converge();
+  const auto good = h.revision("lastGood");
+  const auto good_image = h.api_image();
+  // The informer of Deployments lags: it still holds the old, fully rolled-out p-api after our apply.
+  h.cluster.set_cache_lag(true);
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.cluster.sync("platforms");
+  h.reconcile();
+  CHECK(h.revision("lastAttempted") != good);
+  CHECK(h.revision("lastGood") == good);
+  CHECK_FALSE(h.condition("Ready", "True"));
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  // The watch delivers; the new pods never become ready; the rollback finds the good revision.
+  h.cluster.fail_rollout("default/p-api");
+  h.cluster.sync();
+  h.reconcile();
+  CHECK(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.api_image() == good_image);
+  CHECK(h.revision("lastGood") == good);
+}

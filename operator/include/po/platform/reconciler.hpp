@@ -53,6 +53,8 @@ class AppliedObjects {
   static std::string live_marker(const nlohmann::json& live);  // "g<generation>" or "rv<resourceVersion>"
   bool unchanged(const std::string& key, const std::string& desired_digest, const nlohmann::json* live) const;
   void remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied);
+  // metadata.generation of the object as our last apply left it; 0 when unknown (or a kind without one).
+  std::int64_t applied_generation(const std::string& key) const;
   void forget_prefix(const std::string& prefix);  // every key of one Platform
   std::size_t size() const;
 

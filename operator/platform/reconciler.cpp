@@ -97,6 +97,26 @@ std::string random_token() {
   return out;
 }
 
+// A merge patch that adds (own) or removes (!own) the Platform's ownerReference, keeping any others;
+// nullopt when the object is already so. resourceVersion makes it a compare-and-swap.
+std::optional<json> owner_reference_patch(const json& object, const json& owner, bool own) {
+  json refs = json::array();
+  bool found = false;
+  const auto p = json::json_pointer("/metadata/ownerReferences");
+  if (object.contains(p) && object.at(p).is_array()) {
+    for (const auto& ref : object.at(p)) {
+      if (ref.is_object() && ref.value("uid", "") == owner.value("uid", "")) {
+        found = true;
+        continue;
+      }
+      refs.push_back(ref);
+    }
+  }
+  if (found == own) return std::nullopt;
+  if (own) refs.push_back(owner);
+  return json{{"metadata", {{"ownerReferences", refs}, {"resourceVersion", str(object, "/metadata/resourceVersion")}}}};
+}
+
 std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
 
 std::string component_of(const json& manifest) {
@@ -438,16 +458,37 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     }
   }
 
-  // 4. Generated Secrets: created once, never rewritten, never logged.
+  // 4. Generated Secrets: created once, never rewritten, never logged. The PostgreSQL credentials belong
+  // with the data: under whenDeleted: Retain they have no owner (the garbage collector and pruning leave
+  // them, so retained data keeps its password); under Delete the Platform owns them.
   const auto& secrets = *resource_for("v1", "Secret");
+  const bool retain_data = spec.spec.whenDeleted == WhenDeleted::Retain;
+  const auto retained_credentials = names::postgres(spec);
   std::set<std::string> generated_names;
   for (const auto& gen : generated_secrets(spec)) {
     generated_names.insert(gen.name);
+    const bool owned = !(retain_data && gen.name == retained_credentials);
     runtime::ObjectPtr hold;
-    if (cached_child(secrets, ns + "/" + gen.name, hold) != nullptr) continue;
-    auto existing = api_.get(secrets, ns, gen.name);
-    if (existing.ok()) continue;
-    if (!existing.error().not_found()) return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
+    const json* cached_secret = cached_child(secrets, ns + "/" + gen.name, hold);
+    std::optional<json> existing_secret;
+    if (cached_secret == nullptr) {
+      auto existing = api_.get(secrets, ns, gen.name);
+      if (existing.ok()) {
+        existing_secret = std::move(*existing);
+        cached_secret = &*existing_secret;
+      } else if (!existing.error().not_found()) {
+        return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
+      }
+    }
+    if (cached_secret != nullptr) {
+      if (auto patch = owner_reference_patch(*cached_secret, detail::owner_reference(spec), owned)) {
+        auto r = writer_.patch(secrets, ns, gen.name, kube::PatchType::Merge, *patch);
+        if (!r.ok() && !r.error().not_found()) {
+          return ReconcileResult::failed("setting the owner of Secret " + gen.name + ": " + r.error().to_string());
+        }
+      }
+      continue;
+    }
     std::map<std::string, std::string> random;
     for (const auto& k : gen.randomKeys) random[k] = random_token();
     json secret = {{"apiVersion", "v1"},
@@ -459,9 +500,9 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                      {"labels",
                       {{"app.kubernetes.io/instance", name},
                        {"app.kubernetes.io/part-of", "a11y-platform"},
-                       {"app.kubernetes.io/managed-by", "platform-operator"}}},
-                     {"ownerReferences", json::array({detail::owner_reference(spec)})}}},
+                       {"app.kubernetes.io/managed-by", "platform-operator"}}}}},
                    {"stringData", secret_data(gen, random)}};
+    if (owned) secret["metadata"]["ownerReferences"] = json::array({detail::owner_reference(spec)});
     auto created = writer_.create(secrets, ns, secret);
     if (!created.ok() && !created.error().already_exists()) {
       return ReconcileResult::failed("creating Secret " + gen.name + ": " + created.error().to_string());
@@ -605,6 +646,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       const auto child_name = str(*child, "/metadata/name");
       if (desired_keys.count(resource + "/" + child_name) != 0) continue;
       if (resource == "secrets" && generated_names.count(child_name) != 0) continue;
+      if (resource == "secrets" && retain_data && child_name == retained_credentials) continue;
       auto r = writer_.remove(watched, ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("pruning " + resource + "/" + child_name + ": " + r.error().to_string());

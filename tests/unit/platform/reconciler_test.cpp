@@ -224,3 +224,38 @@ TEST_CASE("a cache that has not caught up with our apply never marks the new rev
   CHECK(h.api_image() == good_image);
   CHECK(h.revision("lastGood") == good);
 }
+
+TEST_CASE("under whenDeleted: Retain the PostgreSQL credentials stay with the data (issue 13 #2)") {
+  Harness h;  // storage.whenDeleted defaults to Retain
+  h.converge();
+  const auto* secret = h.cluster.live("secrets", "default/p-postgres");
+  REQUIRE(secret != nullptr);
+  CHECK_FALSE((*secret)["metadata"].contains("ownerReferences"));  // the garbage collector leaves it
+  CHECK((*h.cluster.live("secrets", "default/p-jwt"))["metadata"].contains("ownerReferences"));
+  const auto password = (*secret)["data"]["password"];
+  // A switch to an external database keeps the credentials of the retained data.
+  h.edit([](json& spec) { spec["database"] = {{"external", {{"urlSecretRef", {{"name", "db"}, {"key", "url"}}}}}}; });
+  h.reconcile();
+  REQUIRE(h.cluster.live("secrets", "default/p-postgres") != nullptr);
+  CHECK((*h.cluster.live("secrets", "default/p-postgres"))["data"]["password"] == password);
+}
+
+TEST_CASE("credentials that an older operator gave an owner lose it under Retain, and get it under Delete (issue 13 #2)") {
+  Harness h;
+  h.converge();
+  json secret = *h.cluster.live("secrets", "default/p-postgres");
+  secret["metadata"]["ownerReferences"] = json::array({{{"apiVersion", "platform.a11y.dev/v1alpha1"},
+                                                        {"kind", "Platform"},
+                                                        {"name", "p"},
+                                                        {"uid", h.platform()["metadata"]["uid"]},
+                                                        {"controller", true},
+                                                        {"blockOwnerDeletion", true}}});
+  h.cluster.put(*po::platform::resource_for("v1", "Secret"), secret);
+  h.reconcile();
+  CHECK_FALSE((*h.cluster.live("secrets", "default/p-postgres"))["metadata"].contains("ownerReferences"));
+  h.edit([](json& spec) { spec["storage"] = {{"whenDeleted", "Delete"}}; });
+  h.reconcile();
+  const auto owners = (*h.cluster.live("secrets", "default/p-postgres"))["metadata"].value("ownerReferences", json::array());
+  REQUIRE(owners.size() == 1);
+  CHECK(owners[0]["uid"] == h.platform()["metadata"]["uid"]);
+}

@@ -210,6 +210,7 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
     ++skipped_;
     return std::nullopt;
   }
+  if (auto failed = hand_over_replicas(*gvr, memo_key, ns, manifest)) return failed;
   auto applied = writer_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
   ++applies_;
   if (!applied.ok()) {
@@ -217,6 +218,47 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
                         applied.error().retryable};
   }
   applied_.remember(memo_key, digest, *applied);
+  return std::nullopt;
+}
+
+// Kubernetes' documented transfer of spec.replicas to an HPA: if our field manager, the only owner, just
+// stopped sending it, the API server would reset it to the default of 1. So first a second manager applies
+// the current count (sharing the field); then our apply drops it and the count stays until the HPA, which
+// takes the field over when it scales, changes it.
+std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_replicas(
+    const kube::GroupVersionResource& gvr, const std::string& memo_key, const std::string& ns, const json& manifest) {
+  const auto kind = manifest.value("kind", "");
+  if (kind != "Deployment" && kind != "StatefulSet") return std::nullopt;
+  const bool sends_replicas = manifest.contains(json::json_pointer("/spec/replicas"));
+  {
+    std::scoped_lock lock(handover_mu_);
+    if (sends_replicas) {
+      handed_over_.erase(memo_key);
+      return std::nullopt;
+    }
+    if (handed_over_.count(memo_key) != 0) return std::nullopt;
+  }
+  const auto obj_name = str(manifest, "/metadata/name");
+  auto live = api_.get(gvr, ns, obj_name);
+  if (!live.ok() && !live.error().not_found()) {
+    return ApplyFailure{kind + " " + obj_name + ": reading replicas to hand over: " + live.error().to_string(), true};
+  }
+  const auto replicas = json::json_pointer("/spec/replicas");
+  if (live.ok() && live->contains(replicas)) {
+    const json handover = {{"apiVersion", manifest.value("apiVersion", "")},
+                           {"kind", kind},
+                           {"metadata", {{"name", obj_name}, {"namespace", ns}}},
+                           {"spec", {{"replicas", live->at(replicas)}}}};
+    auto r = writer_.apply(gvr, ns, obj_name, handover, {std::string(kReplicasHandoverFieldManager), false, false});
+    ++applies_;
+    // A conflict: another manager (the HPA) already owns the field with another value; it keeps it.
+    if (!r.ok() && !r.error().conflict()) {
+      return ApplyFailure{kind + " " + obj_name + ": handing spec.replicas over: " + r.error().to_string(),
+                          r.error().retryable};
+    }
+  }
+  std::scoped_lock lock(handover_mu_);
+  handed_over_.insert(memo_key);
   return std::nullopt;
 }
 

@@ -259,3 +259,23 @@ TEST_CASE("credentials that an older operator gave an owner lose it under Retain
   REQUIRE(owners.size() == 1);
   CHECK(owners[0]["uid"] == h.platform()["metadata"]["uid"]);
 }
+
+TEST_CASE("enabling the api's HPA hands spec.replicas over without a drop to 1 (issue 13 #4)") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: 3\n");
+  h.converge();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 3);
+  h.edit([](json& spec) {
+    spec["api"]["autoscaling"] = {{"enabled", true}, {"minReplicas", 2}, {"maxReplicas", 6}, {"targetCPUUtilizationPercentage", 70}};
+  });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 3);
+  const auto history = h.cluster.replica_history("deployments", "default/p-api");
+  CHECK(std::find(history.begin(), history.end(), 1) == history.end());
+  CHECK(h.cluster.replica_owners("deployments", "default/p-api").count("platform-operator") == 0);
+  // The HPA scales; later applies of the Deployment leave its count alone.
+  h.cluster.scale("deployments", "default/p-api", 5, "kube-controller-manager");
+  h.cluster.roll_out_all();
+  h.edit([](json& spec) { spec["api"]["env"] = json::array({{{"name", "LOG_LEVEL"}, {"value", "debug"}}}); });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 5);
+}

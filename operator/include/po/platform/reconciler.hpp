@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -25,6 +26,8 @@
 namespace po::platform {
 
 inline constexpr std::string_view kFieldManager = "platform-operator";
+// Shares spec.replicas while our field manager lets go of it (an HPA takes the count over).
+inline constexpr std::string_view kReplicasHandoverFieldManager = "platform-operator-replicas-handover";
 inline constexpr std::string_view kFinalizer = "platform.a11y.dev/finalizer";
 inline constexpr std::string_view kPausedAnnotation = "platform.a11y.dev/paused";
 inline constexpr std::string_view kManagedBySelector = "app.kubernetes.io/managed-by=platform-operator";
@@ -121,6 +124,13 @@ class PlatformReconciler {
   ReconcilerOptions options_;
   AppliedObjects applied_;
   std::atomic<std::uint64_t> applies_{0}, skipped_{0};
+
+  // Hands spec.replicas over before our apply stops sending it; nullopt on success.
+  std::optional<ApplyFailure> hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
+                                                 const std::string& ns, const nlohmann::json& manifest);
+
+  std::mutex handover_mu_;  // guards handed_over_
+  std::set<std::string> handed_over_;  // memo keys whose spec.replicas another manager shares
 
   mutable std::mutex written_mu_;  // guards written_
   std::unordered_map<std::string, std::string> written_;

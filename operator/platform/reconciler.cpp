@@ -119,6 +119,28 @@ std::optional<json> owner_reference_patch(const json& object, const json& owner,
 
 std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
 
+// A saved revision's objects with today's replica counts: a count is not part of a revision (kubectl
+// scale, an HPA or spec.*.replicas own it), so restoring one must not restore the count saved with it.
+// Where today's rendering sends no count (an HPA owns it), none is sent.
+std::vector<json> with_current_replicas(std::vector<json> saved, const std::vector<DesiredObject>& current) {
+  const auto replicas = json::json_pointer("/spec/replicas");
+  for (auto& object : saved) {
+    const auto kind = object.value("kind", "");
+    if (kind != "Deployment" && kind != "StatefulSet") continue;
+    const auto name = str(object, "/metadata/name");
+    for (const auto& now : current) {
+      if (now.manifest.value("kind", "") != kind || str(now.manifest, "/metadata/name") != name) continue;
+      if (now.manifest.contains(replicas)) {
+        object["spec"]["replicas"] = now.manifest.at(replicas);
+      } else if (object.contains("spec")) {
+        object["spec"].erase("replicas");
+      }
+      break;
+    }
+  }
+  return saved;
+}
+
 std::string component_of(const json& manifest) {
   return str(manifest, "/metadata/labels/app.kubernetes.io~1component");
 }
@@ -571,7 +593,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   if (plan.plan == Plan::HoldLastGood) {
     auto loaded = load_revision(ns, name, last_good);
     if (!loaded.ok()) return ReconcileResult::failed("reading the last good revision: " + loaded.error().to_string());
-    last_good_objects = std::move(*loaded);
+    last_good_objects = with_current_replicas(std::move(*loaded), objects);
   }
   const bool holding = plan.plan != Plan::ApplyRevision;
   const bool restore = plan.plan == Plan::HoldLastGood && last_good_objects && !last_good_objects->empty();
@@ -622,7 +644,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     bool ok = loaded.ok() && !loaded->empty();
     std::string failure = loaded.ok() ? "its ControllerRevision is missing" : loaded.error().to_string();
     if (ok) {
-      for (const auto& manifest : *loaded) {
+      for (const auto& manifest : with_current_replicas(std::move(*loaded), objects)) {
         if (auto f = apply_object(key, ns, manifest)) {
           ok = false;
           failure = f->what;

@@ -279,3 +279,23 @@ TEST_CASE("enabling the api's HPA hands spec.replicas over without a drop to 1 (
   h.reconcile();
   CHECK(h.deployment("p-api")["spec"]["replicas"] == 5);
 }
+
+TEST_CASE("a rollback keeps today's replica count, not the one saved with the old revision (issue 13 #5)") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: 2\n");
+  h.converge();
+  h.edit([](json& spec) {
+    spec["api"]["replicas"] = 4;
+    spec["api"]["image"] = "registry.example/api:broken";
+  });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  REQUIRE(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+  // Holding the last good revision applies it again: still today's count.
+  h.cluster.roll_out_all();
+  h.reconcile();
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+}

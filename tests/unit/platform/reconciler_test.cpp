@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "../support/fake_cluster.hpp"
 #include "po/platform/child_status.hpp"
@@ -298,4 +299,29 @@ TEST_CASE("a rollback keeps today's replica count, not the one saved with the ol
   h.reconcile();
   h.reconcile();
   CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+}
+
+TEST_CASE("a stuck stateful update does not rewrite status while nothing changes (issue 13 #9)") {
+  Harness h;
+  h.converge();
+  // The StatefulSet controller rolls p-postgres to a template whose pod never becomes ready.
+  json sts = *h.cluster.live("statefulsets", "default/p-postgres");
+  sts["status"] = {{"observedGeneration", sts["metadata"]["generation"]}, {"replicas", 1}, {"readyReplicas", 0},
+                   {"updatedReplicas", 0}, {"currentRevision", "p-postgres-a"}, {"updateRevision", "p-postgres-b"}};
+  h.cluster.put(*po::platform::resource_for("apps/v1", "StatefulSet"), sts);
+  json labels = sts["spec"]["selector"]["matchLabels"];
+  labels["controller-revision-hash"] = "p-postgres-b";
+  h.cluster.put({"", "v1", "pods", true},
+                {{"apiVersion", "v1"},
+                 {"kind", "Pod"},
+                 {"metadata", {{"name", "p-postgres-0"}, {"namespace", "default"}, {"labels", labels},
+                               {"creationTimestamp", "2020-01-01T00:00:00Z"}}},
+                 {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})}}}});
+  h.reconcile();
+  REQUIRE(h.condition("Degraded", "True"));
+  CHECK(h.reason("Degraded") == "StatefulUpdateFailed");
+  const auto status_writes = h.cluster.count("apply", "platforms");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the clock moves on; nothing else does
+  h.reconcile();
+  CHECK(h.cluster.count("apply", "platforms") == status_writes);
 }

@@ -155,7 +155,7 @@ int run_controller(std::vector<std::string> args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   if (argc >= 2 && std::string_view(argv[1]) == "render") {
     const std::vector<std::string_view> args(argv + 2, argv + argc);
     return po::platform::run_render_command(args, std::cout, std::cerr);
@@ -172,4 +172,8 @@ int main(int argc, char** argv) {
     }
   }
   return run_controller(std::move(args));
+} catch (const std::exception& e) {
+  // Whatever else fails while starting: one line, no core dump.
+  std::cerr << "platform-operator: " << e.what() << "\n";
+  return 1;
 }

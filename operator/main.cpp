@@ -120,18 +120,18 @@ int run_controller(std::vector<std::string> args) {
   po::kube::WatcherOptions children_watch;
   children_watch.selector.label_selector = std::string(po::platform::kManagedBySelector);
   auto& platforms = manager->add_informer(po::platform::kPlatforms);
-  std::map<std::string, const po::runtime::Informer*> children;
+  std::map<std::string, const po::runtime::Informer*> informers{{po::platform::kPlatforms.resource, &platforms}};
   std::vector<po::runtime::Informer*> child_informers;
   for (const auto& kind : po::platform::watched_child_kinds()) {
     auto& informer = manager->add_informer(kind.gvr, children_watch);
     informer.set_transform(po::platform::slim_child);
-    children[kind.gvr.resource] = &informer;
+    informers[kind.gvr.resource] = &informer;
     child_informers.push_back(&informer);
   }
   // The Platforms' pods, slimmed to their status, so the Platform can say why a workload is not ready.
   auto& pods = manager->add_informer(po::kube::GroupVersionResource{"", "v1", "pods", true}, children_watch);
   pods.set_transform(po::platform::slim_pod);
-  children["pods"] = &pods;
+  informers["pods"] = &pods;
 
   po::platform::ReconcilerOptions reconciler_options;
   reconciler_options.progressing_requeue = flags.progressing_requeue;
@@ -140,8 +140,9 @@ int run_controller(std::vector<std::string> args) {
     reconciler_options.failpoint_kill_after_apply = failpoint;
     spdlog::warn("failpoint armed: the process kills itself after applying {} in a new rollout attempt", failpoint);
   }
-  po::platform::PlatformReconciler reconciler(manager->client(), platforms, children, manager->events(),
-                                              reconciler_options);
+  po::runtime::ClusterClient cluster(manager->client());
+  const po::runtime::InformerReader cache(std::move(informers));
+  po::platform::PlatformReconciler reconciler(cluster, cluster, cache, manager->events(), reconciler_options);
   po::runtime::Controller::Options controller_options;
   controller_options.name = "platform";
   controller_options.workers = flags.workers;
@@ -160,7 +161,7 @@ int run_controller(std::vector<std::string> args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   if (argc >= 2 && std::string_view(argv[1]) == "render") {
     const std::vector<std::string_view> args(argv + 2, argv + argc);
     return po::platform::run_render_command(args, std::cout, std::cerr);
@@ -177,4 +178,8 @@ int main(int argc, char** argv) {
     }
   }
   return run_controller(std::move(args));
+} catch (const std::exception& e) {
+  // Whatever else fails while starting: one line, no core dump.
+  std::cerr << "platform-operator: " << e.what() << "\n";
+  return 1;
 }

@@ -20,8 +20,15 @@ namespace http = web::http;
 namespace hc = web::http::client;
 
 // Loads our CA and client certificate into a TLS context; used by every connection cpprestsdk opens.
+// With a CA configured, it is the only one trusted (as client-go does): cpprestsdk loads the system's
+// roots into every context first, so the store is replaced rather than added to.
 void configure_tls(boost::asio::ssl::context& ctx, const std::string& ca_pem, const Credentials& creds) {
-  if (!ca_pem.empty()) ctx.add_certificate_authority(boost::asio::buffer(ca_pem.data(), ca_pem.size()));
+  if (!ca_pem.empty()) {
+    X509_STORE* only_ours = X509_STORE_new();
+    if (only_ours == nullptr) throw std::runtime_error("X509_STORE_new failed");
+    SSL_CTX_set_cert_store(ctx.native_handle(), only_ours);  // the context owns it now
+    ctx.add_certificate_authority(boost::asio::buffer(ca_pem.data(), ca_pem.size()));
+  }
   if (!creds.client_cert_pem.empty()) {
     ctx.use_certificate_chain(boost::asio::buffer(creds.client_cert_pem.data(), creds.client_cert_pem.size()));
     ctx.use_private_key(boost::asio::buffer(creds.client_key_pem.data(), creds.client_key_pem.size()),
@@ -81,6 +88,9 @@ struct Client::Impl {
     req.set_request_uri(web::uri(path_and_query));
     req.headers().add("Accept", "application/json");
     req.headers().add("User-Agent", options.user_agent);
+    // tls-server-name: cpprestsdk takes the name it sends (SNI) and verifies the certificate against from
+    // the Host header; the API server does not route by Host.
+    if (!config.tls_server_name.empty()) req.headers().add("Host", config.tls_server_name);
     if (!creds.token.empty()) req.headers().add("Authorization", "Bearer " + creds.token);
     if (!body.empty()) {
       // A byte vector, not a std::string: cpprestsdk's string overload reinterprets a char stream as a

@@ -26,6 +26,13 @@ void AppliedObjects::remember(const std::string& key, std::string desired_digest
   marks_[key] = Mark{std::move(desired_digest), live_marker(applied)};
 }
 
+std::int64_t AppliedObjects::applied_generation(const std::string& key) const {
+  std::scoped_lock lock(mu_);
+  const auto it = marks_.find(key);
+  if (it == marks_.end() || !it->second.live_marker.starts_with("g")) return 0;
+  return std::stoll(it->second.live_marker.substr(1));
+}
+
 void AppliedObjects::forget_prefix(const std::string& prefix) {
   std::scoped_lock lock(mu_);
   std::erase_if(marks_, [&](const auto& entry) { return entry.first.starts_with(prefix); });

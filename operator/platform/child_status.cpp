@@ -29,7 +29,7 @@ const json* condition(const json& object, std::string_view type) {
 }
 
 // Common start: missing object, or a generation the workload controller has not observed yet.
-bool not_observed(const json* live, WorkloadStatus& out) {
+bool not_observed(const json* live, std::int64_t applied_generation, WorkloadStatus& out) {
   if (live == nullptr || !live->is_object()) {
     out.state = RolloutState::Missing;
     out.message = "not created yet";
@@ -39,7 +39,13 @@ bool not_observed(const json* live, WorkloadStatus& out) {
   out.replicas = int_at(*live, json::json_pointer("/status/replicas"));
   out.ready_replicas = int_at(*live, json::json_pointer("/status/readyReplicas"));
   out.updated_replicas = int_at(*live, json::json_pointer("/status/updatedReplicas"));
-  const auto generation = int_at(*live, json::json_pointer("/metadata/generation"));
+  const auto cached_generation = int_at(*live, json::json_pointer("/metadata/generation"));
+  if (cached_generation < applied_generation) {
+    out.state = RolloutState::InProgress;
+    out.message = fmt::format("waiting for the cache to show generation {}", applied_generation);
+    return true;
+  }
+  const auto generation = cached_generation;
   const auto observed = int_at(*live, json::json_pointer("/status/observedGeneration"));
   if (observed < generation) {
     out.state = RolloutState::InProgress;
@@ -61,9 +67,9 @@ std::string_view to_string(RolloutState state) {
   return "Unknown";
 }
 
-WorkloadStatus deployment_status(const json* live) {
+WorkloadStatus deployment_status(const json* live, std::int64_t applied_generation) {
   WorkloadStatus out;
-  if (not_observed(live, out)) return out;
+  if (not_observed(live, applied_generation, out)) return out;
   const auto available = int_at(*live, json::json_pointer("/status/availableReplicas"));
   // A complete rollout is Current even while a Progressing=False condition from an earlier, abandoned
   // rollout lingers (after a rollback the controller may take a resync to clear it).
@@ -91,9 +97,9 @@ WorkloadStatus deployment_status(const json* live) {
   return out;
 }
 
-WorkloadStatus statefulset_status(const json* live) {
+WorkloadStatus statefulset_status(const json* live, std::int64_t applied_generation) {
   WorkloadStatus out;
-  if (not_observed(live, out)) return out;
+  if (not_observed(live, applied_generation, out)) return out;
   const bool rolling = string_at(*live, json::json_pointer("/spec/updateStrategy/type")) != "OnDelete";
   const auto current = string_at(*live, json::json_pointer("/status/currentRevision"));
   const auto update = string_at(*live, json::json_pointer("/status/updateRevision"));

@@ -98,7 +98,49 @@ std::string random_token() {
   return out;
 }
 
+// A merge patch that adds (own) or removes (!own) the Platform's ownerReference, keeping any others;
+// nullopt when the object is already so. resourceVersion makes it a compare-and-swap.
+std::optional<json> owner_reference_patch(const json& object, const json& owner, bool own) {
+  json refs = json::array();
+  bool found = false;
+  const auto p = json::json_pointer("/metadata/ownerReferences");
+  if (object.contains(p) && object.at(p).is_array()) {
+    for (const auto& ref : object.at(p)) {
+      if (ref.is_object() && ref.value("uid", "") == owner.value("uid", "")) {
+        found = true;
+        continue;
+      }
+      refs.push_back(ref);
+    }
+  }
+  if (found == own) return std::nullopt;
+  if (own) refs.push_back(owner);
+  return json{{"metadata", {{"ownerReferences", refs}, {"resourceVersion", str(object, "/metadata/resourceVersion")}}}};
+}
+
 std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
+
+// A saved revision's objects with today's replica counts: a count is not part of a revision (kubectl
+// scale, an HPA or spec.*.replicas own it), so restoring one must not restore the count saved with it.
+// Where today's rendering sends no count (an HPA owns it), none is sent.
+std::vector<json> with_current_replicas(std::vector<json> saved, const std::vector<DesiredObject>& current) {
+  const auto replicas = json::json_pointer("/spec/replicas");
+  for (auto& object : saved) {
+    const auto kind = object.value("kind", "");
+    if (kind != "Deployment" && kind != "StatefulSet") continue;
+    const auto name = str(object, "/metadata/name");
+    for (const auto& now : current) {
+      if (now.manifest.value("kind", "") != kind || str(now.manifest, "/metadata/name") != name) continue;
+      if (now.manifest.contains(replicas)) {
+        object["spec"]["replicas"] = now.manifest.at(replicas);
+      } else if (object.contains("spec")) {
+        object["spec"].erase("replicas");
+      }
+      break;
+    }
+  }
+  return saved;
+}
 
 std::string component_of(const json& manifest) {
   return str(manifest, "/metadata/labels/app.kubernetes.io~1component");
@@ -124,16 +166,13 @@ const kube::GroupVersionResource* resource_for(std::string_view api_version, std
   return nullptr;
 }
 
-PlatformReconciler::PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
-                                       std::map<std::string, const runtime::Informer*> children,
-                                       runtime::EventRecorder& events, ReconcilerOptions options)
-    : client_(client), platforms_(platforms), children_(std::move(children)), events_(events), options_(options) {}
+PlatformReconciler::PlatformReconciler(runtime::ApiReader& api, runtime::Writer& writer, const runtime::Reader& cache,
+                                       runtime::EventSink& events, ReconcilerOptions options)
+    : api_(api), writer_(writer), cache_(cache), events_(events), options_(std::move(options)) {}
 
 const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                              runtime::ObjectPtr& hold) const {
-  const auto it = children_.find(gvr.resource);
-  if (it == children_.end() || it->second == nullptr) return nullptr;
-  hold = it->second->cache().get(key);
+  hold = cache_.get(gvr, key);
   return hold.get();
 }
 
@@ -141,15 +180,15 @@ const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& g
 // scheduler's reason, a readiness probe that does not pass), when the pod informer runs.
 void PlatformReconciler::explain_with_pods(const std::string& ns, const json& manifest, WorkloadStatus& workload) const {
   if (workload.state == RolloutState::Current || workload.state == RolloutState::Missing) return;
-  const auto it = children_.find("pods");
-  if (it == children_.end() || it->second == nullptr) return;
+  static const kube::GroupVersionResource pods_resource{"", "v1", "pods", true};
+  if (!cache_.watches(pods_resource)) return;
   const auto selector = json::json_pointer("/spec/selector/matchLabels");
   if (!manifest.contains(selector)) return;
   std::map<std::string, std::string> labels;
   for (const auto& [key, value] : manifest.at(selector).items())
     if (value.is_string()) labels[key] = value.get<std::string>();
   std::vector<json> pods;
-  for (const auto& pod : it->second->cache().by_labels(labels))
+  for (const auto& pod : cache_.by_labels(pods_resource, labels))
     if (pod && str(*pod, "/metadata/namespace") == ns) pods.push_back(*pod);
   std::vector<const json*> ptrs;
   for (const auto& pod : pods) ptrs.push_back(&pod);
@@ -160,7 +199,7 @@ bool PlatformReconciler::monitoring_crds_available() {
   std::scoped_lock lock(discovery_mu_);
   const auto now = std::chrono::steady_clock::now();
   if (discovery_checked_ == std::chrono::steady_clock::time_point{} || now - discovery_checked_ > options_.discovery_ttl) {
-    auto served = client_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
+    auto served = api_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
     if (served.ok()) {
       monitoring_crds_ = *served;
       discovery_checked_ = now;
@@ -179,11 +218,11 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
     kube::ListOptions opts;
     opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
     const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
-    auto list = client_.list_all(pvcs, ns, opts);
+    auto list = api_.list_all(pvcs, ns, opts);
     if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
     for (const auto& pvc : list->items) {
       const auto pvc_name = str(pvc, "/metadata/name");
-      auto r = client_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
+      auto r = writer_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("deleting PersistentVolumeClaim " + pvc_name + ": " + r.error().to_string());
       }
@@ -194,7 +233,7 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
   } else {
     spdlog::info("platform {}/{}: keeping PersistentVolumeClaims (storage.whenDeleted: Retain)", ns, name);
   }
-  auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, false));
+  auto r = writer_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, false));
   if (!r.ok() && !r.error().not_found()) return ReconcileResult::failed("removing finalizer: " + r.error().to_string());
   applied_.forget_prefix(ns + "/" + name + "|");
   return ReconcileResult::done();
@@ -213,7 +252,8 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
     ++skipped_;
     return std::nullopt;
   }
-  auto applied = client_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
+  if (auto failed = hand_over_replicas(*gvr, memo_key, ns, manifest)) return failed;
+  auto applied = writer_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
   ++applies_;
   if (!applied.ok()) {
     return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
@@ -223,13 +263,52 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   return std::nullopt;
 }
 
+// Kubernetes' documented transfer of spec.replicas to an HPA: if our field manager, the only owner, just
+// stopped sending it, the API server would reset it to the default of 1. So first a second manager applies
+// the current count (sharing the field); then our apply drops it and the count stays until the HPA, which
+// takes the field over when it scales, changes it.
+std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_replicas(
+    const kube::GroupVersionResource& gvr, const std::string& memo_key, const std::string& ns, const json& manifest) {
+  const auto kind = manifest.value("kind", "");
+  if (kind != "Deployment" && kind != "StatefulSet") return std::nullopt;
+  const bool sends_replicas = manifest.contains(json::json_pointer("/spec/replicas"));
+  {
+    std::scoped_lock lock(handover_mu_);
+    if (sends_replicas) {
+      handed_over_.erase(memo_key);
+      return std::nullopt;
+    }
+    if (handed_over_.count(memo_key) != 0) return std::nullopt;
+  }
+  const auto obj_name = str(manifest, "/metadata/name");
+  auto live = api_.get(gvr, ns, obj_name);
+  if (!live.ok() && !live.error().not_found()) {
+    return ApplyFailure{kind + " " + obj_name + ": reading replicas to hand over: " + live.error().to_string(), true};
+  }
+  const auto replicas = json::json_pointer("/spec/replicas");
+  if (live.ok() && live->contains(replicas)) {
+    const json handover = {{"apiVersion", manifest.value("apiVersion", "")},
+                           {"kind", kind},
+                           {"metadata", {{"name", obj_name}, {"namespace", ns}}},
+                           {"spec", {{"replicas", live->at(replicas)}}}};
+    auto r = writer_.apply(gvr, ns, obj_name, handover, {std::string(kReplicasHandoverFieldManager), false, false});
+    ++applies_;
+    // A conflict: another manager (the HPA) already owns the field with another value; it keeps it.
+    if (!r.ok() && !r.error().conflict()) {
+      return ApplyFailure{kind + " " + obj_name + ": handing spec.replicas over: " + r.error().to_string(),
+                          r.error().retryable};
+    }
+  }
+  std::scoped_lock lock(handover_mu_);
+  handed_over_.insert(memo_key);
+  return std::nullopt;
+}
+
 std::vector<runtime::ObjectPtr> PlatformReconciler::postgres_data_claims(const std::string& ns,
                                                                         const std::string& name) const {
   std::vector<runtime::ObjectPtr> out;
-  const auto it = children_.find("persistentvolumeclaims");
-  if (it == children_.end() || it->second == nullptr) return out;
   const auto prefix = "data-" + name + "-postgres-";
-  for (auto& claim : it->second->cache().by_labels({{"app.kubernetes.io/instance", name}})) {
+  for (auto& claim : cache_.by_labels(*resource_for("v1", "PersistentVolumeClaim"), {{"app.kubernetes.io/instance", name}})) {
     if (str(*claim, "/metadata/namespace") == ns && str(*claim, "/metadata/name").starts_with(prefix)) {
       out.push_back(std::move(claim));
     }
@@ -252,7 +331,7 @@ std::optional<std::string> PlatformReconciler::tend_stateful_pods(const json& pl
   }
   kube::ListOptions opts;
   opts.label_selector = selector;
-  auto list = client_.list_all(pods, ns, opts);
+  auto list = api_.list_all(pods, ns, opts);
   if (!list.ok()) {
     spdlog::warn("platform {}/{}: listing the pods of StatefulSet {}: {}", ns, str(platform, "/metadata/name"), sts_name,
                  list.error().to_string());
@@ -262,7 +341,7 @@ std::optional<std::string> PlatformReconciler::tend_stateful_pods(const json& pl
   for (const auto& pod : verdict.abandoned) {
     // Kubernetes' documented StatefulSet "forced rollback": once the template is reverted, the pods that
     // tried the bad one must be deleted, or the controller waits for them forever.
-    auto r = client_.remove(pods, ns, pod.name, {"Background", pod.uid, {}, {}});
+    auto r = writer_.remove(pods, ns, pod.name, {"Background", pod.uid, {}, {}});
     if (!r.ok() && !r.error().not_found()) {
       spdlog::warn("platform {}/{}: deleting pod {}: {}", ns, str(platform, "/metadata/name"), pod.name,
                    r.error().to_string());
@@ -303,13 +382,13 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
              {"revision", std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count()}};
-  auto created = client_.create(kControllerRevisions, ns, cr);
+  auto created = writer_.create(kControllerRevisions, ns, cr);
   if (!created.ok() && !created.error().already_exists()) return created.error().to_string();
 
   // Keep at most historyLimit revisions (the newest), never the one just saved.
   kube::ListOptions opts;
   opts.label_selector = "app.kubernetes.io/instance=" + name + ",app.kubernetes.io/managed-by=platform-operator";
-  auto list = client_.list_all(kControllerRevisions, ns, opts);
+  auto list = api_.list_all(kControllerRevisions, ns, opts);
   if (!list.ok()) return list.error().to_string();
   auto items = std::move(list->items);
   std::sort(items.begin(), items.end(), [](const json& a, const json& b) {
@@ -319,7 +398,7 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
   for (std::size_t i = keep; i < items.size(); ++i) {
     const auto old = str(items[i], "/metadata/name");
     if (old == cr_name) continue;
-    auto r = client_.remove(kControllerRevisions, ns, old);
+    auto r = writer_.remove(kControllerRevisions, ns, old);
     if (!r.ok() && !r.error().not_found()) return r.error().to_string();
   }
   return {};
@@ -328,7 +407,7 @@ std::string PlatformReconciler::save_revision(const Platform& spec, const std::s
 kube::Result<std::vector<json>> PlatformReconciler::load_revision(const std::string& ns, const std::string& name,
                                                                   const std::string& revision) {
   if (revision.empty()) return std::vector<json>{};
-  auto got = client_.get(kControllerRevisions, ns, revision_object_name(name, revision));
+  auto got = api_.get(kControllerRevisions, ns, revision_object_name(name, revision));
   if (!got.ok()) {
     if (got.error().not_found()) return std::vector<json>{};
     return got.error();
@@ -358,7 +437,7 @@ void PlatformReconciler::forget_written(const std::string& key) {
 }
 
 ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
-  const runtime::ObjectPtr cached = platforms_.cache().get(key);
+  const runtime::ObjectPtr cached = cache_.get(kPlatforms, key);
   if (!cached) {
     applied_.forget_prefix(key + "|");
     forget_written(key);
@@ -370,7 +449,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   // has caught up with what we wrote.
   if (const auto written = last_written_version(key);
       !written.empty() && written != str(platform, "/metadata/resourceVersion")) {
-    auto fresh = client_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
+    auto fresh = api_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
     if (fresh.ok()) {
       if (str(*fresh, "/metadata/resourceVersion") == str(platform, "/metadata/resourceVersion")) forget_written(key);
       platform = std::move(*fresh);
@@ -391,7 +470,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
   // 2. Finalizer, then pause.
   if (!has_finalizer(platform)) {
-    auto r = client_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
+    auto r = writer_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
     if (!r.ok()) return ReconcileResult::failed("adding finalizer: " + r.error().to_string());
     platform = std::move(*r);
   }
@@ -404,7 +483,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                  {"kind", "Platform"},
                  {"metadata", {{"name", name}, {"namespace", ns}}},
                  {"status", st}};
-    auto r = client_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
+    auto r = writer_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
     if (!r.ok()) return r.error();
     remember_written(key, str(*r, "/metadata/resourceVersion"));
     return kube::Ok{};
@@ -463,16 +542,37 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     }
   }
 
-  // 4. Generated Secrets: created once, never rewritten, never logged.
+  // 4. Generated Secrets: created once, never rewritten, never logged. The PostgreSQL credentials belong
+  // with the data: under whenDeleted: Retain they have no owner (the garbage collector and pruning leave
+  // them, so retained data keeps its password); under Delete the Platform owns them.
   const auto& secrets = *resource_for("v1", "Secret");
+  const bool retain_data = spec.spec.whenDeleted == WhenDeleted::Retain;
+  const auto retained_credentials = names::postgres(spec);
   std::set<std::string> generated_names;
   for (const auto& gen : generated_secrets(spec)) {
     generated_names.insert(gen.name);
+    const bool owned = !(retain_data && gen.name == retained_credentials);
     runtime::ObjectPtr hold;
-    if (cached_child(secrets, ns + "/" + gen.name, hold) != nullptr) continue;
-    auto existing = client_.get(secrets, ns, gen.name);
-    if (existing.ok()) continue;
-    if (!existing.error().not_found()) return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
+    const json* cached_secret = cached_child(secrets, ns + "/" + gen.name, hold);
+    std::optional<json> existing_secret;
+    if (cached_secret == nullptr) {
+      auto existing = api_.get(secrets, ns, gen.name);
+      if (existing.ok()) {
+        existing_secret = std::move(*existing);
+        cached_secret = &*existing_secret;
+      } else if (!existing.error().not_found()) {
+        return ReconcileResult::failed("reading Secret " + gen.name + ": " + existing.error().to_string());
+      }
+    }
+    if (cached_secret != nullptr) {
+      if (auto patch = owner_reference_patch(*cached_secret, detail::owner_reference(spec), owned)) {
+        auto r = writer_.patch(secrets, ns, gen.name, kube::PatchType::Merge, *patch);
+        if (!r.ok() && !r.error().not_found()) {
+          return ReconcileResult::failed("setting the owner of Secret " + gen.name + ": " + r.error().to_string());
+        }
+      }
+      continue;
+    }
     std::map<std::string, std::string> random;
     for (const auto& k : gen.randomKeys) random[k] = random_token();
     json secret = {{"apiVersion", "v1"},
@@ -484,10 +584,10 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                      {"labels",
                       {{"app.kubernetes.io/instance", name},
                        {"app.kubernetes.io/part-of", "a11y-platform"},
-                       {"app.kubernetes.io/managed-by", "platform-operator"}}},
-                     {"ownerReferences", json::array({detail::owner_reference(spec)})}}},
+                       {"app.kubernetes.io/managed-by", "platform-operator"}}}}},
                    {"stringData", secret_data(gen, random)}};
-    auto created = client_.create(secrets, ns, secret);
+    if (owned) secret["metadata"]["ownerReferences"] = json::array({detail::owner_reference(spec)});
+    auto created = writer_.create(secrets, ns, secret);
     if (!created.ok() && !created.error().already_exists()) {
       return ReconcileResult::failed("creating Secret " + gen.name + ": " + created.error().to_string());
     }
@@ -513,7 +613,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   if (plan.plan == Plan::HoldLastGood) {
     auto loaded = load_revision(ns, name, last_good);
     if (!loaded.ok()) return ReconcileResult::failed("reading the last good revision: " + loaded.error().to_string());
-    last_good_objects = std::move(*loaded);
+    last_good_objects = with_current_replicas(std::move(*loaded), objects);
   }
   const bool holding = plan.plan != Plan::ApplyRevision;
   const bool restore = plan.plan == Plan::HoldLastGood && last_good_objects && !last_good_objects->empty();
@@ -564,7 +664,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     bool ok = loaded.ok() && !loaded->empty();
     std::string failure = loaded.ok() ? "its ControllerRevision is missing" : loaded.error().to_string();
     if (ok) {
-      for (const auto& manifest : *loaded) {
+      for (const auto& manifest : with_current_replicas(std::move(*loaded), objects)) {
         if (auto f = apply_object(key, ns, manifest)) {
           ok = false;
           failure = f->what;
@@ -623,13 +723,15 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).
-  for (const auto& [resource, informer] : children_) {
-    if (resource == "persistentvolumeclaims") continue;
-    for (const auto& child : informer->cache().by_owner("Platform", ns, name)) {
+  for (const auto& watched : cache_.watched()) {
+    const auto& resource = watched.resource;
+    if (resource == "persistentvolumeclaims" || watched == kPlatforms) continue;
+    for (const auto& child : cache_.by_owner(watched, "Platform", ns, name)) {
       const auto child_name = str(*child, "/metadata/name");
       if (desired_keys.count(resource + "/" + child_name) != 0) continue;
       if (resource == "secrets" && generated_names.count(child_name) != 0) continue;
-      auto r = client_.remove(informer->resource(), ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
+      if (resource == "secrets" && retain_data && child_name == retained_credentials) continue;
+      auto r = writer_.remove(watched, ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("pruning " + resource + "/" + child_name + ": " + r.error().to_string());
       }
@@ -649,15 +751,18 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     const auto kind = manifest.value("kind", "");
     const auto obj_name = str(manifest, "/metadata/name");
     runtime::ObjectPtr hold;
+    // What our apply returned: a cache entry older than that is not judged (it shows the previous spec).
+    const auto* gvr = resource_for(manifest.value("apiVersion", ""), kind);
+    const auto applied_generation = gvr == nullptr ? 0 : applied_.applied_generation(key + "|" + gvr->resource + "/" + obj_name);
     if (kind == "Deployment") {
-      const auto& deployments = *resource_for("apps/v1", "Deployment");
-      auto workload = deployment_status(cached_child(deployments, ns + "/" + obj_name, hold));
+      auto workload = deployment_status(cached_child(*gvr, ns + "/" + obj_name, hold), applied_generation);
       explain_with_pods(ns, manifest, workload);
       workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
     } else if (kind == "StatefulSet") {
       const auto* live = cached_child(statefulsets, ns + "/" + obj_name, hold);
-      auto workload = statefulset_status(live);
-      if (live != nullptr && workload.state == RolloutState::InProgress) {
+      auto workload = statefulset_status(live, applied_generation);
+      if (live != nullptr && workload.state == RolloutState::InProgress &&
+          generation_of(*live) >= applied_generation) {
         if (auto failure = tend_stateful_pods(platform, *live, manifest, spec.spec.rollout.progressDeadlineSeconds, now)) {
           workload.state = RolloutState::Failed;
           workload.message = *failure;
@@ -697,7 +802,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       for (const auto& claim : data_claims) {
         if (recorded_postgres_major(*claim) == running) continue;
         const json patch = {{"metadata", {{"labels", {{std::string(kPostgresMajorLabel), std::to_string(*running)}}}}}};
-        auto r = client_.patch(pvcs, ns, str(*claim, "/metadata/name"), kube::PatchType::Merge, patch);
+        auto r = writer_.patch(pvcs, ns, str(*claim, "/metadata/name"), kube::PatchType::Merge, patch);
         if (!r.ok() && !r.error().not_found()) {
           spdlog::warn("platform {}/{}: labelling {}: {}", ns, name, str(*claim, "/metadata/name"), r.error().to_string());
         }

@@ -98,9 +98,10 @@ StatefulPodsVerdict judge_stateful_pods(const json& statefulset, const std::vect
     if (created && now - *created > deadline_seconds) {
       out.failed = true;
       if (!out.message.empty()) out.message += "; ";
-      out.message += "pod " + name + " of the update has not become ready in " + std::to_string(now - *created) +
-                     "s (progressDeadlineSeconds " + std::to_string(deadline_seconds) +
-                     "); stateful components are not rolled back automatically";
+      // No elapsed time in the text: it ends up in a condition, which must not change while nothing does.
+      out.message += "pod " + name + " of the update (created " + text_at(pod, "/metadata/creationTimestamp") +
+                     ") is not ready after progressDeadlineSeconds " + std::to_string(deadline_seconds) +
+                     "; stateful components are not rolled back automatically";
     }
   }
   return out;

@@ -219,7 +219,9 @@ int Manager::run() {
     }
     return resp;
   };
-  auto start_server = [&](const std::string& address) -> std::unique_ptr<http::HttpServer> {
+  // A bind failure (the port is taken) is a start-up error: one line and exit code 2, nothing thrown.
+  std::string start_error;
+  auto start_server = [&](const std::string& address, const char* purpose) -> std::unique_ptr<http::HttpServer> {
     auto bind = parse_bind_address(address);
     if (!bind) return nullptr;
     http::ServerOptions so;
@@ -227,16 +229,28 @@ int Manager::run() {
     so.port = bind->port;
     so.threads = 1;
     so.drain_timeout = std::chrono::seconds(2);
-    auto server = std::make_unique<http::HttpServer>(so, handler);
-    server->start();
-    return server;
+    try {
+      auto server = std::make_unique<http::HttpServer>(so, handler);
+      server->start();
+      return server;
+    } catch (const std::exception& e) {
+      if (start_error.empty()) start_error = std::string("cannot serve ") + purpose + " on " + address + ": " + e.what();
+      return nullptr;
+    }
   };
-  impl_->metrics_server = start_server(options_.metrics_bind_address);
+  impl_->metrics_server = start_server(options_.metrics_bind_address, "metrics (--metrics-bind-address)");
   // One listener serves both when they are configured on the same fixed address.
   const auto metrics_bind = parse_bind_address(options_.metrics_bind_address);
   impl_->probes_share_metrics = impl_->metrics_server && metrics_bind->port != 0 &&
                                 options_.health_probe_bind_address == options_.metrics_bind_address;
-  if (!impl_->probes_share_metrics) impl_->probe_server = start_server(options_.health_probe_bind_address);
+  if (!impl_->probes_share_metrics && start_error.empty()) {
+    impl_->probe_server = start_server(options_.health_probe_bind_address, "probes (--health-probe-bind-address)");
+  }
+  if (!start_error.empty()) {
+    spdlog::critical("manager: {}", start_error);
+    if (impl_->metrics_server) impl_->metrics_server->stop();
+    return 2;
+  }
   spdlog::info("manager: metrics on port {}, probes on port {}", metrics_port(), probe_port());
 
   for (auto& i : informers_) i->start();

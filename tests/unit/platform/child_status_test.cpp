@@ -125,3 +125,19 @@ TEST_CASE("slim_child keeps what the reconciler reads and drops the rest") {
                             {"updateStrategy", {{"type", "OnDelete"}}},
                             {"template", {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}}})}}}}}});
 }
+
+TEST_CASE("a cached workload older than our own apply is never Current (issue 13 #1)") {
+  // The informer still holds generation 2, fully rolled out; our apply returned generation 3.
+  const auto cached = deployment(2, 2, 2, 2, 2, 2, 2);
+  CHECK(deployment_status(&cached).state == RolloutState::Current);
+  const auto s = deployment_status(&cached, 3);
+  CHECK(s.state == RolloutState::InProgress);
+  CHECK(s.message == "waiting for the cache to show generation 3");
+  CHECK(deployment_status(&cached, 2).state == RolloutState::Current);
+  const json sts = {{"metadata", {{"generation", 4}}},
+                    {"spec", {{"replicas", 1}}},
+                    {"status", {{"observedGeneration", 4}, {"replicas", 1}, {"readyReplicas", 1}, {"updatedReplicas", 1},
+                                {"currentRevision", "a"}, {"updateRevision", "a"}}}};
+  CHECK(statefulset_status(&sts).state == RolloutState::Current);
+  CHECK(statefulset_status(&sts, 5).state == RolloutState::InProgress);
+}

@@ -104,3 +104,18 @@ TEST_CASE("judge_stateful_pods: abandoned never-ready pods are deleted, a stuck 
     CHECK(judge_stateful_pods(json::object(), {pod("db-0", "bad", false, old_pod)}, now, 300).abandoned.empty());
   }
 }
+
+TEST_CASE("a stuck stateful update is described the same way however long it has been stuck (issue 13 #9)") {
+  // The message goes into the Degraded condition: if it changed with the clock, the status would be
+  // rewritten on every look (every 30 s) while nothing changed.
+  const auto stuck = [](const char* now) {
+    return judge_stateful_pods(sts("good", "new"), {pod("db-0", "new", false, "2026-05-01T10:00:00Z")},
+                               *parse_rfc3339_utc(now), 300);
+  };
+  const auto first = stuck("2026-05-01T10:10:00Z");
+  const auto later = stuck("2026-05-01T10:10:30Z");
+  REQUIRE(first.failed);
+  REQUIRE(later.failed);
+  CHECK(first.message == later.message);
+  CHECK(first.message.find("2026-05-01T10:00:00Z") != std::string::npos);  // when the pod was created
+}

@@ -28,10 +28,12 @@ struct WorkloadStatus {
 
 // Deployment (apps/v1), by kstatus rules: observedGeneration must have caught up; ProgressDeadlineExceeded
 // is a failure; done when updated == desired, no old pods remain, and available == desired.
-WorkloadStatus deployment_status(const nlohmann::json* live);
+// applied_generation: the generation our own apply returned. A cached object older than that (the
+// informer has not delivered our write yet) says nothing about what we applied: it is InProgress.
+WorkloadStatus deployment_status(const nlohmann::json* live, std::int64_t applied_generation = 0);
 // StatefulSet (apps/v1): observedGeneration caught up, updateRevision == currentRevision (RollingUpdate),
-// ready and updated replicas == desired.
-WorkloadStatus statefulset_status(const nlohmann::json* live);
+// ready and updated replicas == desired. applied_generation as for deployment_status.
+WorkloadStatus statefulset_status(const nlohmann::json* live, std::int64_t applied_generation = 0);
 
 // Cuts a child object down to what the reconciler reads from its informer cache, before it is stored:
 // metadata (name, namespace, uid, resourceVersion, generation, labels, ownerReferences,

@@ -2,11 +2,13 @@
 // It reads the Platform and its children from informer caches, writes with server-side apply, and
 // records what happened in status, conditions and Events.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -17,15 +19,16 @@
 
 #include "po/kube/client.hpp"
 #include "po/kube/resource.hpp"
-#include "po/runtime/controller.hpp"
-#include "po/runtime/events.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/types.hpp"
-#include "po/runtime/informer.hpp"
+#include "po/runtime/client.hpp"
+#include "po/runtime/controller.hpp"
 
 namespace po::platform {
 
 inline constexpr std::string_view kFieldManager = "platform-operator";
+// Shares spec.replicas while our field manager lets go of it (an HPA takes the count over).
+inline constexpr std::string_view kReplicasHandoverFieldManager = "platform-operator-replicas-handover";
 inline constexpr std::string_view kFinalizer = "platform.a11y.dev/finalizer";
 inline constexpr std::string_view kPausedAnnotation = "platform.a11y.dev/paused";
 inline constexpr std::string_view kManagedBySelector = "app.kubernetes.io/managed-by=platform-operator";
@@ -54,6 +57,8 @@ class AppliedObjects {
   static std::string live_marker(const nlohmann::json& live);  // "g<generation>" or "rv<resourceVersion>"
   bool unchanged(const std::string& key, const std::string& desired_digest, const nlohmann::json* live) const;
   void remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied);
+  // metadata.generation of the object as our last apply left it; 0 when unknown (or a kind without one).
+  std::int64_t applied_generation(const std::string& key) const;
   void forget_prefix(const std::string& prefix);  // every key of one Platform
   std::size_t size() const;
 
@@ -74,10 +79,9 @@ struct ReconcilerOptions {
 
 class PlatformReconciler {
  public:
-  // children: one informer per watched_child_kinds() entry, keyed by resource plural.
-  PlatformReconciler(kube::Client& client, const runtime::Informer& platforms,
-                     std::map<std::string, const runtime::Informer*> children, runtime::EventRecorder& events,
-                     ReconcilerOptions options = {});
+  // cache: informers of Platforms and of every watched_child_kinds() entry.
+  PlatformReconciler(runtime::ApiReader& api, runtime::Writer& writer, const runtime::Reader& cache,
+                     runtime::EventSink& events, ReconcilerOptions options = {});
   runtime::ReconcileResult reconcile(const std::string& key, std::stop_token stop);
 
   std::uint64_t applies() const { return applies_.load(); }
@@ -115,13 +119,20 @@ class PlatformReconciler {
                                      runtime::ObjectPtr& hold) const;
   void explain_with_pods(const std::string& ns, const nlohmann::json& manifest, WorkloadStatus& workload) const;
 
-  kube::Client& client_;
-  const runtime::Informer& platforms_;
-  std::map<std::string, const runtime::Informer*> children_;
-  runtime::EventRecorder& events_;
+  runtime::ApiReader& api_;
+  runtime::Writer& writer_;
+  const runtime::Reader& cache_;
+  runtime::EventSink& events_;
   ReconcilerOptions options_;
   AppliedObjects applied_;
   std::atomic<std::uint64_t> applies_{0}, skipped_{0};
+
+  // Hands spec.replicas over before our apply stops sending it; nullopt on success.
+  std::optional<ApplyFailure> hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
+                                                 const std::string& ns, const nlohmann::json& manifest);
+
+  std::mutex handover_mu_;  // guards handed_over_
+  std::set<std::string> handed_over_;  // memo keys whose spec.replicas another manager shares
 
   mutable std::mutex written_mu_;  // guards written_
   std::unordered_map<std::string, std::string> written_;

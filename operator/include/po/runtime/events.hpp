@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "po/kube/client.hpp"
+#include "po/runtime/client.hpp"
 
 namespace po::runtime {
 
@@ -49,12 +50,12 @@ class EventAggregator {
   std::list<std::string> lru_;  // most recent first
 };
 
-class EventRecorder {
+class EventRecorder final : public EventSink {
  public:
   EventRecorder(kube::Client& client, std::string reporting_controller, std::string reporting_instance);
   // type "Normal" | "Warning". Never throws; API failures are logged (events are best effort).
   void record(const nlohmann::json& regarding, const std::string& type, const std::string& reason,
-              const std::string& action, const std::string& note);
+              const std::string& action, const std::string& note) override;
   std::size_t writes() const;
 
  private:

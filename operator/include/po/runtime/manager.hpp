@@ -68,7 +68,8 @@ class Manager {
   void on_started_leading(std::function<void()> hook) { started_leading_hook_ = std::move(hook); }
 
   // Blocks until SIGTERM/SIGINT (block them first with po::signals::block_shutdown_signals) or
-  // request_shutdown(). Returns the exit code: 0 after a clean shutdown, 1 when leadership was lost.
+  // request_shutdown(). Returns the exit code: 0 after a clean shutdown, 1 when leadership was lost,
+  // 2 when it could not start (a metrics or probe port in use; logged as one line).
   int run();
   void request_shutdown() { shutdown_requested_ = true; }
 

@@ -1,0 +1,327 @@
+// The reconciler driven against a fake cluster (tests/unit/support/fake_cluster.hpp): what a Platform
+// becomes, its status and conditions, rollback, and the defects of issue 13 that the fake can show.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "../support/fake_cluster.hpp"
+#include "po/platform/child_status.hpp"
+#include "po/platform/conditions.hpp"
+#include "po/platform/reconciler.hpp"
+#include "po/platform/yaml.hpp"
+
+namespace {
+
+using nlohmann::json;
+using po::platform::kPlatforms;
+using po::platform::PlatformReconciler;
+using po::platform::ReconcilerOptions;
+using po::runtime::ReconcileResult;
+using po::runtime::testing::FakeCluster;
+
+constexpr const char* kKey = "default/p";
+
+json platform_yaml(const std::string& spec_yaml) {
+  auto docs = po::platform::yaml_documents("apiVersion: platform.a11y.dev/v1alpha1\nkind: Platform\n"
+                                           "metadata:\n  name: p\n  namespace: default\nspec:\n" +
+                                           spec_yaml);
+  return docs.front();
+}
+
+const std::string kMinimalSpec = "  version: \"1.0.0\"\n";
+
+struct Harness {
+  FakeCluster cluster;
+  std::unique_ptr<PlatformReconciler> reconciler;
+
+  explicit Harness(const std::string& spec_yaml = kMinimalSpec, ReconcilerOptions options = {}) {
+    cluster.watch(kPlatforms);
+    for (const auto& kind : po::platform::watched_child_kinds()) cluster.watch(kind.gvr, po::platform::slim_child);
+    reconciler = std::make_unique<PlatformReconciler>(cluster, cluster, cluster, cluster, std::move(options));
+    cluster.put(kPlatforms, platform_yaml(spec_yaml));
+  }
+  ReconcileResult reconcile() { return reconciler->reconcile(kKey, {}); }
+  json platform() { return *cluster.live("platforms", kKey); }
+  json status() { return platform().value("status", json::object()); }
+  json conditions() { return status().value("conditions", json::array()); }
+  bool condition(const std::string& type, const std::string& value) {
+    return po::platform::condition_is(conditions(), type, value);
+  }
+  std::string reason(const std::string& type) {
+    const auto all = conditions();
+    const auto* c = po::platform::find_condition(all, type);
+    return c == nullptr ? std::string{} : c->value("reason", "");
+  }
+  std::string message(const std::string& type) {
+    const auto all = conditions();
+    const auto* c = po::platform::find_condition(all, type);
+    return c == nullptr ? std::string{} : c->value("message", "");
+  }
+  std::string revision(const std::string& which) { return status()["revision"].value(which, ""); }
+  // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
+  void converge() {
+    for (int i = 0; i < 6; ++i) {
+      reconcile();
+      cluster.roll_out_all();
+      reconcile();
+      if (condition("Ready", "True")) break;
+    }
+    REQUIRE(condition("Ready", "True"));
+  }
+  // Changes the spec as `kubectl edit` would (generation + 1).
+  void edit(const std::function<void(json&)>& change) {
+    json p = platform();
+    change(p["spec"]);
+    cluster.put(kPlatforms, p);
+  }
+  json deployment(const std::string& name) { return *cluster.live("deployments", "default/" + name); }
+  std::string api_image() { return deployment("p-api")["spec"]["template"]["spec"]["containers"][0].value("image", ""); }
+};
+
+}  // namespace
+
+TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, then Ready") {
+  Harness h;
+  const auto first = h.reconcile();
+  CHECK(first.kind == ReconcileResult::Kind::RequeueAfter);  // progressing: poll
+  const auto platform = h.platform();
+  CHECK(platform["metadata"]["finalizers"] == json::array({"platform.a11y.dev/finalizer"}));
+  for (const char* secret : {"default/p-postgres", "default/p-redis", "default/p-jwt"}) {
+    INFO(secret);
+    REQUIRE(h.cluster.live("secrets", secret) != nullptr);
+  }
+  CHECK(h.cluster.live("deployments", "default/p-api") != nullptr);
+  CHECK(h.cluster.live("statefulsets", "default/p-postgres") != nullptr);
+  CHECK(h.condition("Reconciling", "True"));
+  CHECK(h.condition("Ready", "False"));
+  CHECK(h.revision("lastAttempted") == h.revision("current"));
+  CHECK(h.revision("lastGood").empty());
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.cluster.has_event("RolloutStarted"));
+
+  h.cluster.roll_out_all();
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("Ready", "True"));
+  CHECK(h.condition("Reconciling", "False"));
+  CHECK(h.revision("lastGood") == h.revision("current"));
+  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+  CHECK(h.status().value("observedGeneration", 0) == h.platform()["metadata"].value("generation", 0));
+  CHECK(h.cluster.has_event("RolloutComplete"));
+  // The good revision is kept as a ControllerRevision for rollbacks.
+  CHECK(h.cluster.all("controllerrevisions").size() == 1);
+}
+
+TEST_CASE("an idle Platform costs no writes") {
+  Harness h;
+  h.converge();
+  const auto writes = h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch") +
+                      h.cluster.count("delete");
+  for (int i = 0; i < 3; ++i) CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch") + h.cluster.count("delete") ==
+        writes);
+}
+
+TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
+  Harness h;
+  h.converge();
+  const auto good = h.revision("lastGood");
+  const auto good_image = h.api_image();
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.reconcile();
+  const auto bad = h.revision("lastAttempted");
+  CHECK(bad != good);
+  CHECK(h.api_image() == "registry.example/api:broken");
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  CHECK(h.api_image() == good_image);
+  CHECK(h.condition("RolledBack", "True"));
+  CHECK(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.revision("current") == good);
+  CHECK(h.revision("lastGood") == good);
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.cluster.has_event("RolledBack"));
+  // The failed revision is held: the next reconcile does not apply it again.
+  h.cluster.roll_out_all();
+  h.reconcile();
+  CHECK(h.api_image() == good_image);
+}
+
+TEST_CASE("an invalid spec stalls without applying anything") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: -1\n");
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "InvalidSpec");
+  CHECK(h.cluster.count("apply", "deployments") == 0);
+  CHECK(h.cluster.has_event("InvalidSpec"));
+}
+
+TEST_CASE("the paused annotation stops reconciliation and says so") {
+  Harness h;
+  json p = h.platform();
+  p["metadata"]["annotations"]["platform.a11y.dev/paused"] = "true";
+  h.cluster.put(kPlatforms, p);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("ReconciliationPaused", "True"));
+  CHECK(h.cluster.count("apply", "deployments") == 0);
+}
+
+TEST_CASE("a transient apply failure is retried with back-off and fails no revision") {
+  Harness h;
+  h.cluster.fail("apply", "deployments", "", FakeCluster::error(503, "ServiceUnavailable"));
+  const auto r = h.reconcile();
+  CHECK(r.kind == ReconcileResult::Kind::Error);
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  h.converge();
+}
+
+TEST_CASE("an invalid object fails its revision and stalls") {
+  Harness h;
+  h.cluster.fail("apply", "deployments", "p-api", FakeCluster::error(422, "Invalid", "spec.template: Invalid value"));
+  const auto r = h.reconcile();
+  CHECK(r.kind == ReconcileResult::Kind::RequeueAfter);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "ApplyFailed");
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+}
+
+TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its finalizer") {
+  Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
+  h.converge();
+  // The StatefulSet controller would make the claims from volumeClaimTemplates.
+  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"},
+                     {"kind", "PersistentVolumeClaim"},
+                     {"metadata",
+                      {{"name", "data-p-postgres-0"},
+                       {"namespace", "default"},
+                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.cluster.mark_deleting("platforms", kKey);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
+  CHECK(h.cluster.live("platforms", kKey) == nullptr);
+}
+
+TEST_CASE("a cache that has not caught up with our apply never marks the new revision good (issue 13 #1)") {
+  Harness h;
+  h.converge();
+  const auto good = h.revision("lastGood");
+  const auto good_image = h.api_image();
+  // The informer of Deployments lags: it still holds the old, fully rolled-out p-api after our apply.
+  h.cluster.set_cache_lag(true);
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.cluster.sync("platforms");
+  h.reconcile();
+  CHECK(h.revision("lastAttempted") != good);
+  CHECK(h.revision("lastGood") == good);
+  CHECK_FALSE(h.condition("Ready", "True"));
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  // The watch delivers; the new pods never become ready; the rollback finds the good revision.
+  h.cluster.fail_rollout("default/p-api");
+  h.cluster.sync();
+  h.reconcile();
+  CHECK(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.api_image() == good_image);
+  CHECK(h.revision("lastGood") == good);
+}
+
+TEST_CASE("under whenDeleted: Retain the PostgreSQL credentials stay with the data (issue 13 #2)") {
+  Harness h;  // storage.whenDeleted defaults to Retain
+  h.converge();
+  const auto* secret = h.cluster.live("secrets", "default/p-postgres");
+  REQUIRE(secret != nullptr);
+  CHECK_FALSE((*secret)["metadata"].contains("ownerReferences"));  // the garbage collector leaves it
+  CHECK((*h.cluster.live("secrets", "default/p-jwt"))["metadata"].contains("ownerReferences"));
+  const auto password = (*secret)["data"]["password"];
+  // A switch to an external database keeps the credentials of the retained data.
+  h.edit([](json& spec) { spec["database"] = {{"external", {{"urlSecretRef", {{"name", "db"}, {"key", "url"}}}}}}; });
+  h.reconcile();
+  REQUIRE(h.cluster.live("secrets", "default/p-postgres") != nullptr);
+  CHECK((*h.cluster.live("secrets", "default/p-postgres"))["data"]["password"] == password);
+}
+
+TEST_CASE("credentials that an older operator gave an owner lose it under Retain, and get it under Delete (issue 13 #2)") {
+  Harness h;
+  h.converge();
+  json secret = *h.cluster.live("secrets", "default/p-postgres");
+  secret["metadata"]["ownerReferences"] = json::array({{{"apiVersion", "platform.a11y.dev/v1alpha1"},
+                                                        {"kind", "Platform"},
+                                                        {"name", "p"},
+                                                        {"uid", h.platform()["metadata"]["uid"]},
+                                                        {"controller", true},
+                                                        {"blockOwnerDeletion", true}}});
+  h.cluster.put(*po::platform::resource_for("v1", "Secret"), secret);
+  h.reconcile();
+  CHECK_FALSE((*h.cluster.live("secrets", "default/p-postgres"))["metadata"].contains("ownerReferences"));
+  h.edit([](json& spec) { spec["storage"] = {{"whenDeleted", "Delete"}}; });
+  h.reconcile();
+  const auto owners = (*h.cluster.live("secrets", "default/p-postgres"))["metadata"].value("ownerReferences", json::array());
+  REQUIRE(owners.size() == 1);
+  CHECK(owners[0]["uid"] == h.platform()["metadata"]["uid"]);
+}
+
+TEST_CASE("enabling the api's HPA hands spec.replicas over without a drop to 1 (issue 13 #4)") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: 3\n");
+  h.converge();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 3);
+  h.edit([](json& spec) {
+    spec["api"]["autoscaling"] = {{"enabled", true}, {"minReplicas", 2}, {"maxReplicas", 6}, {"targetCPUUtilizationPercentage", 70}};
+  });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 3);
+  const auto history = h.cluster.replica_history("deployments", "default/p-api");
+  CHECK(std::find(history.begin(), history.end(), 1) == history.end());
+  CHECK(h.cluster.replica_owners("deployments", "default/p-api").count("platform-operator") == 0);
+  // The HPA scales; later applies of the Deployment leave its count alone.
+  h.cluster.scale("deployments", "default/p-api", 5, "kube-controller-manager");
+  h.cluster.roll_out_all();
+  h.edit([](json& spec) { spec["api"]["env"] = json::array({{{"name", "LOG_LEVEL"}, {"value", "debug"}}}); });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 5);
+}
+
+TEST_CASE("a rollback keeps today's replica count, not the one saved with the old revision (issue 13 #5)") {
+  Harness h("  version: \"1.0.0\"\n  api:\n    replicas: 2\n");
+  h.converge();
+  h.edit([](json& spec) {
+    spec["api"]["replicas"] = 4;
+    spec["api"]["image"] = "registry.example/api:broken";
+  });
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  REQUIRE(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+  // Holding the last good revision applies it again: still today's count.
+  h.cluster.roll_out_all();
+  h.reconcile();
+  h.reconcile();
+  CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+}
+
+TEST_CASE("a stuck stateful update does not rewrite status while nothing changes (issue 13 #9)") {
+  Harness h;
+  h.converge();
+  // The StatefulSet controller rolls p-postgres to a template whose pod never becomes ready.
+  json sts = *h.cluster.live("statefulsets", "default/p-postgres");
+  sts["status"] = {{"observedGeneration", sts["metadata"]["generation"]}, {"replicas", 1}, {"readyReplicas", 0},
+                   {"updatedReplicas", 0}, {"currentRevision", "p-postgres-a"}, {"updateRevision", "p-postgres-b"}};
+  h.cluster.put(*po::platform::resource_for("apps/v1", "StatefulSet"), sts);
+  json labels = sts["spec"]["selector"]["matchLabels"];
+  labels["controller-revision-hash"] = "p-postgres-b";
+  h.cluster.put({"", "v1", "pods", true},
+                {{"apiVersion", "v1"},
+                 {"kind", "Pod"},
+                 {"metadata", {{"name", "p-postgres-0"}, {"namespace", "default"}, {"labels", labels},
+                               {"creationTimestamp", "2020-01-01T00:00:00Z"}}},
+                 {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})}}}});
+  h.reconcile();
+  REQUIRE(h.condition("Degraded", "True"));
+  CHECK(h.reason("Degraded") == "StatefulUpdateFailed");
+  const auto status_writes = h.cluster.count("apply", "platforms");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the clock moves on; nothing else does
+  h.reconcile();
+  CHECK(h.cluster.count("apply", "platforms") == status_writes);
+}

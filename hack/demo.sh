@@ -54,7 +54,7 @@ if [ -f "$PO_STATE/node.unavailable" ]; then
   echo "No real node on this machine: $(cat "$PO_STATE/node.unavailable")"
   echo "Showing the operator on kwok nodes instead (pods are scheduled and marked Ready; no container runs)."
   DEMO_NS=a11y
-  helm upgrade --install "$RELEASE" charts/platform-operator --namespace "$OPERATOR_NS" --create-namespace --wait --timeout 2m
+  helm upgrade --install "$RELEASE" charts/platform-operator --namespace "$OPERATOR_NS" --create-namespace --take-ownership --wait --timeout 2m
   stop_local_operator
   sa=$(kubectl -n "$OPERATOR_NS" get deploy "$RELEASE" -o jsonpath='{.spec.template.spec.serviceAccountName}')
   sa_kubeconfig="$PO_STATE/demo-operator.kubeconfig"
@@ -77,7 +77,7 @@ bash hack/images.sh sizes
 
 step "helm install the chart; the operator runs in cluster on the real node, from its image"
 stop_local_operator
-helm upgrade --install "$RELEASE" charts/platform-operator --namespace "$OPERATOR_NS" --create-namespace \
+helm upgrade --install "$RELEASE" charts/platform-operator --namespace "$OPERATOR_NS" --create-namespace --take-ownership \
   -f config/local/operator-values.yaml --wait --timeout 3m
 kubectl -n "$OPERATOR_NS" get deploy,pods -o wide
 

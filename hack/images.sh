@@ -75,6 +75,13 @@ base_layout() {
   echo "$layout"
 }
 
+# Unmounts whatever is mounted below a directory (a chroot_apt that was interrupted), so that removing
+# the directory can never reach through a bind mount into the host's /dev or the package cache.
+unmount_under() {
+  local m
+  for m in $(awk -v p="$1/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
+}
+
 # Runs apt-get inside a bundle's rootfs with the shared package cache mounted, then leaves no trace of
 # the mounts or the cache in the image.
 chroot_apt() {
@@ -88,8 +95,12 @@ chroot_apt() {
   local had_resolv=0; [ -e "$rootfs/etc/resolv.conf" ] && had_resolv=1 && mv "$rootfs/etc/resolv.conf" "$rootfs/etc/resolv.conf.orig"
   mv "$rootfs/etc/resolv.conf.host" "$rootfs/etc/resolv.conf"
   printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d"; chmod +x "$rootfs/usr/sbin/policy-rc.d"
-  local rc=0
-  chroot "$rootfs" /usr/bin/env DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$*" || rc=$?
+  local rc=0 update=""
+  # Package lists are refreshed once every 6 hours, in the shared cache (not in the image).
+  if [ -z "$(find "$apt_cache/lists" -maxdepth 1 -name '*_Packages*' -mmin -360 2>/dev/null | head -n1)" ]; then
+    update="apt-get update -qq && "
+  fi
+  chroot "$rootfs" /usr/bin/env DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$update$*" || rc=$?
   rm -f "$rootfs/usr/sbin/policy-rc.d" "$rootfs/etc/resolv.conf"
   [ $had_resolv -eq 1 ] && mv "$rootfs/etc/resolv.conf.orig" "$rootfs/etc/resolv.conf"
   umount "$rootfs/dev" "$rootfs/proc" "$rootfs/var/lib/apt/lists" "$rootfs/var/cache/apt/archives"
@@ -185,7 +196,7 @@ debian_image() {
   if [ -f "$out" ]; then echo "$out"; return; fi
   local f; for f in $(repo_inputs "$name"); do [ -e "$f" ] || die "$name needs $f (run hack/build.sh first)"; done
   log "$name: building (${PACKAGES[$name]})" >&2
-  local work="$cache/work-$name"; rm -rf "$work"; mkdir -p "$work"
+  local work="$cache/work-$name"; unmount_under "$work"; rm -rf "$work"; mkdir -p "$work"
   cp -a "$base" "$work/layout"
   umoci unpack --image "$work/layout:base" "$work/bundle" >/dev/null
   customize "$name" "$work/bundle" >&2
@@ -196,7 +207,7 @@ debian_image() {
   umoci rm --image "$work/layout:base"
   umoci gc --layout "$work/layout"
   tar -C "$work/layout" -cf "$out.tmp" .
-  mv "$out.tmp" "$out"; rm -rf "$work"
+  mv "$out.tmp" "$out"; unmount_under "$work"; rm -rf "$work"
   echo "$out"
 }
 

@@ -161,6 +161,8 @@ state = "$node/containerd/state"
 [plugins."io.containerd.cri.v1.runtime"]
   # Root here lacks CAP_SYS_RESOURCE: nothing may lower oom_score_adj below the runtime's own.
   restrict_oom_score_adj = true
+  # Pod network namespaces under the node's own state, so taking the node down finds them all.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.cri.v1.runtime".cni]
     bin_dirs = ["$cni_bin"]
     conf_dir = "$node/cni/net.d"

@@ -14,6 +14,7 @@
 #include "po/common/signals.hpp"
 #include "po/kube/config.hpp"
 #include "po/platform/child_status.hpp"
+#include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/reconciler.hpp"
 #include "po/platform/render_command.hpp"
 #include "po/runtime/manager.hpp"
@@ -127,6 +128,10 @@ int run_controller(std::vector<std::string> args) {
     children[kind.gvr.resource] = &informer;
     child_informers.push_back(&informer);
   }
+  // The Platforms' pods, slimmed to their status, so the Platform can say why a workload is not ready.
+  auto& pods = manager->add_informer(po::kube::GroupVersionResource{"", "v1", "pods", true}, children_watch);
+  pods.set_transform(po::platform::slim_pod);
+  children["pods"] = &pods;
 
   po::platform::ReconcilerOptions reconciler_options;
   reconciler_options.progressing_requeue = flags.progressing_requeue;
@@ -146,6 +151,7 @@ int run_controller(std::vector<std::string> args) {
   for (auto* informer : child_informers) {
     informer->add_handler(po::runtime::enqueue_controller_owner(controller.queue(), "Platform"));
   }
+  pods.add_handler(po::runtime::enqueue_by_label(controller.queue(), "app.kubernetes.io/instance"));
 
   spdlog::info("platform-operator {} starting: {} workers, {} child kinds watched", po::version(), flags.workers,
                child_informers.size());

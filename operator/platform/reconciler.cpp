@@ -8,6 +8,7 @@
 #include <set>
 
 #include "po/platform/child_status.hpp"
+#include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/conditions.hpp"
 #include "po/platform/platform_status.hpp"
 #include "po/platform/render.hpp"
@@ -134,6 +135,25 @@ const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& g
   if (it == children_.end() || it->second == nullptr) return nullptr;
   hold = it->second->cache().get(key);
   return hold.get();
+}
+
+// A workload that is not Current says why in its pods' own words (CrashLoopBackOff, ImagePullBackOff, the
+// scheduler's reason, a readiness probe that does not pass), when the pod informer runs.
+void PlatformReconciler::explain_with_pods(const std::string& ns, const json& manifest, WorkloadStatus& workload) const {
+  if (workload.state == RolloutState::Current || workload.state == RolloutState::Missing) return;
+  const auto it = children_.find("pods");
+  if (it == children_.end() || it->second == nullptr) return;
+  const auto selector = json::json_pointer("/spec/selector/matchLabels");
+  if (!manifest.contains(selector)) return;
+  std::map<std::string, std::string> labels;
+  for (const auto& [key, value] : manifest.at(selector).items())
+    if (value.is_string()) labels[key] = value.get<std::string>();
+  std::vector<json> pods;
+  for (const auto& pod : it->second->cache().by_labels(labels))
+    if (pod && str(*pod, "/metadata/namespace") == ns) pods.push_back(*pod);
+  std::vector<const json*> ptrs;
+  for (const auto& pod : pods) ptrs.push_back(&pod);
+  if (const auto problem = diagnose_pods(ptrs)) workload.message += (workload.message.empty() ? "" : "; ") + problem->message;
 }
 
 bool PlatformReconciler::monitoring_crds_available() {
@@ -631,8 +651,9 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     runtime::ObjectPtr hold;
     if (kind == "Deployment") {
       const auto& deployments = *resource_for("apps/v1", "Deployment");
-      workloads[component_of(manifest)].emplace_back(obj_name,
-                                                     deployment_status(cached_child(deployments, ns + "/" + obj_name, hold)));
+      auto workload = deployment_status(cached_child(deployments, ns + "/" + obj_name, hold));
+      explain_with_pods(ns, manifest, workload);
+      workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
     } else if (kind == "StatefulSet") {
       const auto* live = cached_child(statefulsets, ns + "/" + obj_name, hold);
       auto workload = statefulset_status(live);
@@ -642,6 +663,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
           workload.message = *failure;
         }
       }
+      explain_with_pods(ns, manifest, workload);
       stateful_components.insert(component_of(manifest));
       workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
     } else if (kind == "Service") {

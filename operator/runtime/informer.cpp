@@ -42,6 +42,21 @@ EventHandler enqueue_controller_owner(WorkQueue& queue, std::string owner_kind) 
   return h;
 }
 
+EventHandler enqueue_by_label(WorkQueue& queue, std::string label) {
+  auto enqueue = [&queue, label = std::move(label)](const ObjectPtr& o) {
+    const auto& meta = o->value("metadata", json::object());
+    const auto& labels = meta.value("labels", json::object());
+    auto it = labels.find(label);
+    if (it == labels.end() || !it->is_string()) return;
+    queue.add(meta.value("namespace", "") + "/" + it->get<std::string>());
+  };
+  EventHandler h;
+  h.on_add = enqueue;
+  h.on_update = [enqueue](const ObjectPtr&, const ObjectPtr& new_object) { enqueue(new_object); };
+  h.on_delete = enqueue;
+  return h;
+}
+
 Informer::Informer(kube::Client& client, kube::GroupVersionResource gvr, std::vector<std::string> namespaces,
                    kube::WatcherOptions options)
     : client_(client), gvr_(std::move(gvr)), namespaces_(std::move(namespaces)), options_(std::move(options)) {

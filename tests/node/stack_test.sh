@@ -38,7 +38,8 @@ trap cleanup EXIT
 e2e_log "install the chart with the operator image built here, on the real node"
 # --take-ownership: the chart renders the CRD, which install_crd (kubectl) created above.
 helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set watchNamespaces="{$ns}" --wait --timeout 3m >/dev/null \
+  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set watchNamespaces="{$ns}" \
+  --wait --timeout 3m >/dev/null \
   || fail "the operator Deployment did not become available on the real node"
 node=$(kubectl -n "$op_ns" get pods -o jsonpath='{.items[0].spec.nodeName}')
 [ "$node" = "${PO_NODE_NAME:-po-node}" ] || fail "the operator pod runs on '$node', not on the real node"

@@ -19,6 +19,7 @@
 #include "po/kube/resource.hpp"
 #include "po/runtime/controller.hpp"
 #include "po/runtime/events.hpp"
+#include "po/platform/child_status.hpp"
 #include "po/platform/types.hpp"
 #include "po/runtime/informer.hpp"
 
@@ -112,6 +113,7 @@ class PlatformReconciler {
   bool monitoring_crds_available();
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                      runtime::ObjectPtr& hold) const;
+  void explain_with_pods(const std::string& ns, const nlohmann::json& manifest, WorkloadStatus& workload) const;
 
   kube::Client& client_;
   const runtime::Informer& platforms_;

@@ -26,6 +26,9 @@ struct EventHandler {
 EventHandler enqueue_object(WorkQueue& queue);
 // Enqueue the key of the object's controller owner when that owner is of owner_kind (child -> owner).
 EventHandler enqueue_controller_owner(WorkQueue& queue, std::string owner_kind);
+// Enqueue "<namespace>/<value of label>" for objects that carry the label (a group of objects -> the one
+// object they belong to, when no owner reference links them: pods -> the resource that made them).
+EventHandler enqueue_by_label(WorkQueue& queue, std::string label);
 // The owner key ("ns/name") of an object's controller reference of the given kind, if any.
 std::optional<std::string> controller_owner_key(const json& object, std::string_view owner_kind);
 

@@ -34,6 +34,7 @@ fuzz: deps
 bench: build tools
 	@bash hack/bench/operator.sh $${BENCH_PLATFORMS:-100}
 	@bash hack/bench/app.sh
+	@bash hack/bench/frontend.sh
 
 demo:
 	@bash hack/demo.sh

@@ -52,11 +52,21 @@ int mint_token(int argc, char** argv) {
   }
   if (sub.empty()) return usage("token needs --sub NAME");
   const char* secret = std::getenv("SECRET_KEY");
-  if (!secret || std::string_view(secret).size() < 16) {
-    std::cerr << "platform-api: configuration error: SECRET_KEY must be set and at least 16 bytes long\n";
+  if (!secret || std::string_view(secret).size() < a11y::server::kMinSecretBytes) {
+    std::cerr << "platform-api: configuration error: SECRET_KEY must be set and at least "
+              << a11y::server::kMinSecretBytes << " bytes long\n";
     return kUsageError;
   }
-  std::cout << a11y::server::Authenticator(secret).issue(sub, std::chrono::seconds(ttl)) << "\n";
+  // The server's own policy, so that it accepts what this mints (and refuses a lifetime it would refuse).
+  a11y::server::TokenPolicy policy;
+  const auto env = a11y::server::process_environment();
+  policy.issuer = env("JWT_ISSUER").value_or("");
+  policy.audience = env("JWT_AUDIENCE").value_or("");
+  if (auto v = env("JWT_MAX_LIFETIME_SECONDS"); v && !v->empty()) policy.max_lifetime = std::chrono::seconds(std::atol(v->c_str()));
+  if (std::chrono::seconds(ttl) > policy.max_lifetime) {
+    return usage("--ttl must not exceed JWT_MAX_LIFETIME_SECONDS (" + std::to_string(policy.max_lifetime.count()) + ")");
+  }
+  std::cout << a11y::server::Authenticator(secret, policy).issue(sub, std::chrono::seconds(ttl)) << "\n";
   return 0;
 }
 
@@ -148,6 +158,8 @@ int main(int argc, char** argv) {
     options.port = config.port;
     options.threads = a11y::server::effective_http_threads(config);
     options.body_limit = config.body_limit;
+    options.max_connections = config.max_connections;
+    options.max_inflight_body_bytes = config.inflight_body_bytes;
     po::http::HttpServer server(options, [&app](po::http::Request req, po::http::Responder done) {
       app.handle_async(std::move(req), std::move(done));
     });

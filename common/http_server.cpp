@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -85,7 +86,50 @@ struct Shared {
   std::size_t active = 0;
   std::unordered_map<std::uint64_t, std::function<void()>> connections;  // id -> "close if idle" (posted)
   std::uint64_t next_id = 0;
+
+  std::atomic<std::size_t> inflight_body_bytes{0};  // request bodies between head and response, then responses being written
+
+  // Reserves bytes of the body budget; false when they do not fit.
+  bool reserve_body(std::size_t bytes) {
+    if (options.max_inflight_body_bytes == 0 || bytes == 0) return true;
+    std::size_t current = inflight_body_bytes.load();
+    do {
+      if (bytes > options.max_inflight_body_bytes || current > options.max_inflight_body_bytes - bytes) return false;
+    } while (!inflight_body_bytes.compare_exchange_weak(current, current + bytes));
+    return true;
+  }
+  // A response is charged when it is written, whether it fits or not (the work is done): while the
+  // responses being written fill the budget, new request bodies are refused instead.
+  std::size_t charge_response(std::size_t bytes) {
+    if (options.max_inflight_body_bytes == 0) return 0;
+    inflight_body_bytes += bytes;
+    return bytes;
+  }
+  void release_body(std::size_t bytes) {
+    if (options.max_inflight_body_bytes != 0 && bytes != 0) inflight_body_bytes -= bytes;
+  }
+  bool at_connection_cap() {
+    if (options.max_connections == 0) return false;
+    std::scoped_lock lock(mutex);
+    return active >= options.max_connections;
+  }
 };
+
+// Past the connection cap: a fixed 503 and close, without reading the request.
+void refuse_connection(tcp::socket socket) {
+  static const std::string kResponse = [] {
+    const std::string body =
+        R"({"error":{"code":"overloaded","message":"too many open connections; try again shortly","requestId":""}})";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+           "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  auto s = std::make_shared<tcp::socket>(std::move(socket));
+  net::async_write(*s, net::buffer(kResponse), [s](beast::error_code, std::size_t) {
+    boost::system::error_code ec;
+    s->shutdown(tcp::socket::shutdown_send, ec);
+    s->close(ec);
+  });
+}
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -97,6 +141,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   ~Connection() {
+    shared_->release_body(reserved_body_);
     std::scoped_lock lock(shared_->mutex);
     shared_->connections.erase(id_);
     if (--shared_->active == 0) shared_->drained.notify_all();
@@ -166,6 +211,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     const auto length = parser_->content_length();
     if (length && *length > shared_->options.body_limit) return reject_too_large();
+    const std::size_t body_bytes = length ? static_cast<std::size_t>(*length) : req.chunked() ? shared_->options.body_limit : 0;
+    if (!shared_->reserve_body(body_bytes)) {
+      keep_alive_ = false;  // the unread body makes the connection unusable
+      auto res = json_error(503, "overloaded", "the server holds too many request bodies; try again shortly", id_or_new());
+      res.headers["Retry-After"] = "1";
+      return respond(std::move(res));
+    }
+    reserved_body_ = body_bytes;
     stream_.expires_after(shared_->options.body_timeout);
     if (parser_->is_done()) return handle();
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
@@ -281,6 +334,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void respond(Response res) {
     phase_ = Phase::Writing;
+    shared_->release_body(std::exchange(reserved_body_, 0));   // the handler is done with the body
+    reserved_body_ = shared_->charge_response(res.body.size());
     if (shared_->stopping) keep_alive_ = false;
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     msg->version(11);
@@ -293,6 +348,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     msg->prepare_payload();
     stream_.expires_after(shared_->options.body_timeout);
     auto write_done = [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      self->shared_->release_body(std::exchange(self->reserved_body_, 0));
       if (ec) return self->close();
       if (!self->keep_alive_) return self->linger_close();
       self->request_id_.clear();
@@ -344,6 +400,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = false;
   bool head_request_ = false;
   Phase phase_ = Phase::Reading;  // only touched on the connection's strand
+  std::size_t reserved_body_ = 0;  // of Shared::inflight_body_bytes; only touched on the strand
   std::uint64_t id_ = 0;
 };
 
@@ -361,7 +418,9 @@ struct HttpServer::Impl {
   void accept() {
     acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
-      if (!ec) {
+      if (!ec && shared->at_connection_cap()) {
+        refuse_connection(std::move(socket));
+      } else if (!ec) {
         boost::system::error_code opt_ec;
         socket.set_option(tcp::no_delay(true), opt_ec);
         std::make_shared<Connection>(std::move(socket), shared)->start();

@@ -101,7 +101,8 @@ kubectl -n "$DEMO_NS" get pods -o wide
 
 step "an audit, as a person would send it: POST /api/v1/audits through the gateway Service"
 gateway=$(service_url "$DEMO_NS" "$NAME-gateway" http)
-token=$(mint_token "$DEMO_NS" "$NAME" demo-user)
+# The web UI calls the api as "frontend": an audit made under that name shows up in its history too.
+token=$(mint_token "$DEMO_NS" "$NAME" frontend)
 echo "The page:"; sample_page | sed 's/^/    /'
 response=$(post_audit "$gateway" "$token")
 id=$(jq -r '.id' <<<"$response")
@@ -111,14 +112,21 @@ echo "Read back: GET $gateway/api/v1/audits/$id"
 curl -fsS -H "Authorization: Bearer $token" "$gateway/api/v1/audits/$id" | jq -c '{id, score, findings: (.findings | length)}'
 
 prometheus=$(service_url "$DEMO_NS" "$NAME-prometheus" http)
+shot="$PO_STATE/demo-audit.png"
+if command -v chromium >/dev/null; then
+  step "a screenshot of the audit in the web UI (headless Chromium): $shot"
+  chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1400 \
+    --screenshot="$shot" "$gateway/audits/$id" >/dev/null 2>&1 && echo "saved $shot" || echo "no screenshot (chromium failed)"
+fi
 cat <<MSG
 
 The Accessibility Platform runs on a real node of the local cluster: containerd + runc containers of images
 built here from Debian packages and this repo's build; the control plane and the node are on this machine.
 Service addresses are routed on this host by kube-proxy, so they are reachable from here directly:
-  API (through the gateway):  $gateway/api/v1/rules      $gateway/health
-  Prometheus:                 $prometheus/targets      $prometheus/alerts
-  (Grafana is not packaged by Debian and the frontend image is not built yet: both are off in this sample.)
+  Web UI (through the gateway): $gateway/      this audit: $gateway/audits/$id
+  API (through the gateway):    $gateway/api/v1/rules      $gateway/health
+  Prometheus:                   $prometheus/targets      $prometheus/alerts
+  (Grafana is not packaged by Debian, so it is off in this sample.)
   Or, on loopback: kubectl -n $DEMO_NS port-forward svc/$NAME-gateway 8080:80
 
 Look around:

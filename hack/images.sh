@@ -33,12 +33,22 @@ apt_cache="$cache/apt"            # downloaded .debs and package lists, shared b
 mkdir -p "$cache" "$apt_cache/archives/partial" "$apt_cache/lists/partial"
 
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# Removes the cached tars of an image other than the one just built (another input digest).
+prune_others() {  # prune_others <name> <kept tar>
+  local t
+  for t in "$cache/$1"-*.tar; do
+    [ "$t" != "$2" ] || continue
+    [[ "$(basename "$t")" =~ ^$1-[0-9a-f]{16}\.tar$ ]] && rm -f "$t"
+  done
+}
 die() { log "error: $*" >&2; exit 1; }
 
 # ---- what each Debian image holds: packages, then its OCI config
 declare -A PACKAGES=(
   [platform-api]="libcpprest2.10 libpqxx-6.4 libpq5 libhiredis0.14 libgumbo1 libspdlog1.10 libfmt9 libssl3 ca-certificates"
   [platform-operator]="libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3 ca-certificates"
+  [platform-frontend]="nodejs"
   [postgres]="postgresql-15"
   [postgres-exporter]="prometheus-postgres-exporter"
   [redis]="redis-server"
@@ -49,7 +59,7 @@ declare -A PACKAGES=(
   [alertmanager]="prometheus-alertmanager"
 )
 declare -A TAGS=(
-  [platform-api]=dev [platform-operator]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
+  [platform-api]=dev [platform-operator]=dev [platform-frontend]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
   [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=debian12 [alertmanager]=debian12
   [coredns]=local [metrics-server]=local
 )
@@ -104,7 +114,9 @@ chroot_apt() {
   rm -f "$rootfs/usr/sbin/policy-rc.d" "$rootfs/etc/resolv.conf"
   [ $had_resolv -eq 1 ] && mv "$rootfs/etc/resolv.conf.orig" "$rootfs/etc/resolv.conf"
   umount "$rootfs/dev" "$rootfs/proc" "$rootfs/var/lib/apt/lists" "$rootfs/var/cache/apt/archives"
-  rm -rf "$rootfs/var/log/apt" "$rootfs/var/log/dpkg.log" "$rootfs/var/cache/debconf/"*-old "$rootfs/var/cache/ldconfig/aux-cache"
+  # apt's binary caches (80 MB) and dpkg's backups are rebuilt on demand; they do not belong in a layer.
+  rm -rf "$rootfs/var/log/apt" "$rootfs/var/log/dpkg.log" "$rootfs/var/cache/debconf/"*-old "$rootfs/var/cache/ldconfig/aux-cache" \
+    "$rootfs"/var/cache/apt/*.bin "$rootfs/var/lib/dpkg/status-old"
   return $rc
 }
 
@@ -113,6 +125,7 @@ repo_inputs() {
   case "$1" in
     platform-api) echo "$BUILD_DIR/app/platform-api"; find "$top/app/models" -type f | sort ;;
     platform-operator) echo "$BUILD_DIR/operator/platform-operator" ;;
+    platform-frontend) echo "$top/frontend/.next/BUILD_ID"; echo "$top/frontend/.next/standalone/server.js" ;;
     postgres) echo "$here/images/postgres-entrypoint.sh" ;;
   esac
 }
@@ -139,6 +152,19 @@ customize() {
       ! chroot "$rootfs" ldd /usr/local/bin/platform-operator | grep 'not found' || die "platform-operator: a shared library is missing"
       set_config "$bundle" "$name" --config.user 65532:65532 --config.entrypoint /usr/local/bin/platform-operator \
         --config.exposedports 8080/tcp --config.exposedports 8081/tcp
+      ;;
+    platform-frontend)
+      # Debian's Node.js runs Next's standalone server (hack/frontend.sh build made it), as frontend/Dockerfile does.
+      chroot_apt "$rootfs" "apt-get install -y -qq --no-install-recommends ${PACKAGES[$name]} >/dev/null"
+      mkdir -p "$rootfs/app/.next"
+      cp -a "$top/frontend/.next/standalone/." "$rootfs/app/"
+      cp -a "$top/frontend/.next/static" "$rootfs/app/.next/static"
+      [ ! -d "$top/frontend/public" ] || cp -a "$top/frontend/public" "$rootfs/app/public"
+      chown -R 0:0 "$rootfs/app"
+      set_config "$bundle" "$name" --config.user 10001:10001 --config.workingdir /app \
+        --config.env NODE_ENV=production --config.env NEXT_TELEMETRY_DISABLED=1 --config.env PORT=3000 --config.env BIND_HOST=0.0.0.0 \
+        --config.exposedports 3000/tcp --config.cmd /bin/sh --config.cmd -c --config.cmd 'HOSTNAME="$BIND_HOST" exec node server.js' \
+        --config.stopsignal SIGTERM
       ;;
     postgres)
       # The contract of the postgres image the operator renders for: POSTGRES_USER/PASSWORD/DB from the
@@ -190,7 +216,7 @@ debian_image() {
   local name=$1
   local base; base=$(base_layout)
   local key
-  key=$( { echo "$name ${PACKAGES[$name]} ${TAGS[$name]} v3"; basename "$base"; sed -n "/^    $name)/,/;;/p" "$0";
+  key=$( { echo "$name ${PACKAGES[$name]} ${TAGS[$name]} recipe-4"; basename "$base"; sed -n "/^    $name)/,/;;/p" "$0";
            repo_inputs "$name" | while read -r f; do [ -n "$f" ] && sha256sum "$f"; done; } | sha256sum | cut -c1-16)
   local out="$cache/$name-$key.tar"
   if [ -f "$out" ]; then echo "$out"; return; fi
@@ -208,6 +234,7 @@ debian_image() {
   umoci gc --layout "$work/layout"
   tar -C "$work/layout" -cf "$out.tmp" .
   mv "$out.tmp" "$out"; unmount_under "$work"; rm -rf "$work"
+  prune_others "$name" "$out"
   echo "$out"
 }
 
@@ -233,6 +260,7 @@ static_image() {  # static_image <name> <tag> <binary> <path-in-image> <uid> [en
   umoci gc --layout "$work/layout"
   tar -C "$work/layout" -cf "$out.tmp" .
   mv "$out.tmp" "$out"; rm -rf "$work"
+  prune_others "$name" "$out"
   echo "$out"
 }
 
@@ -264,17 +292,22 @@ import() {  # import <socket> <reference> <tar>
 }
 
 cmd_node_base() {
-  local sock=$1
-  import "$sock" "$PAUSE_IMAGE" "$(static_image pause 3.10.1 "$(pause_binary)" /pause 65535)"
-  import "$sock" "$(ref coredns)" "$(static_image coredns local "$(tool_dir coredns "$COREDNS_VERSION")/coredns" /coredns 65532)"
-  import "$sock" "$(ref metrics-server)" "$(static_image metrics-server local "$(tool_dir metrics-server "$METRICS_SERVER_VERSION")/metrics-server" /metrics-server 65532)"
+  local sock=$1 tar
+  tar=$(static_image pause 3.10.1 "$(pause_binary)" /pause 65535); import "$sock" "$PAUSE_IMAGE" "$tar"
+  tar=$(static_image coredns local "$(tool_dir coredns "$COREDNS_VERSION")/coredns" /coredns 65532); import "$sock" "$(ref coredns)" "$tar"
+  tar=$(static_image metrics-server local "$(tool_dir metrics-server "$METRICS_SERVER_VERSION")/metrics-server" /metrics-server 65532)
+  import "$sock" "$(ref metrics-server)" "$tar"
 }
 
 cmd_stack() {
-  local sock=$1 name
+  local sock=$1 name tar
   for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager platform-api platform-operator; do
-    import "$sock" "$(ref "$name")" "$(debian_image "$name")"
+    tar=$(debian_image "$name"); import "$sock" "$(ref "$name")" "$tar"
   done
+  if [ -f "$top/frontend/package.json" ]; then
+    bash "$here/frontend.sh" build >&2
+    tar=$(debian_image platform-frontend); import "$sock" "$(ref platform-frontend)" "$tar"
+  fi
 }
 
 cmd_sizes() {  # compressed = the blobs in the OCI tar; unpacked = the layers' uncompressed size
@@ -300,6 +333,6 @@ case "${1:-}" in
   list) for n in "${!TAGS[@]}"; do echo "$n $(ref "$n")"; done | sort; echo "pause $PAUSE_IMAGE" ;;
   sizes) cmd_sizes ;;
   oci-tar) debian_image "${2:?image name}" ;;
-  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do debian_image "$n" >/dev/null; done ;;
+  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do t=$(debian_image "$n"); : "$t"; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

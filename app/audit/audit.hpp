@@ -1,6 +1,8 @@
 // Contract between the audit engine (app/audit) and the HTTP server (app/server).
 // The engine is pure: HTML in, findings out; no I/O, thread-safe (call from many workers at once).
 #pragma once
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,23 +20,39 @@ struct Finding {
   std::string wcag_criterion;   // e.g. "1.1.1"
   std::string wcag_level;       // "A" | "AA" | "AAA"
   Impact impact = Impact::Moderate;
-  std::string selector;         // CSS-selector path to the node, e.g. "html > body > main > img:nth-of-type(2)"
-  std::string message;          // what is wrong and what to do, for a person
-  std::string snippet;          // the node's opening tag, truncated to 200 bytes
+  std::string selector;         // CSS-selector path to the node, e.g. "html > body > main > img:nth-of-type(2)";
+                                // at most kMaxSelectorBytes (a deep node's path keeps its nearest ancestors)
+  std::string message;          // what is wrong and what to do, for a person; at most kMaxMessageBytes
+  std::string snippet;          // the node's opening tag, truncated to kMaxSnippetBytes
 };
+
+// Every finding's strings are bounded, so one audit's output is bounded by max_output_bytes whatever the input.
+inline constexpr std::size_t kMaxSelectorBytes = 512;
+inline constexpr std::size_t kMaxMessageBytes = 512;
+inline constexpr std::size_t kMaxSnippetBytes = 200;
+// What one finding costs in the output besides its strings (JSON keys, WCAG fields, impact).
+inline constexpr std::size_t kFindingOverheadBytes = 128;
 
 struct Options {
   std::vector<std::string> rules;        // run only these rule ids; empty = all
   std::size_t max_findings = 500;        // stop collecting after this many
+  std::size_t max_output_bytes = 1 << 20;   // ... or once the findings' strings reach this many bytes
   std::size_t max_depth = 512;           // deeper nesting is reported as an error, not recursed
+  // CPU time (of the calling thread) the rules may use; past it the audit stops and the result is partial.
+  // Zero: no budget. The parse itself is bounded by the input checks instead (see Document).
+  std::chrono::nanoseconds cpu_budget = std::chrono::seconds(2);
 };
 
 struct Result {
   std::vector<Finding> findings;
-  double score = 100.0;                  // 0..100, 100 = no findings; weighted by impact
+  double score = 100.0;                  // 0..100, 100 = no findings; weighted by impact (of the rules run)
   std::size_t nodes = 0;                 // elements visited
-  std::vector<std::string> rules_run;
-  bool truncated = false;                // max_findings reached
+  std::vector<std::string> rules_run;    // rules that ran to the end
+  bool truncated = false;                // findings were left out of the list (they still count in the score)
+  std::string truncated_by;              // "maxFindings" or "outputBytes" when truncated
+  bool partial = false;                  // not every selected rule ran to the end
+  std::string partial_reason;            // "cpu budget" when partial
+  std::size_t output_bytes = 0;          // the findings' strings plus kFindingOverheadBytes each
 };
 
 struct RuleInfo {
@@ -45,7 +63,8 @@ class Engine {
  public:
   // model may be null: then text-quality checks fall back to the built-in heuristics only.
   explicit Engine(std::shared_ptr<const ml::TextQualityModel> model = nullptr);
-  // Throws std::invalid_argument for unknown rule ids in options or nesting deeper than max_depth.
+  // Throws std::invalid_argument for unknown rule ids in options, nesting deeper than max_depth, or more
+  // attributes in a tag than Document accepts.
   Result run(std::string_view html, const Options& options = {}) const;
   static const std::vector<RuleInfo>& rules();
  private:

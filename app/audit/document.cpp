@@ -1,8 +1,10 @@
 #include "audit/document.hpp"
 
+#include "audit/attribute_bound.hpp"
 #include "audit/nesting_estimate.hpp"
 
 #include <algorithm>
+#include <csetjmp>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -10,8 +12,28 @@
 namespace a11y::audit {
 namespace {
 
-void* arena_allocate(void* userdata, std::size_t size) { return static_cast<Arena*>(userdata)->allocate(size); }
+// gumbo allocates through these. The guard stops a parse whose tree outgrows its limit: gumbo clones the
+// open formatting elements into every new paragraph (and text run) after they were closed implicitly, so
+// 8 bytes of input can become hundreds of elements. gumbo cannot be told to stop, so the allocator jumps
+// back to parse_guarded: only gumbo's C frames are skipped (nothing there to destroy), and every byte it
+// allocated is in the arena, which the lease resets.
+struct ParseGuard {
+  Arena* arena;
+  std::size_t limit;
+  std::jmp_buf stop;
+};
+void* arena_allocate(void* userdata, std::size_t size) {
+  auto* guard = static_cast<ParseGuard*>(userdata);
+  if (guard->arena->bytes_reserved() > guard->limit) std::longjmp(guard->stop, 1);
+  return guard->arena->allocate(size);
+}
 void arena_deallocate(void*, void*) {}   // the arena frees everything at once
+
+// Null when the guard stopped the parse.
+[[gnu::noinline]] GumboOutput* parse_guarded(const GumboOptions* options, std::string_view html, ParseGuard* guard) {
+  if (setjmp(guard->stop) != 0) return nullptr;
+  return gumbo_parse_with_options(options, html.data(), html.size());
+}
 
 const GumboVector* children_of(const GumboNode* n) {
   if (n->type == GUMBO_NODE_DOCUMENT) return &n->v.document.children;
@@ -42,11 +64,6 @@ void append_collapsed(std::string_view text, std::string& out, std::size_t max_b
       out.push_back(c);
     }
   }
-}
-
-bool same_type(const GumboNode* a, const GumboNode* b) {
-  if (a->v.element.tag != b->v.element.tag) return false;
-  return a->v.element.tag != GUMBO_TAG_UNKNOWN || iequals(tag_name(a), tag_name(b));
 }
 
 }  // namespace
@@ -101,14 +118,22 @@ Document::Document(std::string_view html, std::size_t max_depth) {
   const Prescan pre = prescan_html(html, estimate_limit);
   if (pre.depth > estimate_limit)
     throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
-  if (pre.max_attributes > kMaxAttributesPerTag)
+  const AttributeBound attributes = bound_attributes(html, kMaxAttributesPerTag);
+  if (attributes.per_tag > kMaxAttributesPerTag)
     throw std::invalid_argument("an HTML tag has more than " + std::to_string(kMaxAttributesPerTag) + " attributes");
+  if (attributes.root_tags > kMaxRootAttributes)
+    throw std::invalid_argument("the html and body tags have more than " + std::to_string(kMaxRootAttributes) +
+                                " attributes together");
+  ParseGuard guard{&lease_.arena(), parse_limit_bytes(html.size()), {}};
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &arena_allocate;
   options.deallocator = &arena_deallocate;
-  options.userdata = &lease_.arena();
+  options.userdata = &guard;
   options.max_errors = 0;   // the audit does not report parse errors; recording them costs time
-  output_ = gumbo_parse_with_options(&options, html.data(), html.size());
+  output_ = parse_guarded(&options, html, &guard);
+  if (output_ == nullptr)
+    throw std::invalid_argument("the HTML's parse tree grows past " + std::to_string(guard.limit >> 20) +
+                                " MiB (formatting elements reopened in every paragraph?)");
   html_ = output_->root;
 
   elements_.reserve(html.size() / 48 + 16);
@@ -162,6 +187,10 @@ Document::Document(std::string_view html, std::size_t max_depth) {
 
 Document::~Document() = default;
 
+std::size_t parse_limit_bytes(std::size_t html_bytes) {
+  return std::max(kMinParseBytes, html_bytes > SIZE_MAX / kMaxParseBytesPerInputByte ? SIZE_MAX : html_bytes * kMaxParseBytesPerInputByte);
+}
+
 bool Element::has_role(std::string_view r) const { return !role.empty() && iequals(role, r); }   // the lease resets the arena that holds gumbo's tree
 
 const GumboNode* Document::by_id(std::string_view id) const {
@@ -173,6 +202,12 @@ std::size_t Document::id_count(std::string_view id) const {
   const auto [lo, hi] = std::equal_range(ids_.begin(), ids_.end(), std::pair<std::string_view, const GumboNode*>(id, nullptr),
                                          [](const auto& a, const auto& b) { return a.first < b.first; });
   return static_cast<std::size_t>(hi - lo);
+}
+
+const std::string& Document::text_of(const GumboNode* node) const {
+  auto [it, inserted] = text_memo_.try_emplace(node);
+  if (inserted) append_text_content(node, it->second, 256);
+  return it->second;
 }
 
 std::span<const std::pair<std::string_view, const GumboNode*>> Document::labels_for(std::string_view id) const {
@@ -216,7 +251,7 @@ std::string accessible_name(const Document& doc, const GumboNode* element, bool 
       if (const auto label = attr(ref, "aria-label"); !trim(label.value).empty())
         append_collapsed(trim(label.value), name, 256);
       else
-        append_text_content(ref, name);
+        append_collapsed(doc.text_of(ref), name, 256);
     });
     if (!trim(name).empty()) return std::string(trim(name));
     name.clear();
@@ -234,35 +269,75 @@ std::string accessible_name(const Document& doc, const GumboNode* element, bool 
   return name;
 }
 
-std::string selector_path(const GumboNode* element) {
-  std::vector<const GumboNode*> chain;
-  for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) chain.push_back(n);
+const std::vector<std::uint32_t>& SelectorPaths::positions(const GumboNode* parent) {
+  auto [it, inserted] = positions_.try_emplace(parent);
+  if (!inserted) return it->second;
+  const GumboVector* kids = children_of(parent);
+  if (kids == nullptr) return it->second;
+  std::vector<std::uint32_t>& out = it->second;
+  out.assign(kids->length, 0);
+  // Type key: the tag, or the lower-cased name of an unknown element (same_type's rule).
+  const auto key = [](const GumboNode* n) {
+    std::string k(tag_name(n));
+    if (n->v.element.tag == GUMBO_TAG_UNKNOWN)
+      for (char& c : k) c = lower(c);
+    return k;
+  };
+  std::unordered_map<std::string, std::uint32_t> seen;
+  std::vector<std::string> keys(kids->length);
+  for (unsigned i = 0; i < kids->length; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids->data[i]);
+    if (!is_element(k)) continue;
+    keys[i] = key(k);
+    out[i] = ++seen[keys[i]];
+  }
+  for (unsigned i = 0; i < kids->length; ++i)
+    if (out[i] == 1 && seen[keys[i]] == 1) out[i] = 0;   // the only one of its type: no nth-of-type
+  return out;
+}
+
+std::string SelectorPaths::path(const GumboNode* element) {
+  constexpr std::size_t kMaxName = 64;
+  std::vector<std::string> parts;   // from the element up to html
+  std::size_t total = 0;
+  for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) {
+    std::string part(tag_name(n));
+    if (part.size() > kMaxName) part = "*";
+    if (n->parent != nullptr && children_of(n->parent) != nullptr) {
+      const auto& pos = positions(n->parent);
+      if (n->index_within_parent < pos.size() && pos[n->index_within_parent] != 0)
+        part += ":nth-of-type(" + std::to_string(pos[n->index_within_parent]) + ")";
+    }
+    total += part.size() + (parts.empty() ? 0 : 3);
+    parts.push_back(std::move(part));
+  }
   std::string out;
-  out.reserve(chain.size() * 12);
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const GumboNode* n = *it;
-    if (!out.empty()) out += " > ";
-    out += tag_name(n);
-    const GumboVector* siblings = n->parent ? children_of(n->parent) : nullptr;
-    if (siblings == nullptr) continue;
-    // Position among same-type siblings before it; after it, one more of the same type is enough to know.
-    std::size_t position = 1;
-    for (unsigned i = 0; i < n->index_within_parent && i < siblings->length; ++i) {
-      const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
-      if (is_element(s) && same_type(s, n)) ++position;
+  if (total <= kMaxSelectorBytes) {
+    out.reserve(total);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      if (!out.empty()) out += " > ";
+      out += *it;
     }
-    bool repeated = position > 1;
-    for (unsigned i = n->index_within_parent + 1; !repeated && i < siblings->length; ++i) {
-      const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
-      repeated = is_element(s) && same_type(s, n);
-    }
-    if (repeated) out += ":nth-of-type(" + std::to_string(position) + ")";
+    return out;
+  }
+  // Too deep: "html " and then as many of the nearest ancestors as fit.
+  constexpr std::string_view kPrefix = "html ";
+  std::size_t keep = 0, length = kPrefix.size();
+  while (keep < parts.size() && length + parts[keep].size() + (keep ? 3 : 0) <= kMaxSelectorBytes)
+    length += parts[keep].size() + (keep ? 3 : 0), ++keep;
+  out.reserve(length);
+  out += kPrefix;
+  for (std::size_t i = keep; i-- > 0;) {
+    out += parts[i];
+    if (i) out += " > ";
   }
   return out;
 }
 
+std::string selector_path(const GumboNode* element) { return SelectorPaths().path(element); }
+
 std::string snippet(const GumboNode* element) {
-  constexpr std::size_t kMax = 200;
+  constexpr std::size_t kMax = kMaxSnippetBytes;
   const GumboStringPiece piece = element->v.element.original_tag;
   if (piece.length == 0) {
     // Built by appending: GCC 12 at -O3 warns (-Wrestrict, a false positive) on "<" + std::string(...).

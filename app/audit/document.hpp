@@ -5,12 +5,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <gumbo.h>
 
 #include "audit/arena.hpp"
+#include "audit/audit.hpp"
 
 namespace a11y::audit {
 
@@ -23,13 +25,25 @@ struct Element {
   bool has_role(std::string_view r) const;
 };
 
-// More attributes than this in one tag is refused (gumbo's duplicate check is quadratic in them).
-inline constexpr std::size_t kMaxAttributesPerTag = 1024;
+// More attributes than this in one tag is refused (gumbo's duplicate check is quadratic in them): real
+// pages stay far below (a heavily annotated SVG or framework component has a few dozen).
+inline constexpr std::size_t kMaxAttributesPerTag = 256;
+// gumbo merges the attributes of every <html> (and every <body>) start tag into the first, checking each
+// against those already there: their sum is bounded too.
+inline constexpr std::size_t kMaxRootAttributes = 1024;
+
+// The parse tree may take this many bytes per input byte (at least kMinParseBytes); a document that grows
+// more is refused. Real pages take 5-15 bytes per byte; the limit leaves room for pages of tiny elements.
+inline constexpr std::size_t kMaxParseBytesPerInputByte = 48;
+inline constexpr std::size_t kMinParseBytes = 16u << 20;
+std::size_t parse_limit_bytes(std::size_t html_bytes);
 
 class Document {
  public:
-  // Throws std::invalid_argument when elements nest deeper than max_depth, or a tag has more than
-  // kMaxAttributesPerTag attributes.
+  // Throws std::invalid_argument when elements nest deeper than max_depth, a tag may have more than
+  // kMaxAttributesPerTag attributes, or the <html> and <body> tags more than kMaxRootAttributes together
+  // (both counted by bound_attributes, an upper bound that follows the tokenizer), or the parse tree
+  // outgrows parse_limit_bytes.
   Document(std::string_view html, std::size_t max_depth);
   ~Document();
   Document(const Document&) = delete;
@@ -47,6 +61,10 @@ class Document {
   std::span<const std::pair<std::string_view, const GumboNode*>> labels_for(std::string_view id) const;
   // True when some style attribute mentions a colour or background (the contrast rule is skipped otherwise).
   bool has_inline_colors() const { return has_inline_colors_; }
+  // append_text_content(node, ..., 256) computed once per node and kept for the document's lifetime: names
+  // that point at the same node (aria-labelledby="x x x ...", many controls in one label) cost one walk.
+  // Not thread-safe; a Document belongs to one audit.
+  const std::string& text_of(const GumboNode* node) const;
 
  private:
   ArenaLease lease_;
@@ -56,6 +74,7 @@ class Document {
   std::vector<std::pair<std::string_view, const GumboNode*>> ids_;
   std::vector<std::pair<std::string_view, const GumboNode*>> label_for_;
   bool has_inline_colors_ = false;
+  mutable std::unordered_map<const GumboNode*, std::string> text_memo_;
 };
 
 // An attribute's value; present is false when the element has no such attribute.
@@ -93,9 +112,22 @@ void append_text_content(const GumboNode* root, std::string& out, std::size_t ma
 // subtree's text, then title. Returned trimmed; empty when none.
 std::string accessible_name(const Document& doc, const GumboNode* element, bool from_content);
 
-// CSS selector path from html to the element: "html > body > main > img:nth-of-type(2)".
+// CSS selector paths from html to an element: "html > body > main > img:nth-of-type(2)", at most
+// kMaxSelectorBytes long: when the full path is longer, the nearest ancestors are kept after "html " (a
+// descendant combinator), and a tag name longer than 64 bytes is written "*". nth-of-type positions are
+// computed once per parent for all its children, so many findings among many siblings stay linear.
+class SelectorPaths {
+ public:
+  std::string path(const GumboNode* element);
+
+ private:
+  // Per parent, for each child index: its 1-based position among element siblings of its type, or 0
+  // when no other sibling has its type.
+  const std::vector<std::uint32_t>& positions(const GumboNode* parent);
+  std::unordered_map<const GumboNode*, std::vector<std::uint32_t>> positions_;
+};
 std::string selector_path(const GumboNode* element);
-// The element's opening tag as written, cut at 200 bytes on a UTF-8 boundary.
+// The element's opening tag as written, cut at kMaxSnippetBytes on a UTF-8 boundary.
 std::string snippet(const GumboNode* element);
 
 }  // namespace a11y::audit

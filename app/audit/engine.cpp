@@ -31,19 +31,28 @@ Result Engine::run(std::string_view html, const Options& options) const {
            std::find(options.rules.begin(), options.rules.end(), r->spec().id) != options.rules.end();
   };
 
+  CpuBudget budget(options.cpu_budget);
   const Document doc(html, options.max_depth);
   const TextJudge judge(model_.get());
-  Reporter reporter(options.max_findings);
+  Reporter reporter(options.max_findings, options.max_output_bytes, budget);
   Result result;
   result.rules_run.reserve(rules.size());
   for (const Rule* rule : rules) {
     if (!selected(rule)) continue;
+    if (budget.exhausted_now()) break;
     reporter.begin_rule(rule->spec());
     rule->check(doc, judge, reporter);
+    if (budget.spent()) break;   // the rule saw the budget gone and stopped early
     result.rules_run.emplace_back(rule->spec().id);
+  }
+  if (budget.spent()) {
+    result.partial = true;
+    result.partial_reason = "cpu budget";
   }
   result.findings = std::move(reporter.findings());
   result.truncated = reporter.truncated();
+  result.truncated_by = reporter.truncated_by();
+  result.output_bytes = reporter.output_bytes();
   result.score = score_from_counts(reporter.impact_counts());
   result.nodes = doc.elements().size();
   return result;

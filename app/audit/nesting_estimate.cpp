@@ -1,5 +1,7 @@
 #include "audit/nesting_estimate.hpp"
 
+#include "audit/attribute_bound.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -14,8 +16,9 @@ constexpr std::array<std::string_view, 38> kNotNesting = {
     "option", "p", "param", "rb", "rp", "rt", "rtc", "source", "tbody", "td", "tfoot", "th", "thead", "tr"};
 static_assert(std::is_sorted(kNotNesting.begin(), kNotNesting.end()));
 
-// Elements whose content is text up to their end tag.
-constexpr std::array<std::string_view, 9> kRawText = {"iframe", "noembed", "noframes", "noscript", "script",
+// Elements whose content is text up to their end tag, in HTML content. Not noscript: gumbo parses without
+// scripting, so its content is markup. Inside svg or math none of these is raw text (see foreign below).
+constexpr std::array<std::string_view, 8> kRawText = {"iframe", "noembed", "noframes", "script",
                                                       "style", "textarea", "title", "xmp"};
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -32,30 +35,11 @@ std::string_view read_name(std::string_view html, std::size_t& i, char (&buf)[16
   return {buf, n};
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-// Index just past the end of the tag that starts at i ('>' outside quotes), or html.size(). Counts the
-// whitespace-separated tokens on the way (an upper bound of the attributes).
-std::size_t tag_end(std::string_view html, std::size_t i, bool& self_closing, std::size_t& tokens) {
-  char quote = 0;
-  bool in_space = true;
-  tokens = 0;
-  for (; i < html.size(); ++i) {
-    const char c = html[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '>') {
-      self_closing = i > 0 && html[i - 1] == '/';
-      return i + 1;
-    }
-    if (c == '"' || c == '\'') quote = c;
-    const bool space = is_space(c);
-    if (in_space && !space) ++tokens;
-    in_space = space;
-  }
-  return html.size();
+// Index just past the '>' of a comment-like construct (<!...> or <?...>): the first '>'.
+std::size_t bogus_end(std::string_view html, std::size_t i) {
+  const std::size_t gt = html.find('>', i);
+  return gt == std::string_view::npos ? html.size() : gt + 1;
 }
 
 // Case-insensitive search for "</name" from i; returns html.size() when absent.
@@ -80,7 +64,8 @@ std::size_t find_end_tag(std::string_view html, std::size_t i, std::string_view 
 std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit) { return prescan_html(html, limit).depth; }
 
 Prescan prescan_html(std::string_view html, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0, i = 0, tokens = 0, most_tokens = 0;
+  std::size_t depth = 0, deepest = 0, i = 0;
+  std::size_t foreign = 0;   // open svg/math elements: inside them, style, title, ... are not raw text
   char buf[16];
   while (i < html.size()) {
     const void* found = std::memchr(html.data() + i, '<', html.size() - i);
@@ -95,33 +80,34 @@ Prescan prescan_html(std::string_view html, std::size_t limit) {
     const bool closing = html[i] == '/';
     if (closing) ++i;
     if (i >= html.size() || !is_alpha(html[i])) {
-      if (i < html.size() && (html[i] == '!' || html[i] == '?')) {
-        bool ignored = false;
-        i = tag_end(html, i, ignored, tokens);
-      }
+      if (i < html.size() && (html[i] == '!' || html[i] == '?')) i = bogus_end(html, i);
       continue;
     }
+    const std::size_t name_start = i;
     const std::string_view name = read_name(html, i, buf);
     bool self_closing = false;
-    i = tag_end(html, i, self_closing, tokens);
-    most_tokens = std::max(most_tokens, tokens);
-    if (name == "plaintext") break;
+    i = end_of_tag(html, name_start, self_closing);
+    if (name == "svg" || name == "math") {
+      if (closing && foreign > 0) --foreign;
+      else if (!closing && !self_closing) ++foreign;
+    }
+    if (name == "plaintext" && !closing && foreign == 0) break;
     if (std::binary_search(kNotNesting.begin(), kNotNesting.end(), name)) continue;
     if (closing) {
       if (depth > 0) --depth;
       continue;
     }
-    if (std::find(kRawText.begin(), kRawText.end(), name) != kRawText.end()) {
+    if (foreign == 0 && std::find(kRawText.begin(), kRawText.end(), name) != kRawText.end()) {
       const std::size_t end = find_end_tag(html, i, name);
       bool ignored = false;
-      i = end < html.size() ? tag_end(html, end, ignored, tokens) : html.size();   // its end tag is not counted either
+      i = end < html.size() ? end_of_tag(html, end + 2, ignored) : html.size();   // its end tag is not counted either
       continue;
     }
     if (self_closing) continue;
     deepest = std::max(deepest, ++depth);
     if (deepest > limit) break;
   }
-  return Prescan{deepest, most_tokens};
+  return Prescan{deepest};
 }
 
 }  // namespace a11y::audit

@@ -13,11 +13,9 @@ namespace a11y::audit {
 // Stops early and returns a value > limit as soon as the estimate passes limit.
 std::size_t estimate_nesting_depth(std::string_view html, std::size_t limit);
 
-// The same scan, also reporting the most attribute-like tokens seen in one tag: gumbo checks each new
-// attribute against all earlier ones of its tag, so a tag with 100,000 attributes is another quadratic case.
+// The scan's result (attributes are bounded separately, by bound_attributes in attribute_bound.hpp).
 struct Prescan {
   std::size_t depth = 0;
-  std::size_t max_attributes = 0;
 };
 Prescan prescan_html(std::string_view html, std::size_t depth_limit);
 

@@ -1,24 +1,62 @@
 #include "audit/rule.hpp"
 
+#include <time.h>
+
 #include "ml/text_heuristics.hpp"
 
 namespace a11y::audit {
 
+CpuBudget::CpuBudget(std::chrono::nanoseconds limit) {
+  if (limit.count() > 0) deadline_ = thread_cpu_time() + limit;
+}
+
+std::chrono::nanoseconds CpuBudget::thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+bool CpuBudget::exhausted() {
+  if (exhausted_) return true;
+  if (deadline_.count() == 0 || ++calls_ % kCheckEvery != 0) return false;
+  return exhausted_now();
+}
+
+bool CpuBudget::exhausted_now() {
+  if (!exhausted_ && deadline_.count() > 0) exhausted_ = thread_cpu_time() >= deadline_;
+  return exhausted_;
+}
+
 void Reporter::report(const GumboNode* element, Impact impact, std::string message) {
   ++counts_[static_cast<int>(impact)];
+  if (!truncated_by_.empty()) return;
   if (findings_.size() >= max_findings_) {
-    truncated_ = true;
+    truncated_by_ = "maxFindings";
     return;
   }
+  if (message.size() > kMaxMessageBytes) message.resize(utf8_prefix(message, kMaxMessageBytes).size());
   Finding f;
   f.rule_id = spec_->id;
   f.wcag_criterion = spec_->wcag_criterion;
   f.wcag_level = spec_->wcag_level;
   f.impact = impact;
-  f.selector = selector_path(element);
+  f.selector = selectors_.path(element);
   f.message = std::move(message);
   f.snippet = snippet(element);
+  const std::size_t bytes = f.rule_id.size() + f.selector.size() + f.message.size() + f.snippet.size() + kFindingOverheadBytes;
+  if (output_bytes_ + bytes > max_output_bytes_) {
+    truncated_by_ = "outputBytes";
+    return;
+  }
+  output_bytes_ += bytes;
   findings_.push_back(std::move(f));
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t len = max;
+  while (len > 0 && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;   // text[len] starts the next character
+  return text.substr(0, len);
 }
 
 bool TextJudge::non_descriptive(std::string_view text, ml::TextKind kind) const {
@@ -28,11 +66,7 @@ bool TextJudge::non_descriptive(std::string_view text, ml::TextKind kind) const 
 
 std::string quoted(std::string_view text) {
   constexpr std::size_t kMax = 80;
-  std::size_t len = text.size();
-  if (len > kMax) {
-    len = kMax;
-    while (len > 0 && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;
-  }
+  const std::size_t len = utf8_prefix(text, kMax).size();
   // Appended piecewise: GCC 12 at -O3 warns (-Wrestrict, a false positive) on "\"" + std::string(...).
   std::string out;
   out.reserve(len + 5);

@@ -1,6 +1,7 @@
 // What every audit rule is: static metadata plus a check over a parsed Document. Rules keep no state, so
 // one instance serves every thread; per-run state lives in the Reporter.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -27,25 +28,51 @@ struct RuleSpec {
   Impact impact;   // of the rule's main finding; a check may report a lesser one
 };
 
-// Collects findings for one run: builds selector and snippet only while under max_findings, but keeps
-// counting the impact of every finding so the score does not depend on the cap.
+// The CPU time one audit may spend, read from the calling thread's CPU clock. Reading that clock is a
+// system call, so exhausted() looks at it only every kCheckEvery calls; rules call it once per element.
+class CpuBudget {
+ public:
+  explicit CpuBudget(std::chrono::nanoseconds limit);   // zero: never exhausted
+  bool exhausted();        // cheap; latches once true
+  bool exhausted_now();    // reads the clock
+  bool spent() const { return exhausted_; }   // exhausted() or exhausted_now() has returned true
+  static std::chrono::nanoseconds thread_cpu_time();
+
+  static constexpr unsigned kCheckEvery = 256;
+
+ private:
+  std::chrono::nanoseconds deadline_{0};   // thread CPU time at which the budget is gone; 0 = none
+  unsigned calls_ = 0;
+  bool exhausted_ = false;
+};
+
+// Collects findings for one run: builds selector and snippet only while under max_findings and
+// max_output_bytes, but keeps counting the impact of every finding so the score does not depend on the caps.
 class Reporter {
  public:
-  explicit Reporter(std::size_t max_findings) : max_findings_(max_findings) {}
+  Reporter(std::size_t max_findings, std::size_t max_output_bytes, CpuBudget& budget)
+      : max_findings_(max_findings), max_output_bytes_(max_output_bytes), budget_(budget) {}
   void begin_rule(const RuleSpec& spec) { spec_ = &spec; }
   void report(const GumboNode* element, std::string message) { report(element, spec_->impact, std::move(message)); }
   void report(const GumboNode* element, Impact impact, std::string message);
+  // Rules call this once per element they look at and return when it is true (the CPU budget is spent).
+  bool out_of_time() { return budget_.exhausted(); }
 
   std::vector<Finding>& findings() { return findings_; }
-  bool truncated() const { return truncated_; }
+  bool truncated() const { return !truncated_by_.empty(); }
+  const std::string& truncated_by() const { return truncated_by_; }
+  std::size_t output_bytes() const { return output_bytes_; }
   // Per-impact counts of every reported finding, index = Impact.
   const std::size_t* impact_counts() const { return counts_; }
 
  private:
   const RuleSpec* spec_ = nullptr;
-  std::size_t max_findings_;
+  std::size_t max_findings_, max_output_bytes_;
+  CpuBudget& budget_;
+  SelectorPaths selectors_;
   std::vector<Finding> findings_;
-  bool truncated_ = false;
+  std::string truncated_by_;
+  std::size_t output_bytes_ = 0;
   std::size_t counts_[4] = {0, 0, 0, 0};
 };
 
@@ -82,5 +109,7 @@ double score_from_counts(const std::size_t* impact_counts);
 
 // Quotes text for a message, shortened to 80 bytes on a UTF-8 boundary.
 std::string quoted(std::string_view text);
+// The longest prefix of text of at most max bytes that does not end inside a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max);
 
 }  // namespace a11y::audit

@@ -10,6 +10,7 @@ class ButtonName final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       const bool role_button = e.has_role("button");
       const bool input_button = e.tag == GUMBO_TAG_INPUT && iequals(trim(attr(e.node, "type").value), "button");
       if (!(e.tag == GUMBO_TAG_BUTTON || role_button || input_button) || e.hidden) continue;

@@ -3,14 +3,14 @@
 // CSS engine; text whose colours come from stylesheets, images or gradients is left alone, not guessed.
 #include <charconv>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "audit/color.hpp"
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
 namespace {
-
-constexpr std::size_t kMaxLayers = 16;
 
 bool has_own_text(const GumboNode* n) {
   const GumboVector& kids = n->v.element.children;
@@ -74,13 +74,69 @@ std::optional<Rgba> background_of(std::string_view style, bool& unknown) {
   return found;
 }
 
+// What an element's text inherits, computed once per element from its parent's (one pass in document
+// order), so the rule is linear however deep the text sits.
+struct Computed {
+  std::optional<Rgba> fg;   // nearest colour that applies
+  bool fg_unknown = false;  // the nearest colour is not knowable here (currentColor, var(), ...)
+  Rgba bg{255, 255, 255, 1};   // the backgrounds that apply, composited onto white (the browser's canvas)
+  bool bg_set = false;      // some element up the chain has a visible background
+  bool bg_unknown = false;  // an image or gradient is in the way, or a colour we cannot parse
+  double size = 0;          // font size in px, 0 = the default
+  bool bold = false, bold_known = false;
+};
+
+Computed compute(const Computed& parent, const GumboNode* n) {
+  Computed c = parent;
+  const GumboTag tag = n->v.element.tag;
+  const std::string_view style = attr(n, "style").value;
+  double own_size = 0;
+  if (!style.empty()) {
+    if (const auto color = style_property(style, "color"); !color.empty() && !iequals(color, "inherit")) {
+      c.fg = parse_color(color);
+      c.fg_unknown = !c.fg;
+    }
+    bool unknown = false;
+    const auto bg = background_of(style, unknown);
+    if (unknown) {
+      c.bg_unknown = true;
+    } else if (bg && bg->a > 0) {
+      c.bg_set = true;
+      if (bg->a >= 1.0) {   // opaque: what is behind it no longer matters
+        c.bg = *bg;
+        c.bg_unknown = false;
+      } else {
+        c.bg = blend(*bg, parent.bg);
+      }
+    }
+    own_size = font_size_px(style_property(style, "font-size"));
+    if (const auto w = style_property(style, "font-weight"); !w.empty()) {
+      int weight = 400;
+      std::from_chars(w.data(), w.data() + w.size(), weight);
+      c.bold = iequals(w, "bold") || iequals(w, "bolder") || weight >= 700;
+      c.bold_known = true;
+    } else if (bold_tag(tag)) {
+      c.bold = c.bold_known = true;
+    }
+  } else if (bold_tag(tag)) {
+    c.bold = c.bold_known = true;
+  }
+  if (own_size == 0) own_size = default_font_size(tag);
+  if (own_size != 0) c.size = own_size;
+  return c;
+}
+
 class ColorContrast final : public Rule {
  public:
   ColorContrast() : Rule({"color-contrast", "1.4.3", "AA", "Text must have sufficient contrast against its background", Impact::Serious}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     if (!doc.has_inline_colors()) return;
+    std::vector<Computed> chain(1);   // chain[d] = the element at depth d on the current path; [0] = defaults
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
+      if (chain.size() <= e.depth) chain.resize(e.depth + 1);
+      chain[e.depth] = compute(chain[e.depth - 1], e.node);
       switch (e.tag) {
         case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_TITLE: case GUMBO_TAG_TEMPLATE:
         case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_OPTION:
@@ -88,56 +144,20 @@ class ColorContrast final : public Rule {
         default: break;
       }
       if (e.hidden || !has_own_text(e.node)) continue;
-      check_element(e.node, out);
+      check_element(e.node, chain[e.depth], out);
     }
   }
 
  private:
-  void check_element(const GumboNode* element, Reporter& out) const {
-    std::optional<Rgba> fg;
-    Rgba layers[kMaxLayers];
-    std::size_t nlayers = 0;
-    bool opaque = false, unknown = false, bold = false, bold_known = false;
-    double size = 0;
-    for (const GumboNode* n = element; n != nullptr && is_element(n); n = n->parent) {
-      const GumboTag tag = n->v.element.tag;
-      const std::string_view style = attr(n, "style").value;
-      if (!style.empty()) {
-        if (!fg) {
-          if (const auto c = style_property(style, "color"); !c.empty()) {
-            fg = parse_color(c);
-            if (!fg && !iequals(c, "inherit")) return;   // currentColor, var(): not knowable here
-          }
-        }
-        if (!opaque) {
-          if (const auto bg = background_of(style, unknown); bg && bg->a > 0) {
-            if (nlayers < kMaxLayers) layers[nlayers++] = *bg;
-            opaque = bg->a >= 1.0;
-          }
-          if (unknown) return;
-        }
-        if (size == 0) size = font_size_px(style_property(style, "font-size"));
-        if (!bold_known) {
-          if (const auto w = style_property(style, "font-weight"); !w.empty()) {
-            bold_known = true;
-            int weight = 400;
-            std::from_chars(w.data(), w.data() + w.size(), weight);
-            bold = iequals(w, "bold") || iequals(w, "bolder") || weight >= 700;
-          }
-        }
-      }
-      if (size == 0) size = default_font_size(tag);
-      if (!bold_known && bold_tag(tag)) bold = bold_known = true;
-    }
-    if (!fg && nlayers == 0) return;   // browser defaults: black on white
-
-    Rgba bg{255, 255, 255, 1};
-    for (std::size_t i = nlayers; i-- > 0;) bg = blend(layers[i], bg);
-    Rgba text = fg.value_or(Rgba{0, 0, 0, 1});
+  void check_element(const GumboNode* element, const Computed& c, Reporter& out) const {
+    if (c.fg_unknown || c.bg_unknown) return;   // not knowable without a CSS engine: no guess
+    if (!c.fg && !c.bg_set) return;             // browser defaults: black on white
+    const Rgba bg = c.bg;
+    Rgba text = c.fg.value_or(Rgba{0, 0, 0, 1});
     if (text.a < 1) text = blend(text, bg);
 
-    if (size == 0) size = 16;
-    const bool large = size >= 24.0 || (bold && size >= 18.66);
+    const double size = c.size == 0 ? 16 : c.size;
+    const bool large = size >= 24.0 || (c.bold && size >= 18.66);
     const double required = large ? 3.0 : 4.5;
     const double ratio = contrast_ratio(text, bg);
     if (ratio >= required) return;

@@ -11,6 +11,7 @@ class DocumentTitle final : public Rule {
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     bool seen = false;
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_TITLE) continue;
       seen = true;
       std::string text;

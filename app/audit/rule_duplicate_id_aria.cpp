@@ -26,6 +26,7 @@ class DuplicateIdAria final : public Rule {
 
     std::vector<std::string_view> referenced;
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       for (const char* name : kIdRefAttributes)
         if (const auto v = attr(e.node, name); v.present)
           for_each_token(v.value, [&](std::string_view id) {

@@ -10,6 +10,7 @@ class FrameTitle final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_IFRAME && e.tag != GUMBO_TAG_FRAME) continue;
       if (e.has_role("none") || e.has_role("presentation") || e.hidden) continue;
       if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;

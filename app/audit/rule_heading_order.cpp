@@ -32,6 +32,7 @@ class HeadingOrder final : public Rule {
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     int previous = 0;
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       const int level = heading_level(e);
       if (level == 0 || e.hidden) continue;
       if (previous > 0 && level > previous + 1)

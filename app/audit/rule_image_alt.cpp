@@ -11,6 +11,7 @@ class ImageAlt final : public Rule {
 
   void check(const Document& doc, const TextJudge& judge, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_IMG || e.has_role("none") || e.has_role("presentation") || e.hidden) continue;
       const AttrValue alt = attr(e.node, "alt");
       if (!alt.present) {

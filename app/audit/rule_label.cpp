@@ -1,5 +1,7 @@
 // label (WCAG 1.3.1, 4.1.2): form controls need a label: <label for>, a wrapping <label>, aria-label,
 // aria-labelledby or title. A placeholder is not a label: it disappears as soon as someone types.
+#include <unordered_map>
+
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
@@ -14,20 +16,37 @@ bool needs_label(const Element& e) {
   return true;
 }
 
-bool label_has_text(const GumboNode* label) {
-  std::string text;
-  append_text_content(label, text, 64);
-  return !trim(text).empty();
+bool label_has_text(const Document& doc, const GumboNode* label) { return !trim(doc.text_of(label)).empty(); }
+
+// Answers per id and per wrapping label are kept for the run: a thousand controls in one <label>, or a
+// thousand labels for one id, cost one walk, not one per control.
+struct LabelMemo {
+  std::unordered_map<std::string_view, bool> by_for_id;
+  std::unordered_map<const GumboNode*, const GumboNode*> wrapping;   // element -> nearest label ancestor or null
+};
+
+const GumboNode* wrapping_label(const GumboNode* n, LabelMemo& memo) {
+  if (n == nullptr || !is_element(n)) return nullptr;
+  if (n->v.element.tag == GUMBO_TAG_LABEL) return n;
+  auto [it, inserted] = memo.wrapping.try_emplace(n, nullptr);
+  if (inserted) it->second = wrapping_label(n->parent, memo);   // depth is bounded by max_depth
+  return it->second;
 }
 
-bool is_labelled(const Document& doc, const GumboNode* control) {
+bool is_labelled(const Document& doc, const GumboNode* control, LabelMemo& memo) {
   if (!accessible_name(doc, control, /*from_content=*/false).empty()) return true;   // aria-*, title
-  if (const auto id = attr(control, "id"); id.present && !id.value.empty())
-    for (const auto& [for_id, label] : doc.labels_for(id.value))
-      if (label_has_text(label)) return true;
-  for (const GumboNode* n = control->parent; n != nullptr && is_element(n); n = n->parent)
-    if (n->v.element.tag == GUMBO_TAG_LABEL) return label_has_text(n);
-  return false;
+  if (const auto id = attr(control, "id"); id.present && !id.value.empty()) {
+    auto [it, inserted] = memo.by_for_id.try_emplace(id.value, false);
+    if (inserted)
+      for (const auto& [for_id, label] : doc.labels_for(id.value))
+        if (label_has_text(doc, label)) {
+          it->second = true;
+          break;
+        }
+    if (it->second) return true;
+  }
+  const GumboNode* label = wrapping_label(control->parent, memo);
+  return label != nullptr && label_has_text(doc, label);
 }
 
 class Label final : public Rule {
@@ -35,8 +54,10 @@ class Label final : public Rule {
   Label() : Rule({"label", "4.1.2", "A", "Form elements must have labels", Impact::Critical}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    LabelMemo memo;
     for (const Element& e : doc.elements()) {
-      if (!needs_label(e) || e.hidden || is_labelled(doc, e.node)) continue;
+      if (out.out_of_time()) return;
+      if (!needs_label(e) || e.hidden || is_labelled(doc, e.node, memo)) continue;
       out.report(e.node, "Form control has no label: add <label for=\"...\">, wrap it in a <label>, or use aria-label or aria-labelledby");
     }
   }

@@ -16,6 +16,7 @@ class LinkName final : public Rule {
 
   void check(const Document& doc, const TextJudge& judge, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (!is_link(e) || e.hidden) continue;
       const std::string name = accessible_name(doc, e.node, /*from_content=*/true);
       if (name.empty()) {

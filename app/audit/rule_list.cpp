@@ -13,6 +13,7 @@ class List final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_UL && e.tag != GUMBO_TAG_OL) continue;
       if (has_role(e.node) && !iequals(trim(attr(e.node, "role").value), "list")) continue;
       const GumboVector& kids = e.node->v.element.children;

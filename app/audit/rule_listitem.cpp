@@ -10,6 +10,7 @@ class ListItem final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_LI) continue;
       const GumboNode* parent = e.node->parent;
       if (parent != nullptr && is_element(parent)) {

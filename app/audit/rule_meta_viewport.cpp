@@ -13,6 +13,7 @@ class MetaViewport final : public Rule {
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_META || !iequals(trim(attr(e.node, "name").value), "viewport")) continue;
       std::string_view content = attr(e.node, "content").value;
       // "width=device-width, initial-scale=1, maximum-scale=1" (some pages use ';' between pairs)

@@ -24,6 +24,7 @@ constexpr auto kJsonReplace = json::error_handler_t::replace;
 constexpr std::size_t kMaxSuggestionFindings = 20;
 constexpr std::size_t kProbeThreads = 2;
 constexpr std::chrono::milliseconds kHealthCheckMaxAge{1000};
+constexpr std::size_t kWriterBatch = 256;
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
@@ -157,12 +158,12 @@ App::App(Config config, LoadedModel model)
       pool_(config_.database_url, config_.db_pool_size, AuditStore::prepare),
       store_(pool_),
       cache_(parse_redis_url(config_.redis_url)),
-      auth_(config_.secret_key),
+      auth_(config_.secret_key, token_policy(config_)),
       ai_(config_),
       results_(config_.result_cache_bytes),
-      writer_(store_, cache_, config_.cache_ttl),
+      writer_(store_, cache_, config_.cache_ttl, kWriterBatch, config_.writer_queue, config_.writer_queue_bytes),
       probes_(kProbeThreads, config_.worker_queue),
-      workers_(effective_worker_threads(config_), config_.worker_queue) {
+      workers_(effective_worker_threads(config_), config_.worker_queue, config_.worker_queue_bytes) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
   add_routes();
@@ -208,6 +209,12 @@ Lane lane_for(std::string_view path) {
   return Lane::Inline;
 }
 
+std::string_view metric_method(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+    if (method == known) return known;
+  return "other";
+}
+
 bool is_audit_create(const po::http::Request& req) {
   return req.method == "POST" && (req.path == "/api/v1/audits" || req.path == "/api/v1/audits/");
 }
@@ -219,11 +226,14 @@ void App::handle_async(Request req, po::http::Responder done) {
   const auto started = Clock::now();
   auto shared = std::make_shared<Request>(std::move(req));
   auto& pool = lane == Lane::Probe ? probes_ : workers_;
-  if (!pool.submit([this, shared, done] { done(handle(*shared)); })) {
-    auto res = overloaded(*shared);
+  const auto refuse = [this, shared, done, started](bool expired) {
+    auto res = overloaded(*shared, expired);
     record(*shared, "overloaded", res.status, started);
     done(std::move(res));
-  }
+  };
+  WorkerPool::Job job{[this, shared, done] { done(handle(*shared)); }, [refuse] { refuse(true); },
+                      shared->body.size(), started + config_.queue_timeout};
+  if (!pool.submit(std::move(job))) refuse(false);
 }
 
 po::http::Response App::error_response(const Request& req, std::exception_ptr error) {
@@ -231,6 +241,8 @@ po::http::Response App::error_response(const Request& req, std::exception_ptr er
     std::rethrow_exception(error);
   } catch (const RequestError& e) {
     return json_error(e.status(), e.code(), e.what(), req.request_id);
+  } catch (const WriterOverloaded&) {
+    return overloaded(req, false);
   } catch (const DbUnavailable& e) {
     spdlog::warn("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
     auto res = json_error(503, "database_unavailable", "the database is unavailable; try again shortly", req.request_id);
@@ -244,9 +256,13 @@ po::http::Response App::error_response(const Request& req, std::exception_ptr er
   return json_error(500, "internal", "internal server error", req.request_id);
 }
 
-po::http::Response App::overloaded(const Request& req) {
-  spdlog::warn("request {} {} {}: queue full", req.request_id, req.method, req.path);
-  auto res = json_error(503, "overloaded", "the server is overloaded; try again shortly", req.request_id);
+po::http::Response App::overloaded(const Request& req, bool expired) {
+  spdlog::warn("request {} {} {}: {}", req.request_id, req.method, req.path,
+               expired ? "waited past QUEUE_TIMEOUT_MS in the queue, not run" : "queue full");
+  auto res = json_error(503, "overloaded",
+                        expired ? "the request waited too long for a worker and was not run; try again shortly"
+                                : "the server is overloaded; try again shortly",
+                        req.request_id);
   res.headers["Retry-After"] = "1";
   return res;
 }
@@ -254,8 +270,10 @@ po::http::Response App::overloaded(const Request& req) {
 void App::record(const Request& req, const std::string& route, int status, Clock::time_point started) {
   if (status >= 500) spdlog::warn("request {} {} {} -> {}", req.request_id, req.method, req.path, status);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  metrics_->requests.with({{"method", req.method}, {"route", route}, {"code", std::to_string(status)}}).inc();
-  metrics_->duration.with({{"method", req.method}, {"route", route}}).observe(seconds);
+  // The method is the client's text: mapped to a fixed set, or every odd method would be a new series.
+  const std::string method(metric_method(req.method));
+  metrics_->requests.with({{"method", method}, {"route", route}, {"code", std::to_string(status)}}).inc();
+  metrics_->duration.with({{"method", method}, {"route", route}}).observe(seconds);
 }
 
 po::http::Response App::handle(const Request& req) {
@@ -404,6 +422,7 @@ AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
   const auto hash = sha256_hex(model_version + "\n" + options_key.dump() + "\n" + parsed.html);
 
   std::optional<CachedResult> result;
+  bool partial = false;
   if (auto hit = cache_.get(result_cache_key(hash))) result = decode_cached_result(std::move(*hit));
   cached = result.has_value();
   metrics_->cache_hits.with({{"cache", "audit_result"}}).inc(cached ? 1 : 0);
@@ -411,6 +430,7 @@ AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
   if (!cached) {
     const auto t0 = Clock::now();
     audit::Result run;
+    parsed.options.cpu_budget = config_.audit_cpu_budget;
     try {
       run = engine_.run(parsed.html, parsed.options);
     } catch (const std::invalid_argument& e) {
@@ -419,17 +439,23 @@ AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
     metrics_->audit_engine.observe(std::chrono::duration<double>(Clock::now() - t0).count());
     json findings = json::array();
     for (const auto& f : run.findings) findings.push_back(finding_json(f));
-    const json doc = {{"score", run.score},
-                      {"nodes", run.nodes},
-                      {"truncated", run.truncated},
-                      {"rulesRun", run.rules_run},
-                      {"findings", std::move(findings)}};
+    json doc = {{"score", run.score},
+                {"nodes", run.nodes},
+                {"truncated", run.truncated},
+                {"partial", run.partial},
+                {"rulesRun", run.rules_run},
+                {"findings", std::move(findings)}};
+    if (run.truncated) doc["truncatedBy"] = run.truncated_by;
+    if (run.partial) doc["reason"] = run.partial_reason;
+    partial = run.partial;
     result = CachedResult{run.score, static_cast<int>(run.findings.size()), doc.dump(-1, ' ', false, kJsonReplace)};
-    cache_.set(result_cache_key(hash), encode_cached_result(result->score, run.findings.size(), result->doc),
-               config_.cache_ttl);
+    // A partial result depends on how busy the CPU was: not cached, so that the next try may finish.
+    if (!partial)
+      cache_.set(result_cache_key(hash), encode_cached_result(result->score, run.findings.size(), result->doc),
+                 config_.cache_ttl);
   }
   return AuditOutcome{hash, static_cast<int>(parsed.html.size()), result->score, result->finding_count,
-                      std::make_shared<const std::string>(std::move(result->doc))};
+                      std::make_shared<const std::string>(std::move(result->doc)), partial};
 }
 
 void App::post_audit(Request request, po::http::Responder done) {
@@ -455,17 +481,21 @@ void App::post_audit(Request request, po::http::Responder done) {
       metrics_->cache_hits.with({{"cache", "audit_result"}}).inc();
       return store_audit(req, principal->subject, std::move(*hit), true, finish);
     }
-    const bool queued = workers_.submit([this, req, owner = principal->subject, body_key, finish] {
+    WorkerPool::Job job;
+    job.run = [this, req, owner = principal->subject, body_key, finish] {
       try {
         bool cached = false;
         auto outcome = resolve_audit(req->body, cached);
-        results_.put(body_key, outcome);
+        if (!outcome.partial) results_.put(body_key, outcome);
         store_audit(req, owner, std::move(outcome), cached, finish);
       } catch (...) {
         finish(error_response(*req, std::current_exception()));
       }
-    });
-    if (!queued) finish(overloaded(*req));
+    };
+    job.expired = [this, req, finish] { finish(overloaded(*req, true)); };
+    job.bytes = req->body.size();
+    job.deadline = started + config_.queue_timeout;
+    if (!workers_.submit(std::move(job))) finish(overloaded(*req, false));
   } catch (...) {
     finish(error_response(*req, std::current_exception()));
   }

@@ -35,6 +35,8 @@ namespace a11y::server {
 enum class Lane { Inline, Probe, Worker };
 Lane lane_for(std::string_view path);
 bool is_audit_create(const po::http::Request& req);  // POST /api/v1/audits
+// The method label of the request metrics: one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, or "other".
+std::string_view metric_method(std::string_view method);
 
 // The model the server loaded at start, or why there is none.
 struct LoadedModel {
@@ -78,7 +80,7 @@ class App {
   void store_audit(const std::shared_ptr<const Request>& req, const std::string& owner, AuditOutcome outcome,
                    bool cached, const Finish& finish);  // throws DbUnavailable before the schema exists
   Response error_response(const Request& req, std::exception_ptr error);
-  Response overloaded(const Request& req);
+  Response overloaded(const Request& req, bool expired);  // 503; expired: waited past queue_timeout
   void record(const Request& req, const std::string& route, int status, std::chrono::steady_clock::time_point started);
   Response get_audit(const Request&, const Principal&, const std::string& id);
   Response list_audits(const Request&, const Principal&);

@@ -108,15 +108,17 @@ std::string AuditStore::insert(const std::string& owner, const StoredAudit& a, b
   });
 }
 
-std::vector<std::string> AuditStore::insert_batch(const std::vector<NewAudit>& rows) {
+std::vector<AuditStore::Inserted> AuditStore::insert_batch(const std::vector<NewAudit>& rows) {
   if (rows.empty()) return {};
   return pool_.with_connection([&](pqxx::connection& c) {
-    const auto attempt = [&](bool every_result) {
+    // One transaction for the rows in [begin, end).
+    const auto attempt = [&](std::size_t begin, std::size_t end, bool every_result) {
       pqxx::work tx(c);
       // Plain multi-row statements (one round trip each), values quoted by libpq.
       std::string results;
       std::unordered_set<std::string_view> hashes;
-      for (const auto& r : rows) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto& r = rows[i];
         if ((every_result || !r.result_known_stored) && hashes.insert(r.audit->content_hash).second) {
           results += results.empty() ? "(" : ",(";
           results += tx.quote(r.audit->content_hash) + "," + tx.quote(*r.result) + ")";
@@ -126,9 +128,9 @@ std::vector<std::string> AuditStore::insert_batch(const std::vector<NewAudit>& r
         tx.exec("INSERT INTO audit_results (content_hash, result) VALUES " + results + " ON CONFLICT DO NOTHING");
       }
       std::string audits = "INSERT INTO audits (id, owner, content_hash, score, finding_count, html_bytes) VALUES ";
-      for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t i = begin; i < end; ++i) {
         const auto& a = *rows[i].audit;
-        if (i) audits += ',';
+        if (i > begin) audits += ',';
         audits += "(" + tx.quote(a.id) + "," + tx.quote(*rows[i].owner) + "," + tx.quote(a.content_hash) + "," +
                   pqxx::to_string(a.score) + "," + std::to_string(a.finding_count) + "," +
                   std::to_string(a.html_bytes) + ")";
@@ -138,16 +140,36 @@ std::vector<std::string> AuditStore::insert_batch(const std::vector<NewAudit>& r
       tx.commit();
       std::unordered_map<std::string, std::string> created;
       for (const auto& row : returned) created.emplace(row[0].as<std::string>(), row[1].as<std::string>());
-      std::vector<std::string> out;
-      out.reserve(rows.size());
-      for (const auto& r : rows) out.push_back(created.at(r.audit->id));
+      std::vector<Inserted> out;
+      out.reserve(end - begin);
+      for (std::size_t i = begin; i < end; ++i) out.push_back({created.at(rows[i].audit->id), nullptr});
       return out;
     };
+    const auto with_fk_retry = [&](std::size_t begin, std::size_t end) {
+      try {
+        return attempt(begin, end, false);
+      } catch (const pqxx::foreign_key_violation&) {
+        return attempt(begin, end, true);
+      }
+    };
     try {
-      return attempt(false);
-    } catch (const pqxx::foreign_key_violation&) {
-      return attempt(true);
+      return with_fk_retry(0, rows.size());
+    } catch (const pqxx::sql_error& e) {
+      if (classify_sqlstate(e.sqlstate()) != SqlFailure::Permanent || rows.size() == 1) throw;
     }
+    // Something in the data: find the row at fault by writing each alone. A failure of the server itself
+    // on the way (connection lost, shutdown, timeout) still fails what is left, through with_connection.
+    std::vector<Inserted> out;
+    out.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      try {
+        out.push_back(with_fk_retry(i, i + 1).front());
+      } catch (const pqxx::sql_error& e) {
+        if (classify_sqlstate(e.sqlstate()) != SqlFailure::Permanent) throw;
+        out.push_back({{}, std::current_exception()});
+      }
+    }
+    return out;
   });
 }
 

@@ -1,5 +1,6 @@
 // Audits in PostgreSQL: insert, fetch by id, list newest first with an opaque cursor.
 #pragma once
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,16 +34,23 @@ class AuditStore {
   // the small audit row is sent, and the result is added only if the database turns out not to have it.
   // Throws DbUnavailable.
   std::string insert(const std::string& owner, const StoredAudit& audit, bool result_known_stored);
-  // Inserts many audits in one transaction (group commit) and returns their created_at, in order.
-  // Each row's result document is stored unless result_known_stored; on a foreign-key violation (the
-  // cache outlived the database's copy) the whole batch is retried with every result. Throws DbUnavailable.
+  // Inserts many audits in one transaction (group commit) and returns, in order, each one's created_at
+  // or the error that stopped it. Each row's result document is stored unless result_known_stored; on a
+  // foreign-key violation (the cache outlived the database's copy) the whole batch is retried with every
+  // result. When the batch fails for a reason in the data (a permanent SQL error, see classify_sqlstate),
+  // the rows are inserted one by one, so only the row at fault fails. Throws DbUnavailable when the
+  // database cannot take the batch at all (every row would fail the same way).
   struct NewAudit {
     const std::string* owner;
     const StoredAudit* audit;        // result_json is not read: see result
     const std::string* result;       // the result document
     bool result_known_stored;
   };
-  std::vector<std::string> insert_batch(const std::vector<NewAudit>& rows);
+  struct Inserted {
+    std::string created_at;          // when error is null
+    std::exception_ptr error;        // this row's own failure
+  };
+  std::vector<Inserted> insert_batch(const std::vector<NewAudit>& rows);
   std::optional<StoredAudit> get(const std::string& owner, const std::string& id);
   // Throws std::invalid_argument for a malformed cursor.
   AuditPage list(const std::string& owner, std::size_t limit, const std::string& cursor);

@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -34,9 +35,19 @@ struct PendingAudit {
   std::function<void(const std::string& created_at, std::exception_ptr error)> done;
 };
 
+// The writer's queue is full (rows or bytes): the request is answered 503 overloaded, not queued.
+class WriterOverloaded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class AuditWriter {
  public:
-  AuditWriter(AuditStore& store, RedisCache& cache, std::chrono::seconds cache_ttl, std::size_t max_batch = 256);
+  // The queue holds at most max_queued rows and max_queued_bytes of result documents (each row counts
+  // its result's size plus kRowOverheadBytes); past either, submit completes the row with WriterOverloaded.
+  AuditWriter(AuditStore& store, RedisCache& cache, std::chrono::seconds cache_ttl, std::size_t max_batch = 256,
+              std::size_t max_queued = 4096, std::size_t max_queued_bytes = 64 << 20);
+  static constexpr std::size_t kRowOverheadBytes = 512;
   ~AuditWriter();   // shutdown()
   void shutdown();  // writes what is queued, then joins; later submissions fail at once
   AuditWriter(const AuditWriter&) = delete;
@@ -51,11 +62,12 @@ class AuditWriter {
   AuditStore& store_;
   RedisCache& cache_;
   const std::chrono::seconds cache_ttl_;
-  const std::size_t max_batch_;
-  std::mutex mutex_;  // guards queue_
+  const std::size_t max_batch_, max_queued_, max_queued_bytes_;
+  std::mutex mutex_;  // guards queue_, queued_bytes_ and stopped_
   std::condition_variable_any ready_;
   std::deque<PendingAudit> queue_;
-  bool stopped_ = false;  // guarded by mutex_
+  std::size_t queued_bytes_ = 0;
+  bool stopped_ = false;
   std::jthread thread_;  // last: joined before the queue goes
 };
 

@@ -17,6 +17,8 @@ bool is_compact_jws_alphabet(std::string_view token) {
   });
 }
 
+constexpr std::chrono::seconds kLeeway{30};   // clock skew allowed between the issuer and this server
+
 }  // namespace
 
 std::optional<Principal> Authenticator::authenticate(std::string_view header, AuthFailure& failure) const {
@@ -37,7 +39,7 @@ std::optional<Principal> Authenticator::authenticate(std::string_view header, Au
   try {
     std::error_code ec;
     auto decoded = jwt::decode(token, jwt::params::algorithms({"HS256"}), ec, jwt::params::secret(secret_),
-                               jwt::params::verify(true), jwt::params::leeway(30));
+                               jwt::params::verify(true), jwt::params::leeway(kLeeway.count()));
     if (ec) {
       if (ec == jwt::VerificationErrc::TokenExpired) {
         failure = {"token_expired", "the token has expired"};
@@ -57,6 +59,36 @@ std::optional<Principal> Authenticator::authenticate(std::string_view header, Au
       failure = {"invalid_token", "the token's \"sub\" claim must be a non-empty string"};
       return std::nullopt;
     }
+    // The library checked exp when present (with the leeway); it must be present, and not too far ahead.
+    const auto exp = json.find("exp");
+    if (exp == json.end() || !exp->is_number()) {
+      failure = {"invalid_token", "the token has no numeric \"exp\" claim: tokens must expire"};
+      return std::nullopt;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    if (exp->get<double>() > static_cast<double>((now + policy_.max_lifetime + kLeeway).count())) {
+      failure = {"invalid_token", "the token expires more than " + std::to_string(policy_.max_lifetime.count()) +
+                                      " s from now, past the longest lifetime this server accepts"};
+      return std::nullopt;
+    }
+    if (!policy_.issuer.empty()) {
+      const auto iss = json.find("iss");
+      if (iss == json.end() || !iss->is_string() || iss->get<std::string>() != policy_.issuer) {
+        failure = {"invalid_token", "the token's \"iss\" claim is not the issuer this server accepts"};
+        return std::nullopt;
+      }
+    }
+    if (!policy_.audience.empty()) {
+      const auto aud = json.find("aud");
+      bool ok = false;
+      if (aud != json.end() && aud->is_string()) ok = aud->get<std::string>() == policy_.audience;
+      if (aud != json.end() && aud->is_array())
+        for (const auto& a : *aud) ok = ok || (a.is_string() && a.get<std::string>() == policy_.audience);
+      if (!ok) {
+        failure = {"invalid_token", "the token's \"aud\" claim does not name this server's audience"};
+        return std::nullopt;
+      }
+    }
     return Principal{sub->get<std::string>()};
   } catch (const std::exception& e) {  // cpp-jwt throws on some malformed inputs even with an error_code
     failure = {"invalid_token", "the token is malformed"};
@@ -70,6 +102,8 @@ std::string Authenticator::issue(const std::string& subject, std::chrono::second
   const auto now = std::chrono::system_clock::now();
   obj.add_claim("iat", now);
   obj.add_claim("exp", now + ttl);
+  if (!policy_.issuer.empty()) obj.add_claim("iss", policy_.issuer);
+  if (!policy_.audience.empty()) obj.add_claim("aud", policy_.audience);
   return obj.signature();
 }
 

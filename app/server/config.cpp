@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "server/auth.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <thread>
@@ -96,6 +98,31 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   if (auto v = env("WORKER_QUEUE"); v && !v->empty()) {
     c.worker_queue = parse_number<std::size_t>("WORKER_QUEUE", *v, 1, 1'000'000);
   }
+  if (auto v = env("WORKER_QUEUE_BYTES"); v && !v->empty()) {
+    c.worker_queue_bytes = parse_number<std::size_t>("WORKER_QUEUE_BYTES", *v, 1 << 20, std::size_t{1} << 36);
+  }
+  if (auto v = env("QUEUE_TIMEOUT_MS"); v && !v->empty()) {
+    c.queue_timeout = std::chrono::milliseconds(parse_number<int>("QUEUE_TIMEOUT_MS", *v, 10, 600'000));
+  }
+  if (auto v = env("AUDIT_CPU_BUDGET_MS"); v && !v->empty()) {
+    c.audit_cpu_budget = std::chrono::milliseconds(parse_number<int>("AUDIT_CPU_BUDGET_MS", *v, 10, 600'000));
+  }
+  if (auto v = env("WRITER_QUEUE"); v && !v->empty()) {
+    c.writer_queue = parse_number<std::size_t>("WRITER_QUEUE", *v, 1, 1'000'000);
+  }
+  if (auto v = env("WRITER_QUEUE_BYTES"); v && !v->empty()) {
+    c.writer_queue_bytes = parse_number<std::size_t>("WRITER_QUEUE_BYTES", *v, 1 << 20, std::size_t{1} << 36);
+  }
+  if (auto v = env("MAX_CONNECTIONS"); v && !v->empty()) {
+    c.max_connections = parse_number<std::size_t>("MAX_CONNECTIONS", *v, 16, 1'000'000);
+  }
+  if (auto v = env("INFLIGHT_BODY_BYTES"); v && !v->empty()) {
+    c.inflight_body_bytes = parse_number<std::size_t>("INFLIGHT_BODY_BYTES", *v, 1 << 20, std::size_t{1} << 36);
+  }
+  if (c.inflight_body_bytes < c.body_limit) {
+    throw ConfigError("INFLIGHT_BODY_BYTES (" + std::to_string(c.inflight_body_bytes) +
+                      ") must be at least BODY_LIMIT_BYTES (" + std::to_string(c.body_limit) + ")");
+  }
 
   c.redis_url = required(env, "REDIS_URL");
   parse_redis_url(c.redis_url);
@@ -104,7 +131,14 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   }
 
   c.secret_key = required(env, "SECRET_KEY");
-  if (c.secret_key.size() < 16) throw ConfigError("SECRET_KEY must be at least 16 bytes long");
+  if (c.secret_key.size() < kMinSecretBytes) {
+    throw ConfigError("SECRET_KEY must be at least " + std::to_string(kMinSecretBytes) + " bytes long");
+  }
+  if (auto v = env("JWT_MAX_LIFETIME_SECONDS"); v && !v->empty()) {
+    c.jwt_max_lifetime = std::chrono::seconds(parse_number<int>("JWT_MAX_LIFETIME_SECONDS", *v, 60, 365 * 24 * 3600));
+  }
+  c.jwt_issuer = env("JWT_ISSUER").value_or("");
+  c.jwt_audience = env("JWT_AUDIENCE").value_or("");
 
   const auto openai = env("OPENAI_API_KEY").value_or("");
   const auto gemini = env("GEMINI_API_KEY").value_or("");
@@ -144,6 +178,8 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   c.model_dir = env("MODEL_DIR").value_or(default_model_dir);
   return c;
 }
+
+TokenPolicy token_policy(const Config& c) { return TokenPolicy{c.jwt_max_lifetime, c.jwt_issuer, c.jwt_audience}; }
 
 unsigned effective_http_threads(const Config& c) {
   if (c.http_threads) return c.http_threads;

@@ -8,6 +8,13 @@ namespace {
 constexpr auto kRetryDelay = std::chrono::milliseconds(500);
 }
 
+SqlFailure classify_sqlstate(std::string_view state) {
+  if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) return SqlFailure::ServerGone;
+  if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014" || state.rfind("53", 0) == 0)
+    return SqlFailure::Transient;
+  return SqlFailure::Permanent;
+}
+
 std::string with_connect_timeout(const std::string& url, int seconds) {
   if (url.find("connect_timeout=") != std::string::npos) return url;
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + std::to_string(seconds);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -21,6 +22,15 @@ class DbUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// What a failed statement means for the request. ServerGone: the server is going away, not yet accepting,
+// or the connection failed (57P01-57P03, class 08): 503, and the pool reconnects. Transient: worth
+// retrying later on the same server (serialization failure 40001, deadlock 40P01, lock not available 55P03,
+// statement timeout 57014, insufficient resources class 53: too many connections, disk full, out of
+// memory): 503. Permanent: the statement itself is wrong for this data (data exceptions 22, integrity
+// violations 23, syntax 42, ...): 500, and retrying it will not help.
+enum class SqlFailure { ServerGone, Transient, Permanent };
+SqlFailure classify_sqlstate(std::string_view sqlstate);
 
 struct PoolStats {
   std::size_t size = 0;    // configured maximum
@@ -64,12 +74,16 @@ class DbPool {
       mark_down();
       throw DbUnavailable(std::string("database connection lost: ") + e.what());
     } catch (const pqxx::sql_error& e) {
-      // 57P01 admin shutdown, 57P02/57P03: the server is going away or not yet accepting.
       const std::string state = e.sqlstate();
-      if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
-        lease.discard();
-        mark_down();
-        throw DbUnavailable(std::string("database unavailable: ") + e.what());
+      switch (classify_sqlstate(state)) {
+        case SqlFailure::ServerGone:
+          lease.discard();
+          mark_down();
+          throw DbUnavailable(std::string("database unavailable: ") + e.what());
+        case SqlFailure::Transient:
+          throw DbUnavailable(std::string("database busy (SQLSTATE ") + state + "): " + e.what());
+        case SqlFailure::Permanent:
+          break;
       }
       throw;
     }

@@ -90,8 +90,10 @@ AuditRequest parse_audit_request(std::string_view body) {
       }
     }
     if (const auto max = opts->find("maxFindings"); max != opts->end() && !max->is_null()) {
-      if (!max->is_number_integer() || max->get<long long>() < 1 || max->get<long long>() > 5000) {
-        throw RequestError(400, "invalid_field", "\"options.maxFindings\" must be an integer in [1, 5000]");
+      if (!max->is_number_integer() || max->get<long long>() < 1 ||
+          max->get<long long>() > static_cast<long long>(kMaxFindingsLimit)) {
+        throw RequestError(400, "invalid_field", "\"options.maxFindings\" must be an integer in [1, " +
+                                                     std::to_string(kMaxFindingsLimit) + "]");
       }
       req.options.max_findings = max->get<std::size_t>();
     }

@@ -31,7 +31,9 @@ struct AuditRequest {
   std::string html;
   audit::Options options;
 };
-// {"html": "<...>", "options": {"rules": ["image-alt"], "maxFindings": 100}}
+// Findings one audit may list (each is at most ~1.3 KB, and the engine also caps the output's bytes).
+inline constexpr std::size_t kMaxFindingsLimit = 1000;
+// {"html": "<...>", "options": {"rules": ["image-alt"], "maxFindings": 100}}  (maxFindings in [1, kMaxFindingsLimit])
 AuditRequest parse_audit_request(std::string_view body);
 
 struct PredictRequest {

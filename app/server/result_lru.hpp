@@ -19,6 +19,7 @@ struct AuditOutcome {
   double score = 0;
   int finding_count = 0;
   std::shared_ptr<const std::string> doc;  // the result document, shared by every response that carries it
+  bool partial = false;                    // the CPU budget ran out: not worth caching
 };
 
 class ResultLru {

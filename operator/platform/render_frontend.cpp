@@ -16,12 +16,15 @@ std::vector<DesiredObject> render_frontend(const Platform& p) {
       {"image", image_or(p, fe.image, kFrontendImageRepo, p.spec.version)},
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "http"}, {"containerPort", kFrontendPort}, {"protocol", "TCP"}}})},
+      // The frontend calls the api Service directly (not through the gateway, whose per-client limits would
+      // count every user as the frontend's pods), signing its own short-lived tokens server-side with the
+      // Platform's generated key; the browser never sees it.
       {"env", json::array({{{"name", "PORT"}, {"value", std::to_string(kFrontendPort)}},
-                           {{"name", "API_BASE_URL"}, {"value", "http://" + names::api(p) + ":" + std::to_string(kApiPort)}}})},
+                           {{"name", "API_BASE_URL"}, {"value", "http://" + names::api(p) + ":" + std::to_string(kApiPort)}},
+                           env_from_secret("API_SECRET_KEY", names::jwt_secret(p), "secret-key")})},
       {"resources", resources_json(fe.resources)},
-      // The image is the user's: a TCP check is the one probe every web server answers.
-      {"livenessProbe", tcp_probe("http", 10, 3, 5)},
-      {"readinessProbe", tcp_probe("http", 5, 3)},
+      {"livenessProbe", http_probe("/healthz", "http", 10, 3, 5)},
+      {"readinessProbe", http_probe("/healthz", "http", 5, 3)},
       {"securityContext", container_security_context(kUser)},
       {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})},
   };

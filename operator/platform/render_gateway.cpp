@@ -26,7 +26,7 @@ std::string security_headers(const Platform& p, const std::string& indent) {
 
 std::string proxy_headers(const std::string& indent) {
   return indent + "proxy_http_version 1.1;\n" + indent + "proxy_set_header Connection \"\";\n" + indent +
-         "proxy_set_header Host $host;\n" + indent + "proxy_set_header X-Real-IP $remote_addr;\n" + indent +
+         "proxy_set_header Host $http_host;\n" + indent + "proxy_set_header X-Real-IP $remote_addr;\n" + indent +
          "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" + indent +
          "proxy_set_header X-Forwarded-Proto $scheme;\n" + indent + "proxy_set_header X-Request-ID $request_id;\n";
 }

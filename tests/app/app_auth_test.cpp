@@ -45,6 +45,8 @@ TEST_SUITE("auth") {
         {"no sub", {"Bearer " + sign(e.secret, {{"exp", now_s() + 600}}), "invalid_token"}},
         {"alg none", {"Bearer " + sign(e.secret, {{"sub", "alice"}, {"exp", now_s() + 600}}, "none"), "invalid_token"}},
         {"HS512 not accepted", {"Bearer " + sign(e.secret, {{"sub", "alice"}, {"exp", now_s() + 600}}, "HS512"), "invalid_token"}},
+        {"no exp", {"Bearer " + sign(e.secret, {{"sub", "alice"}}), "invalid_token"}},
+        {"exp past the longest lifetime", {"Bearer " + sign(e.secret, {{"sub", "alice"}, {"exp", now_s() + 3 * 86400}}), "invalid_token"}},
     };
     for (const auto& [name, c] : cases) {
       for (const auto& [method, path] : kApiRoutes) {
@@ -63,8 +65,8 @@ TEST_SUITE("auth") {
     auto& e = env();
     CHECK(e.get("/api/v1/rules").status == 200);
     CHECK(http(e.port(), "GET", "/api/v1/rules", "",
-               {{"Authorization", "Bearer " + sign(e.secret, {{"sub", "carol"}})}})
-              .status == 200);  // exp is optional
+               {{"Authorization", "Bearer " + sign(e.secret, {{"sub", "carol"}, {"exp", now_s() + 3600}})}})
+              .status == 200);
 
     Process minter({PO_PLATFORM_API_BIN, "token", "--sub", "dave", "--ttl", "60"}, {{"SECRET_KEY", e.secret}},
                    e.dir.path() / "token.out");

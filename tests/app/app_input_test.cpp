@@ -1,6 +1,11 @@
 // Bad input: every rejection is a JSON error with a stable code, and the server keeps serving.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "app_env.hpp"
 
 using namespace apptest;
@@ -82,5 +87,73 @@ TEST_SUITE("input") {
     REQUIRE(h);
     CHECK(h->status == 431);
     CHECK(http(e.port(), "GET", "/health/live").status == 200);
+  }
+
+  TEST_CASE("cost bounds: whitespace-free attribute floods are refused fast, maxFindings is capped") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    std::string flood = "<div";
+    for (int i = 0; i < 20000; ++i) flood += "/a" + std::to_string(i);
+    flood += ">x</div>";
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = e.post("/api/v1/audits", json{{"html", flood}}.dump());
+    CHECK(r.status == 422);
+    CHECK(error_code(r) == "unprocessable_html");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    r = e.post("/api/v1/audits", json{{"html", "<p>x</p>"}, {"options", {{"maxFindings", 5000}}}}.dump());
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "invalid_field");
+  }
+
+  TEST_CASE("the metrics' method label is a fixed set, whatever method the client sends") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    for (const char* m : {"BREW", "XYZZY1", "XYZZY2"}) CHECK(http(e.port(), m, "/api/v1/rules").status == 401);
+    const auto metrics = http(e.port(), "GET", "/metrics").body;
+    CHECK(metrics.find("method=\"BREW\"") == std::string::npos);
+    CHECK(metrics.find("method=\"XYZZY1\"") == std::string::npos);
+    CHECK(metrics.find("method=\"other\"") != std::string::npos);
+  }
+
+  TEST_CASE("past AUDIT_CPU_BUDGET_MS an audit answers with a partial result that says so") {
+    auto& e = env();
+    auto vars = e.api_env();
+    vars["AUDIT_CPU_BUDGET_MS"] = "10";
+    ApiServer api(e.dir.path(), vars, "api-budget");
+    REQUIRE(api.wait_ready());
+    std::string page = "<!doctype html><html lang=en><title>t</title><body>";
+    while (page.size() < 1'500'000) page += "<p><a href=#>read more</a><img src=x.png><input></p>";
+    const auto r = http(api.port(), "POST", "/api/v1/audits", json{{"html", page}}.dump(),
+                        {{"Authorization", "Bearer " + e.token("budget")}});
+    REQUIRE(r.status == 201);
+    const auto doc = body_of(r);
+    CHECK(doc["partial"] == true);
+    CHECK(doc["reason"] == "cpu budget");
+    CHECK(doc["rulesRun"].size() < 14);
+    // The default budget finishes a small page.
+    const auto small = body_of(e.post("/api/v1/audits", json{{"html", small_page(77)}}.dump()));
+    CHECK(small["partial"] == false);
+    CHECK_FALSE(small.contains("reason"));
+  }
+
+  TEST_CASE("past MAX_CONNECTIONS a new connection is answered 503 and closed; the others keep working") {
+    auto& e = env();
+    auto vars = e.api_env();
+    vars["MAX_CONNECTIONS"] = "16";
+    ApiServer api(e.dir.path(), vars, "api-connections");
+    REQUIRE(api.wait_ready());
+    std::vector<std::unique_ptr<po::testing::TestConnection>> held;
+    for (int i = 0; i < 16; ++i) held.push_back(std::make_unique<po::testing::TestConnection>(api.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));   // accepted by now
+    po::testing::TestConnection extra(api.port());
+    const auto refused = extra.read_response(std::chrono::seconds(10));
+    REQUIRE(refused);
+    CHECK(refused->status == 503);
+    REQUIRE(held[0]->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const auto ok = held[0]->read_response(std::chrono::seconds(10));
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    held.clear();
+    CHECK(eventually([&] { return http(api.port(), "GET", "/health/live").status == 200; }, std::chrono::seconds(10)));
   }
 }

@@ -6,7 +6,9 @@
 #include <pqxx/pqxx>
 
 #include "app_env.hpp"
+#include "server/audit_store.hpp"
 #include "server/auth.hpp"
+#include "server/db_pool.hpp"
 #include "server/migrations.hpp"
 
 using namespace apptest;
@@ -96,10 +98,10 @@ TEST_SUITE("migrations") {
     TempDir dir;
     const std::map<std::string, std::string> good = {{"DATABASE_URL", "postgresql://u@127.0.0.1:1/db"},
                                                      {"REDIS_URL", "redis://127.0.0.1:1"},
-                                                     {"SECRET_KEY", "0123456789abcdef0123"}};
+                                                     {"SECRET_KEY", "0123456789abcdef0123456789abcdef"}};
     const std::vector<std::pair<std::string, std::string>> broken = {
         {"DATABASE_URL", ""}, {"DATABASE_URL", "mysql://x"}, {"REDIS_URL", ""},       {"REDIS_URL", "redis://h:notaport"},
-        {"SECRET_KEY", ""},   {"SECRET_KEY", "short"},       {"PORT", "eighty"},      {"PORT", "70000"},
+        {"SECRET_KEY", ""},   {"SECRET_KEY", "short"},       {"SECRET_KEY", std::string(31, 'k')}, {"PORT", "eighty"}, {"PORT", "70000"},
         {"AI_PROVIDER", "x"}, {"DB_POOL_SIZE", "0"},         {"AI_BASE_URL", "ftp://x"}};
     int i = 0;
     for (const auto& [name, value] : broken) {
@@ -115,5 +117,38 @@ TEST_SUITE("migrations") {
       CHECK(std::count(out.begin(), out.end(), '\n') == 1);
       CHECK(out.find(name) != std::string::npos);
     }
+  }
+
+  TEST_CASE("group commit: a row the database refuses fails alone, the rest of the batch is stored") {
+    TempDir dir;
+    Postgres pg(dir.path());
+    create_database(pg.url(), "batch");
+    {
+      pqxx::connection c(pg.url("batch"));
+      (void)a11y::server::migrate(c);
+    }
+    a11y::server::DbPool pool(pg.url("batch"), 2, a11y::server::AuditStore::prepare);
+    a11y::server::AuditStore store(pool);
+    const std::string owner = "o", result = "{\"findings\":[]}";
+    std::vector<a11y::server::StoredAudit> audits(3);
+    for (std::size_t i = 0; i < audits.size(); ++i) {
+      audits[i].id = a11y::server::new_uuid();
+      audits[i].content_hash = "hash" + std::to_string(i);
+    }
+    audits[1].id = "not-a-uuid";   // 22P02: a permanent error in this row's data
+    std::vector<a11y::server::AuditStore::NewAudit> rows;
+    for (const auto& a : audits) rows.push_back({&owner, &a, &result, false});
+    const auto inserted = store.insert_batch(rows);
+    REQUIRE(inserted.size() == 3);
+    CHECK_FALSE(inserted[0].error);
+    CHECK_FALSE(inserted[0].created_at.empty());
+    CHECK(inserted[1].error);
+    CHECK_FALSE(inserted[2].error);
+    CHECK(count(pg.url("batch"), "SELECT count(*) FROM audits") == 2);
+
+    // The database gone: the whole batch fails as unavailable (503), not row by row.
+    pg.stop();
+    audits[1].id = a11y::server::new_uuid();
+    CHECK_THROWS_AS(store.insert_batch(rows), a11y::server::DbUnavailable);
   }
 }

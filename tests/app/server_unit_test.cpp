@@ -3,6 +3,8 @@
 
 #include <future>
 #include <latch>
+#include <map>
+#include <thread>
 
 #include "server/ai_client.hpp"
 #include "server/app.hpp"
@@ -10,6 +12,7 @@
 #include "server/auth.hpp"
 #include "server/circuit_breaker.hpp"
 #include "server/config.hpp"
+#include "server/db_pool.hpp"
 #include "server/request_parsing.hpp"
 #include "server/result_lru.hpp"
 #include "server/router.hpp"
@@ -26,7 +29,7 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
   };
 }
 const std::map<std::string, std::string> kRequired = {
-    {"DATABASE_URL", "postgresql://u:p@db:5432/a11y"}, {"REDIS_URL", "redis://:pw@cache:6380/2"}, {"SECRET_KEY", "0123456789abcdef"}};
+    {"DATABASE_URL", "postgresql://u:p@db:5432/a11y"}, {"REDIS_URL", "redis://:pw@cache:6380/2"}, {"SECRET_KEY", "0123456789abcdef0123456789abcdef"}};
 }  // namespace
 
 TEST_CASE("config: defaults, required variables and AI provider selection") {
@@ -271,4 +274,157 @@ TEST_CASE("result LRU: bounded by bytes, least recently used goes first; put rep
   ResultLru none(0);
   none.put("a", outcome("ha"));
   CHECK_FALSE(none.get("a"));
+}
+
+TEST_CASE("worker pool: bounded by the bytes its jobs hold, not only by their number") {
+  std::atomic<int> ran{0};
+  WorkerPool pool(1, 1000, 10'000);
+  std::latch release(1);
+  std::promise<void> started;
+  WorkerPool::Job busy;
+  busy.run = [&] {
+    started.set_value();
+    release.wait();
+    ++ran;
+  };
+  busy.bytes = 4'000;
+  REQUIRE(pool.submit(std::move(busy)));
+  started.get_future().wait();  // running jobs still hold their bytes
+  const auto job = [&](std::size_t bytes) { return WorkerPool::Job{[&] { ++ran; }, {}, bytes, WorkerPool::Clock::time_point::max()}; };
+  CHECK(pool.submit(job(5'000)));
+  CHECK(pool.bytes() == 9'000);
+  CHECK_FALSE(pool.submit(job(2'000)));   // 11,000 > 10,000, although 998 more jobs would fit by count
+  CHECK(pool.submit(job(1'000)));
+  CHECK_FALSE(pool.submit(job(20'000)));  // larger than the whole budget
+  release.count_down();
+  pool.shutdown();
+  CHECK(ran == 3);
+  CHECK(pool.bytes() == 0);
+}
+
+TEST_CASE("worker pool: a job that waited past its deadline is answered by its expired callback, not run") {
+  std::atomic<int> ran{0}, expired{0};
+  WorkerPool pool(1, 10);
+  std::latch release(1);
+  std::promise<void> started;
+  REQUIRE(pool.submit([&] {
+    started.set_value();
+    release.wait();
+  }));
+  started.get_future().wait();
+  const auto now = WorkerPool::Clock::now();
+  CHECK(pool.submit(WorkerPool::Job{[&] { ++ran; }, [&] { ++expired; }, 0, now + std::chrono::milliseconds(1)}));
+  CHECK(pool.submit(WorkerPool::Job{[&] { ++ran; }, [&] { ++expired; }, 0, now + std::chrono::hours(1)}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the first one's deadline passes while it waits
+  release.count_down();
+  pool.shutdown();
+  CHECK(ran == 1);
+  CHECK(expired == 1);
+}
+
+TEST_CASE("metrics: the method label is one of a fixed set, whatever the client sends") {
+  for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}) CHECK(metric_method(m) == m);
+  CHECK(metric_method("get") == "other");
+  CHECK(metric_method("BREW") == "other");
+  CHECK(metric_method(std::string(1000, 'X')) == "other");
+  CHECK(metric_method("") == "other");
+}
+
+TEST_CASE("config: the cost bounds have defaults, read their variables, and refuse nonsense") {
+  auto c = load_config(env_of(kRequired), "/m");
+  CHECK(c.audit_cpu_budget == std::chrono::milliseconds(2000));
+  CHECK(c.worker_queue_bytes == 64u << 20);
+  CHECK(c.queue_timeout == std::chrono::milliseconds(10'000));
+  CHECK(c.writer_queue == 4096);
+  CHECK(c.max_connections == 4096);
+  CHECK(c.inflight_body_bytes >= c.body_limit);
+  auto vars = kRequired;
+  vars["AUDIT_CPU_BUDGET_MS"] = "500";
+  vars["WORKER_QUEUE_BYTES"] = "16777216";
+  vars["QUEUE_TIMEOUT_MS"] = "2500";
+  vars["WRITER_QUEUE"] = "100";
+  vars["WRITER_QUEUE_BYTES"] = "8388608";
+  vars["MAX_CONNECTIONS"] = "2000";
+  vars["INFLIGHT_BODY_BYTES"] = "33554432";
+  c = load_config(env_of(vars), "/m");
+  CHECK(c.audit_cpu_budget == std::chrono::milliseconds(500));
+  CHECK(c.worker_queue_bytes == 16u << 20);
+  CHECK(c.queue_timeout == std::chrono::milliseconds(2500));
+  CHECK(c.writer_queue == 100);
+  CHECK(c.writer_queue_bytes == 8u << 20);
+  CHECK(c.max_connections == 2000);
+  CHECK(c.inflight_body_bytes == 32u << 20);
+  vars["INFLIGHT_BODY_BYTES"] = "1048576";   // smaller than one body at the 2 MiB limit
+  CHECK_THROWS_WITH_AS(load_config(env_of(vars), "/m"), doctest::Contains("INFLIGHT_BODY_BYTES"), ConfigError);
+  vars.erase("INFLIGHT_BODY_BYTES");
+  vars["AUDIT_CPU_BUDGET_MS"] = "0";
+  CHECK_THROWS_AS(load_config(env_of(vars), "/m"), ConfigError);
+}
+
+TEST_CASE("request parsing: maxFindings is capped at kMaxFindingsLimit") {
+  CHECK(parse_audit_request(R"({"html":"<p>x</p>","options":{"maxFindings":1000}})").options.max_findings == 1000);
+  CHECK_THROWS_AS(parse_audit_request(R"({"html":"<p>x</p>","options":{"maxFindings":1001}})"), RequestError);
+  CHECK_THROWS_AS(parse_audit_request(R"({"html":"<p>x</p>","options":{"maxFindings":5000}})"), RequestError);
+}
+
+TEST_CASE("auth: tokens must expire, within the longest lifetime; iss and aud are checked when configured") {
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  AuthFailure failure;
+  TokenPolicy policy;
+  policy.max_lifetime = std::chrono::hours(1);
+  const Authenticator auth(secret, policy);
+  CHECK(auth.authenticate("Bearer " + auth.issue("a", std::chrono::minutes(59)), failure));
+  CHECK_FALSE(auth.authenticate("Bearer " + auth.issue("a", std::chrono::hours(2)), failure));
+  CHECK(failure.code == "invalid_token");
+  CHECK(failure.message.find("3600") != std::string::npos);
+
+  TokenPolicy strict = policy;
+  strict.issuer = "https://issuer.example";
+  strict.audience = "platform-api";
+  const Authenticator checking(secret, strict);
+  CHECK(checking.authenticate("Bearer " + checking.issue("a", std::chrono::minutes(5)), failure));
+  // Signed with the same key but without iss and aud: refused by the checking side only.
+  const auto plain = auth.issue("a", std::chrono::minutes(5));
+  CHECK(auth.authenticate("Bearer " + plain, failure));
+  CHECK_FALSE(checking.authenticate("Bearer " + plain, failure));
+  CHECK(failure.message.find("iss") != std::string::npos);
+  TokenPolicy other_issuer = strict;
+  other_issuer.issuer = "https://elsewhere.example";
+  CHECK_FALSE(checking.authenticate("Bearer " + Authenticator(secret, other_issuer).issue("a", std::chrono::minutes(5)), failure));
+  TokenPolicy other_audience = strict;
+  other_audience.audience = "someone-else";
+  CHECK_FALSE(checking.authenticate("Bearer " + Authenticator(secret, other_audience).issue("a", std::chrono::minutes(5)), failure));
+  CHECK(failure.message.find("aud") != std::string::npos);
+}
+
+TEST_CASE("config: SECRET_KEY of fewer than 32 bytes is refused at start; JWT policy variables") {
+  auto vars = kRequired;
+  vars["SECRET_KEY"] = std::string(31, 'k');
+  CHECK_THROWS_WITH_AS(load_config(env_of(vars), "/m"), doctest::Contains("32 bytes"), ConfigError);
+  vars["SECRET_KEY"] = std::string(32, 'k');
+  auto c = load_config(env_of(vars), "/m");
+  CHECK(c.jwt_max_lifetime == std::chrono::hours(24));
+  CHECK(c.jwt_issuer.empty());
+  vars["JWT_MAX_LIFETIME_SECONDS"] = "600";
+  vars["JWT_ISSUER"] = "iss";
+  vars["JWT_AUDIENCE"] = "aud";
+  c = load_config(env_of(vars), "/m");
+  CHECK(token_policy(c).max_lifetime == std::chrono::seconds(600));
+  CHECK(token_policy(c).issuer == "iss");
+  CHECK(token_policy(c).audience == "aud");
+  vars["JWT_MAX_LIFETIME_SECONDS"] = "0";
+  CHECK_THROWS_AS(load_config(env_of(vars), "/m"), ConfigError);
+}
+
+TEST_CASE("database failures: server gone and transient ones are 503, failures in the data are not") {
+  CHECK(classify_sqlstate("57P01") == SqlFailure::ServerGone);
+  CHECK(classify_sqlstate("08006") == SqlFailure::ServerGone);
+  CHECK(classify_sqlstate("40001") == SqlFailure::Transient);   // serialization failure
+  CHECK(classify_sqlstate("40P01") == SqlFailure::Transient);   // deadlock
+  CHECK(classify_sqlstate("57014") == SqlFailure::Transient);   // statement timeout
+  CHECK(classify_sqlstate("53300") == SqlFailure::Transient);   // too many connections
+  CHECK(classify_sqlstate("53100") == SqlFailure::Transient);   // disk full
+  CHECK(classify_sqlstate("22P02") == SqlFailure::Permanent);   // invalid text representation
+  CHECK(classify_sqlstate("23505") == SqlFailure::Permanent);   // unique violation
+  CHECK(classify_sqlstate("42P01") == SqlFailure::Permanent);   // undefined table
 }

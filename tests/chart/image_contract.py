@@ -3,6 +3,7 @@
 hack/images.sh built for the local cluster: user, entrypoint, exposed ports, environment, and the files
 the Dockerfile copies in. Usage: image_contract.py <Dockerfile> <oci-layout.tar>"""
 import io
+import os
 import json
 import shlex
 import sys
@@ -25,7 +26,7 @@ def dockerfile_runtime(path):
         cur = ""
     stages = [i for i, l in enumerate(lines) if l.upper().startswith("FROM ")]
     last = lines[stages[-1]:]
-    facts = {"user": None, "entrypoint": None, "ports": set(), "env": {}, "copies": []}
+    facts = {"user": None, "entrypoint": None, "cmd": None, "workdir": None, "ports": set(), "env": {}, "copies": []}
     for l in last:
         word, _, rest = l.partition(" ")
         word = word.upper()
@@ -33,6 +34,10 @@ def dockerfile_runtime(path):
             facts["user"] = rest.strip()
         elif word == "ENTRYPOINT":
             facts["entrypoint"] = json.loads(rest)
+        elif word == "CMD":
+            facts["cmd"] = json.loads(rest)
+        elif word == "WORKDIR":
+            facts["workdir"] = rest.strip()
         elif word == "EXPOSE":
             facts["ports"] |= {p if "/" in p else p + "/tcp" for p in rest.split()}
         elif word == "ENV":
@@ -55,7 +60,7 @@ def image(tar_path):
         files = set()
         for layer in manifest["layers"]:
             with tarfile.open(fileobj=io.BytesIO(blob(layer["digest"]))) as lt:
-                files |= {"/" + n.lstrip("./") for n in lt.getnames()}
+                files |= {os.path.normpath("/" + n) for n in lt.getnames()}
     return config.get("config", {}), files
 
 
@@ -68,6 +73,10 @@ def main():
         problems.append(f"user: Dockerfile {want['user']!r}, image {cfg.get('User')!r}")
     if want["entrypoint"] and cfg.get("Entrypoint") != want["entrypoint"]:
         problems.append(f"entrypoint: Dockerfile {want['entrypoint']}, image {cfg.get('Entrypoint')}")
+    if want["cmd"] and cfg.get("Cmd") != want["cmd"]:
+        problems.append(f"cmd: Dockerfile {want['cmd']}, image {cfg.get('Cmd')}")
+    if want["workdir"] and cfg.get("WorkingDir") != want["workdir"]:
+        problems.append(f"workdir: Dockerfile {want['workdir']!r}, image {cfg.get('WorkingDir')!r}")
     ports = set(cfg.get("ExposedPorts", {}).keys())
     if want["ports"] != ports:
         problems.append(f"exposed ports: Dockerfile {sorted(want['ports'])}, image {sorted(ports)}")
@@ -78,7 +87,9 @@ def main():
     for dest in want["copies"]:
         if dest.startswith("/tmp/"):
             continue  # build-time scratch files, removed in the same layer
-        d = dest.rstrip("/")
+        if not dest.startswith("/"):
+            dest = os.path.normpath(os.path.join(want["workdir"] or "/", dest))
+        d = dest.rstrip("/") or "/"
         if d not in files and not any(f.startswith(d + "/") for f in files):
             problems.append(f"file {dest}: copied by the Dockerfile, missing from the image")
     name = dockerfile

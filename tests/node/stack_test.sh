@@ -52,7 +52,7 @@ for pod in $(kubectl -n "$ns" get pods -o jsonpath='{range .items[?(@.status.pha
 done
 
 gateway=$(service_url "$ns" "$name-gateway" http)
-token=$(mint_token "$ns" "$name")
+token=$(mint_token "$ns" "$name" frontend)
 e2e_log "audit through the gateway ($gateway)"
 response=$(post_audit "$gateway" "$token") || fail "POST /api/v1/audits through the gateway failed: $response"
 id=$(jq -r '.id' <<<"$response")
@@ -62,6 +62,10 @@ e2e_log "audit $id: $(jq '.findings | length' <<<"$response") findings ($rules)"
 case ",$rules," in *,image-alt,*) ;; *) fail "the sample page's missing alt text was not found: $rules" ;; esac
 got=$(curl -fsS --max-time 10 -H "Authorization: Bearer $token" "$gateway/api/v1/audits/$id" | jq -r '.id')
 [ "$got" = "$id" ] || fail "GET /api/v1/audits/$id through the gateway returned '$got'"
+
+e2e_log "the web UI through the gateway shows the audit"
+page=$(curl -fsS --max-time 20 "$gateway/") || fail "GET / through the gateway (the frontend) failed"
+grep -qi '<form' <<<"$page" || fail "the frontend's audit form is not at / through the gateway"
 
 stored() {  # the audit's row count, read with psql inside the PostgreSQL pod
   kubectl -n "$ns" exec "$name-postgres-0" -c postgres -- \
@@ -87,4 +91,6 @@ until targets_up; do [ $SECONDS -lt $deadline ] || break; sleep 2; done
 t=$(curl -fsS --max-time 5 "$prometheus/api/v1/targets")
 jq -r '.data.activeTargets[] | "  \(.labels.job) \(.scrapeUrl) \(.health) \(.lastError)"' <<<"$t"
 [ "$(jq '[.data.activeTargets[] | select(.health != "up")] | length' <<<"$t")" = 0 ] || fail "Prometheus has targets that are not up"
+ui=$(curl -fsS --max-time 20 "$gateway/audits/$id") || fail "GET /audits/$id from the frontend failed"
+grep -q 'image-alt' <<<"$ui" || fail "the frontend's page of audit $id does not list image-alt"
 e2e_log "PASS: Ready on the real node, audit round trip through the gateway, data kept across pod deletion, $(jq '.data.activeTargets | length' <<<"$t") Prometheus targets up"

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <memory>
+#include <vector>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -296,4 +298,81 @@ TEST_CASE("json_error has the shared shape and survives invalid UTF-8 in the mes
   CHECK(j["error"]["code"] == "invalid_input");
   CHECK(j["error"]["requestId"] == "rid");
   CHECK(j["error"]["message"].get<std::string>().find("bad byte") == 0);
+}
+
+TEST_CASE("http server: past max_connections a new connection gets 503 and is closed; the others are served") {
+  auto o = test_options();
+  o.max_connections = 3;
+  po::http::HttpServer server(o, echo);
+  server.start();
+  std::vector<std::unique_ptr<TestConnection>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<TestConnection>(server.port()));
+  REQUIRE(held[2]->send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"));   // all three accepted by now
+  REQUIRE(held[2]->read_response());
+  TestConnection extra(server.port());
+  const auto refused = extra.read_response();
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(error_of(*refused)["code"] == "overloaded");
+  CHECK(refused->headers.at("connection") == "close");
+  CHECK(extra.closed_by_peer_within(10s));
+  REQUIRE(held[0]->send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto ok = held[0]->read_response();
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  held.clear();   // room again
+  bool served = false;
+  for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+    TestConnection again(server.port());
+    again.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = again.read_response();
+    served = r && r->status == 200;
+    if (!served) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(served);
+}
+
+TEST_CASE("http server: request bodies in flight are bounded by bytes; a body that does not fit gets 503 unread") {
+  auto o = test_options();
+  o.body_limit = 1000;
+  o.max_inflight_body_bytes = 1600;
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> handling{0};
+  po::http::HttpServer server(o, [&](const po::http::Request& req) {
+    ++handling;
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
+    return po::http::Response{200, "text/plain", {}, std::to_string(req.body.size())};
+  });
+  server.start();
+  TestConnection first(server.port());
+  REQUIRE(first.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'a')));
+  for (int i = 0; i < 200 && handling == 0; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(handling == 1);   // 1,000 of 1,600 bytes held by the handler
+  TestConnection second(server.port());
+  REQUIRE(second.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 700\r\n\r\n"));   // head only: refused unread
+  const auto refused = second.read_response();
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(error_of(*refused)["code"] == "overloaded");
+  TestConnection small(server.port());
+  REQUIRE(small.send("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 400\r\n\r\n" + std::string(400, 'c')));
+  for (int i = 0; i < 200 && handling < 2; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(handling == 2);     // 400 more fit (with room for the 503 being written)
+  {
+    std::scoped_lock lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  REQUIRE(first.read_response());
+  REQUIRE(small.read_response());
+  // Released with the responses: a body of 1,000 fits again.
+  TestConnection later(server.port());
+  REQUIRE(later.send("POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'd')));
+  const auto r = later.read_response();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "1000");
 }

@@ -47,6 +47,13 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection idle limit
   std::chrono::milliseconds drain_timeout{30'000};   // graceful stop waits this long for in-flight requests
   std::chrono::milliseconds body_timeout{30'000};    // body read and response write must finish in this time
+  // 0 = no cap. Past max_connections open connections, a new one is answered 503 and closed.
+  std::size_t max_connections = 0;
+  // 0 = no cap. Bytes of request bodies being read or handled and of responses being written, over all
+  // connections: a request whose Content-Length (or, chunked, body_limit) does not fit is answered 503
+  // before its body is read, so memory for bodies is bounded by bytes, whatever the number of clients.
+  // Responses are charged as they are written (they may push the total past the cap; new bodies wait).
+  std::size_t max_inflight_body_bytes = 0;
 };
 
 // Routes requests to one handler; the handler must not throw (a throw becomes a 500 JSON error).

@@ -1,0 +1,5 @@
+import type { Impact } from '@/lib/types';
+
+export default function ImpactBadge({ impact }: { impact: Impact }) {
+  return <span className={`badge impact-${impact}`}>{impact}</span>;
+}

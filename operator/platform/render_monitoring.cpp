@@ -25,11 +25,12 @@ std::string platform_pods(const Platform& p) {
 }
 
 json alert(std::string name, std::string expr, std::string for_duration, std::string severity, std::string summary, std::string description) {
+  std::string runbook = std::string(kRunbookBaseUrl) + name + ".md";
   return {{"alert", std::move(name)},
           {"expr", std::move(expr)},
           {"for", std::move(for_duration)},
           {"labels", {{"severity", std::move(severity)}}},
-          {"annotations", {{"summary", std::move(summary)}, {"description", std::move(description)}}}};
+          {"annotations", {{"summary", std::move(summary)}, {"description", std::move(description)}, {"runbook_url", std::move(runbook)}}}};
 }
 
 // Scrape job for the pods of one component whose container port has the given name.

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <set>
+#include <vector>
+
 #include "platform_test_support.hpp"
 
 using namespace po::platform;
@@ -99,4 +103,42 @@ TEST_CASE("monitoring: disabled renders nothing; Grafana can be turned off alone
   CHECK(has(objects, "Deployment", "minimal-prometheus"));
   p.spec.monitoring.enabled = false;
   CHECK(render_monitoring(p, {}).empty());
+}
+
+TEST_CASE("monitoring: every alert links to its runbook in docs/runbooks") {
+  // All alerts the renderer can produce: the full sample has the api limits that turn on the
+  // limit-based rules; the minimal sample takes the defaults.
+  std::vector<nlohmann::json> groups_seen = {render_alert_groups(sample()), render_alert_groups(sample("platform-minimal.yaml"))};
+  // With the Prometheus Operator's CRDs the same rules travel in a PrometheusRule object.
+  Platform with_crds = sample();
+  RenderOptions options;
+  options.monitoringCrdsAvailable = true;
+  const auto objects = render_monitoring(with_crds, options);
+  REQUIRE(count_kind(objects, "PrometheusRule") == 1);
+  for (const auto& o : objects)
+    if (o.manifest["kind"] == "PrometheusRule") groups_seen.push_back(o.manifest["spec"]["groups"]);
+
+  const std::string base(kRunbookBaseUrl);
+  std::set<std::string> alerts;
+  for (const auto& groups : groups_seen) {
+    for (const auto& group : groups) {
+      for (const auto& r : group["rules"]) {
+        const std::string name = r["alert"];
+        alerts.insert(name);
+        REQUIRE_MESSAGE(r["annotations"].contains("runbook_url"), name << " has no runbook_url");
+        const std::string url = r["annotations"]["runbook_url"];
+        REQUIRE_MESSAGE(url.starts_with(base), url);
+        CHECK(url.substr(base.size()) == name + ".md");
+        const std::string page = source_path("docs/runbooks/" + name + ".md");
+        REQUIRE_MESSAGE(std::ifstream(page).good(), "missing runbook " << page);
+        // The page is about this alert: its title names it.
+        const std::string text = read_text(page);
+        CHECK_MESSAGE(text.starts_with("# " + name + "\n"), page << " does not start with '# " << name << "'");
+      }
+    }
+  }
+  // The limit-based rules are in the set, so this test covers every alert the renderer knows.
+  CHECK(alerts.size() >= 8);
+  CHECK(alerts.count("PlatformApiCpuHigh") == 1);
+  CHECK(alerts.count("PlatformApiMemoryHigh") == 1);
 }

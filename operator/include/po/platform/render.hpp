@@ -48,6 +48,10 @@ std::string render_redis_conf(const Platform& platform);
 std::string render_prometheus_config(const Platform& platform);
 std::string render_prometheus_rules(const Platform& platform);  // a Prometheus rule file (groups:)
 nlohmann::json render_alert_groups(const Platform& platform);  // the same groups as JSON
+
+// Every alert's runbook_url annotation is this base followed by "<AlertName>.md": the pages in the
+// repository's docs/runbooks/ (a unit test checks that each rendered alert has its page there).
+inline constexpr std::string_view kRunbookBaseUrl = "https://github.com/a11y-dev/platform-operator/blob/main/docs/runbooks/";
 nlohmann::json render_grafana_dashboard(const Platform& platform);
 
 // True when ServiceMonitor/PrometheusRule objects replace the operator-run Prometheus.

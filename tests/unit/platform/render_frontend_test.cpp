@@ -12,7 +12,12 @@ TEST_CASE("frontend: HPA with the spec's behavior, no spec.replicas, probes and 
   CHECK_FALSE(d["spec"].contains("replicas"));
   const auto c = container(d, "frontend");
   CHECK(c["image"] == "ghcr.io/a11y-platform/platform-frontend:1.2.0");
-  CHECK(c["readinessProbe"]["tcpSocket"]["port"] == "http");
+  CHECK(c["readinessProbe"]["httpGet"]["path"] == "/healthz");
+  CHECK(c["livenessProbe"]["httpGet"]["path"] == "/healthz");
+  bool key_from_jwt_secret = false;
+  for (const auto& e : c["env"])
+    if (e["name"] == "API_SECRET_KEY") key_from_jwt_secret = e["valueFrom"]["secretKeyRef"]["name"] == "a11y-jwt";
+  CHECK(key_from_jwt_secret);
   CHECK(c["securityContext"]["capabilities"]["drop"][0] == "ALL");
   const auto hpa = find(objects, "HorizontalPodAutoscaler", "a11y-frontend");
   CHECK(hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300);

@@ -175,16 +175,19 @@ const json* PlatformReconciler::cached_child(const kube::GroupVersionResource& g
   return hold.get();
 }
 
-bool PlatformReconciler::monitoring_crds_available() {
+kube::Result<bool> PlatformReconciler::monitoring_crds_available() {
   std::scoped_lock lock(discovery_mu_);
   const auto now = std::chrono::steady_clock::now();
-  if (discovery_checked_ == std::chrono::steady_clock::time_point{} || now - discovery_checked_ > options_.discovery_ttl) {
+  const bool known = discovery_checked_ != std::chrono::steady_clock::time_point{};
+  if (!known || now - discovery_checked_ > options_.discovery_ttl) {
     auto served = api_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
     if (served.ok()) {
       monitoring_crds_ = *served;
       discovery_checked_ = now;
+    } else if (!known) {
+      return served.error();
     } else {
-      spdlog::warn("discovery of monitoring.coreos.com failed: {}", served.error().to_string());
+      spdlog::warn("discovery of monitoring.coreos.com failed (keeping the last answer): {}", served.error().to_string());
     }
   }
   return monitoring_crds_;
@@ -576,7 +579,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
   // 5. Render; the revision is the digest of the stateless objects.
   RenderOptions render_options;
-  render_options.monitoringCrdsAvailable = spec.spec.monitoring.enabled && monitoring_crds_available();
+  if (spec.spec.monitoring.enabled) {
+    auto served = monitoring_crds_available();
+    if (!served.ok()) return ReconcileResult::failed("discovery of monitoring.coreos.com: " + served.error().to_string());
+    render_options.monitoringCrdsAvailable = *served;
+  }
   const auto objects = render(spec, render_options);
   const auto revision = revision_digest(objects);
 

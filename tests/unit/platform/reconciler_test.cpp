@@ -59,7 +59,10 @@ struct Harness {
     const auto* c = po::platform::find_condition(all, type);
     return c == nullptr ? std::string{} : c->value("message", "");
   }
-  std::string revision(const std::string& which) { return status()["revision"].value(which, ""); }
+  std::string revision(const std::string& which) {
+    const auto st = status();
+    return st.contains("revision") ? st["revision"].value(which, "") : std::string{};
+  }
   // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
   void converge() {
     for (int i = 0; i < 6; ++i) {
@@ -299,6 +302,18 @@ TEST_CASE("a rollback keeps today's replica count, not the one saved with the ol
   h.reconcile();
   h.reconcile();
   CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+}
+
+TEST_CASE("a failed discovery at start-up is retried, never taken as \"CRDs absent\" (issue 13 #11)") {
+  Harness h;
+  h.cluster.serve("monitoring.coreos.com/v1/servicemonitors", true);
+  h.cluster.fail("discovery", "servicemonitors", "", FakeCluster::error(503, "ServiceUnavailable"));
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);
+  CHECK(h.cluster.live("statefulsets", "default/p-prometheus") == nullptr);  // no self-run Prometheus
+  CHECK(h.revision("lastAttempted").empty());
+  h.reconcile();
+  CHECK(h.cluster.live("statefulsets", "default/p-prometheus") == nullptr);
+  CHECK_FALSE(h.revision("lastAttempted").empty());
 }
 
 TEST_CASE("a stuck stateful update does not rewrite status while nothing changes (issue 13 #9)") {

@@ -113,7 +113,9 @@ class PlatformReconciler {
   std::string last_written_version(const std::string& key) const;
   void remember_written(const std::string& key, std::string resource_version);
   void forget_written(const std::string& key);
-  bool monitoring_crds_available();
+  // Are the monitoring.coreos.com CRDs served? The last answer for discovery_ttl; an error while no
+  // answer was ever had (never "absent": that would switch to a self-run Prometheus and a new revision).
+  kube::Result<bool> monitoring_crds_available();
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                      runtime::ObjectPtr& hold) const;
 

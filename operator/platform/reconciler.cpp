@@ -117,6 +117,15 @@ std::optional<json> owner_reference_patch(const json& object, const json& owner,
   return json{{"metadata", {{"ownerReferences", refs}, {"resourceVersion", str(object, "/metadata/resourceVersion")}}}};
 }
 
+// 403 (RBAC, ResourceQuota, PodSecurity) and admission webhook denials (any code) come from the cluster's
+// policy, not from the spec: the same spec may go through once that is fixed. A 422 Invalid without a
+// webhook is the object itself.
+bool rejected_by_environment(const kube::ApiError& error) {
+  if (error.code == 403) return true;
+  return error.message.find("admission webhook") != std::string::npos ||
+         error.message.find("exceeded quota") != std::string::npos;
+}
+
 std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
 
 // A saved revision's objects with today's replica counts: a count is not part of a revision (kubectl
@@ -240,7 +249,7 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   ++applies_;
   if (!applied.ok()) {
     return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
-                        applied.error().retryable};
+                        applied.error().retryable, rejected_by_environment(applied.error())};
   }
   applied_.remember(memo_key, digest, *applied);
   return std::nullopt;
@@ -694,7 +703,24 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     if (!failed_apply) continue;
     const auto& failure = failed_apply->what;
     if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
-    // Permanent (invalid, forbidden, quota): undo what was applied of the new revision, and stall.
+    if (failed_apply->environment) {
+      // Not the revision's fault: keep its attempt open, say what the cluster refused, retry with backoff.
+      const bool already = find_condition(old_status.value("conditions", json::array()), "Ready") != nullptr &&
+                           find_condition(old_status.value("conditions", json::array()), "Ready")->value("message", "") ==
+                               "applying " + failure;
+      set_condition(status["conditions"], {"Ready", "False", "ApplyRejected", "applying " + failure}, generation, now);
+      set_condition(status["conditions"],
+                    {"Reconciling", "True", "ApplyRejected", "retrying: the cluster refused an object (quota, RBAC or admission)"},
+                    generation, now);
+      if (!already) {
+        spdlog::warn("platform {}/{}: applying {}", ns, name, failure);
+        events_.record(platform, "Warning", "ApplyRejected", "Apply", failure);
+      }
+      auto w = write_status(status);
+      if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+      return ReconcileResult::failed("applying " + failure);
+    }
+    // Permanent (the object is invalid): undo what was applied of the new revision, and stall.
     if (!holding && on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision) ==
                         FailureAction::RollBack) {
       roll_back("could not be applied (" + failure + ")");
@@ -705,7 +731,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);
     auto w = write_status(status);
     if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
-    // Retried rarely, in case the cause outside the spec (RBAC, quota) is fixed.
+    // Retried rarely, in case the object was refused for a reason outside the spec after all.
     return ReconcileResult::requeue_after(std::chrono::minutes(5));
   }
 

@@ -304,6 +304,31 @@ TEST_CASE("a rollback keeps today's replica count, not the one saved with the ol
   CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
 }
 
+TEST_CASE("a quota, RBAC or webhook rejection is retried and reported, and fails no revision (issue 13 #7)") {
+  const std::vector<po::kube::ApiError> rejections = {
+      FakeCluster::error(403, "Forbidden", "deployments.apps \"p-api\" is forbidden: exceeded quota: compute, requested: limits.cpu=1"),
+      FakeCluster::error(400, "BadRequest", "admission webhook \"policy.example\" denied the request: no latest tags"),
+      FakeCluster::error(422, "Invalid", "admission webhook \"validate.example\" denied the request: missing label")};
+  for (const auto& rejection : rejections) {
+    INFO(rejection.to_string());
+    Harness h;
+    h.converge();
+    h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:2"; });
+    h.cluster.fail("apply", "deployments", "p-api", rejection, 3);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);  // the work queue backs off
+    }
+    CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+    CHECK_FALSE(h.condition("Stalled", "True"));
+    CHECK(h.reason("Ready") == "ApplyRejected");
+    CHECK(h.cluster.has_event("ApplyRejected"));
+    // Quota raised, policy fixed: the same revision goes through.
+    h.converge();
+    CHECK(h.api_image() == "registry.example/api:2");
+    CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+  }
+}
+
 TEST_CASE("a failed discovery at start-up is retried, never taken as \"CRDs absent\" (issue 13 #11)") {
   Harness h;
   h.cluster.serve("monitoring.coreos.com/v1/servicemonitors", true);

@@ -90,6 +90,9 @@ class PlatformReconciler {
   struct ApplyFailure {
     std::string what;        // "Kind name: error"
     bool transient = false;  // 5xx, timeouts, 409: retry with backoff
+    // Quota, RBAC or an admission webhook refused it: the environment, not the spec, is to blame, so the
+    // revision is not failed; retried with backoff and reported.
+    bool environment = false;
   };
   // Server-side apply of one object unless it is as we left it; nullopt on success.
   std::optional<ApplyFailure> apply_object(const std::string& platform_key, const std::string& ns,

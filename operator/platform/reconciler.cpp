@@ -240,7 +240,8 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   const auto memo_key = platform_key + "|" + gvr->resource + "/" + obj_name;
   const auto digest = digest_of(manifest);
   runtime::ObjectPtr hold;
-  if (applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))) {
+  if (cache_.watches(*gvr) ? applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))
+                           : applied_.unchanged_unwatched(memo_key, digest)) {
     ++skipped_;
     return std::nullopt;
   }
@@ -294,6 +295,37 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_re
   std::scoped_lock lock(handover_mu_);
   handed_over_.insert(memo_key);
   return std::nullopt;
+}
+
+std::string PlatformReconciler::prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+                                                const std::string& uid, const std::set<std::string>& desired_keys) {
+  kube::ListOptions opts;
+  opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
+  for (const auto& known : known_kinds()) {
+    const auto& gvr = known.child.gvr;
+    if (cache_.watches(gvr)) continue;
+    auto list = api_.list_all(gvr, ns, opts);
+    if (!list.ok()) {
+      if (list.error().not_found()) continue;  // the CRD is not installed: nothing of the kind exists
+      return "listing " + gvr.resource + ": " + list.error().to_string();
+    }
+    for (const auto& object : list->items) {
+      const auto object_name = str(object, "/metadata/name");
+      if (desired_keys.count(gvr.resource + "/" + object_name) != 0) continue;
+      const auto owner = runtime::controller_owner_index(object);
+      if (!owner || *owner != runtime::owner_index_value("Platform", ns, name)) continue;
+      bool ours = false;
+      for (const auto& ref : object["metadata"].value("ownerReferences", json::array())) {
+        ours = ours || ref.value("uid", "") == uid;
+      }
+      if (!ours) continue;
+      auto r = writer_.remove(gvr, ns, object_name, {"Background", str(object, "/metadata/uid"), {}, {}});
+      if (!r.ok() && !r.error().not_found()) return "pruning " + gvr.resource + "/" + object_name + ": " + r.error().to_string();
+      spdlog::info("platform {}/{}: pruned {}/{}", ns, name, gvr.resource, object_name);
+      applied_.forget_prefix(key + "|" + gvr.resource + "/" + object_name);
+    }
+  }
+  return {};
 }
 
 std::vector<runtime::ObjectPtr> PlatformReconciler::postgres_data_claims(const std::string& ns,
@@ -750,6 +782,22 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       }
       spdlog::info("platform {}/{}: pruned {}/{}", ns, name, resource, child_name);
       applied_.forget_prefix(key + "|" + resource + "/" + child_name);
+    }
+  }
+
+  // Kinds without an informer (HTTPRoute, ServiceMonitor, PrometheusRule: their CRDs may be absent) are
+  // listed, which costs requests: once after start-up and whenever a new revision is applied (disabling
+  // one changes the revision).
+  bool sweep = attempt_begun;
+  {
+    std::scoped_lock lock(swept_mu_);
+    sweep = swept_.insert(key).second || sweep;
+  }
+  if (sweep) {
+    if (auto failed = prune_unwatched(key, ns, name, str(platform, "/metadata/uid"), desired_keys); !failed.empty()) {
+      std::scoped_lock lock(swept_mu_);
+      swept_.erase(key);
+      return ReconcileResult::failed(failed);
     }
   }
 

@@ -341,6 +341,30 @@ TEST_CASE("a failed discovery at start-up is retried, never taken as \"CRDs abse
   CHECK_FALSE(h.revision("lastAttempted").empty());
 }
 
+TEST_CASE("an HTTPRoute is applied once, and pruned when it is disabled (issue 13 #6)") {
+  Harness h("  version: \"1.0.0\"\n  gateway:\n    httpRoute:\n      parentRefs:\n        - name: public\n");
+  h.converge();
+  REQUIRE(h.cluster.live("httproutes", "default/p-gateway") != nullptr);
+  const auto applies = h.cluster.count("apply", "httproutes");
+  h.reconcile();
+  h.reconcile();
+  CHECK(h.cluster.count("apply", "httproutes") == applies);  // no informer, yet not sent again
+  h.edit([](json& spec) { spec["gateway"].erase("httpRoute"); });
+  h.converge();
+  CHECK(h.cluster.live("httproutes", "default/p-gateway") == nullptr);  // the gateway is no longer exposed
+}
+
+TEST_CASE("ServiceMonitors and PrometheusRules go when monitoring stops using them (issue 13 #6)") {
+  Harness h("  version: \"1.0.0\"\n  monitoring:\n    serviceMonitors: Enabled\n");
+  h.converge();
+  REQUIRE_FALSE(h.cluster.all("servicemonitors").empty());
+  REQUIRE_FALSE(h.cluster.all("prometheusrules").empty());
+  h.edit([](json& spec) { spec["monitoring"]["serviceMonitors"] = "Disabled"; });
+  h.converge();
+  CHECK(h.cluster.all("servicemonitors").empty());
+  CHECK(h.cluster.all("prometheusrules").empty());
+}
+
 TEST_CASE("a stuck stateful update does not rewrite status while nothing changes (issue 13 #9)") {
   Harness h;
   h.converge();

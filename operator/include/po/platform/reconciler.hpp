@@ -55,6 +55,8 @@ class AppliedObjects {
   };
   static std::string live_marker(const nlohmann::json& live);  // "g<generation>" or "rv<resourceVersion>"
   bool unchanged(const std::string& key, const std::string& desired_digest, const nlohmann::json* live) const;
+  // For kinds without an informer (optional CRDs): only what we sent is known, so the digest decides.
+  bool unchanged_unwatched(const std::string& key, const std::string& desired_digest) const;
   void remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied);
   // metadata.generation of the object as our last apply left it; 0 when unknown (or a kind without one).
   std::int64_t applied_generation(const std::string& key) const;
@@ -133,6 +135,13 @@ class PlatformReconciler {
   // Hands spec.replicas over before our apply stops sending it; nullopt on success.
   std::optional<ApplyFailure> hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
                                                  const std::string& ns, const nlohmann::json& manifest);
+
+  // Deletes this Platform's objects of the kinds without an informer that are no longer desired.
+  std::string prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+                              const std::string& uid, const std::set<std::string>& desired_keys);
+
+  std::mutex swept_mu_;  // guards swept_
+  std::set<std::string> swept_;  // Platforms whose unwatched kinds were pruned since start-up
 
   std::mutex handover_mu_;  // guards handed_over_
   std::set<std::string> handed_over_;  // memo keys whose spec.replicas another manager shares

@@ -156,7 +156,10 @@ int run_controller(std::vector<std::string> args) {
 
   spdlog::info("platform-operator {} starting: {} workers, {} child kinds watched", po::version(), flags.workers,
                child_informers.size());
-  return manager->run();
+  const int code = manager->run();
+  // The controllers' workers use the reconciler: they are joined (with the manager) before it goes.
+  manager.reset();
+  return code;
 }
 
 }  // namespace

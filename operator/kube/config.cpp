@@ -1,5 +1,9 @@
 #include "po/kube/config.hpp"
 
+#include <csignal>
+
+#include <poll.h>
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -325,7 +329,8 @@ ExecCredential parse_exec_credential(std::string_view json_text) {
   return cred;
 }
 
-std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info_json) {
+std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info_json,
+                            std::chrono::milliseconds timeout) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw ConfigError("exec plugin: pipe failed");
   // Build argv/envp before fork: only async-signal-safe calls are allowed in the child.
@@ -358,7 +363,18 @@ std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info
   close(out_pipe[1]);
   std::string output;
   std::array<char, 4096> buf;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool timed_out = false;
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd readable{out_pipe[0], POLLIN, 0};
+    const int ready = poll(&readable, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
     const ssize_t n = read(out_pipe[0], buf.data(), buf.size());
     if (n > 0) {
       output.append(buf.data(), static_cast<std::size_t>(n));
@@ -367,8 +383,13 @@ std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info
     }
   }
   close(out_pipe[0]);
+  if (timed_out) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    throw ConfigError("exec plugin " + exec.command + " did not finish within " +
+                      std::to_string(timeout.count()) + " ms; killed");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw ConfigError("exec plugin " + exec.command + " failed (exit status " +
@@ -377,10 +398,12 @@ std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info
 }
 
 CredentialSource::CredentialSource(Config config, ExecRunner runner)
-    : config_(std::move(config)), runner_(runner ? std::move(runner) : ExecRunner(run_exec_plugin)) {}
+    : config_(std::move(config)), runner_(runner ? std::move(runner) : ExecRunner([](const ExecConfig& exec, const std::string& info) {
+        return run_exec_plugin(exec, info);
+      })) {}
 
 Credentials CredentialSource::current() {
-  std::scoped_lock lock(mu_);
+  std::unique_lock lock(mu_);
   Credentials c{config_.token, config_.client_cert_pem, config_.client_key_pem};
   if (!config_.token_file.empty()) {
     // Projected service-account tokens rotate; re-reading once a minute keeps up (client-go does the same).
@@ -395,13 +418,42 @@ Credentials CredentialSource::current() {
     if (!file_token_.empty()) c.token = file_token_;
   }
   if (config_.exec) {
-    const auto now = Clock::now();
-    if (!exec_cached_ || (exec_cached_->expiration && *exec_cached_->expiration <= now)) {
+    // The plugin runs without the lock (it may take seconds): while one caller refreshes, the others go on
+    // with the current credential if it is still valid, and wait for the refresh only if it is not.
+    for (;;) {
+      const auto now = Clock::now();
+      const auto& expiration = exec_cached_ ? exec_cached_->expiration : std::nullopt;
+      const bool valid = exec_cached_ && (!expiration || *expiration > now);
+      const bool fresh = valid && (!expiration || *expiration - now > kExecRefreshAhead);
+      if (fresh || (valid && refreshing_)) break;
+      if (refreshing_) {
+        refreshed_.wait(lock);
+        continue;
+      }
+      refreshing_ = true;
+      lock.unlock();
       nlohmann::json info = {{"apiVersion", config_.exec->api_version},
                              {"kind", "ExecCredential"},
                              {"spec", {{"interactive", false}}}};
       if (config_.exec->provide_cluster_info) info["spec"]["cluster"] = {{"server", config_.server}};
-      exec_cached_ = parse_exec_credential(runner_(*config_.exec, info.dump()));
+      std::optional<ExecCredential> got;
+      std::exception_ptr failure;
+      try {
+        got = parse_exec_credential(runner_(*config_.exec, info.dump()));
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      lock.lock();
+      refreshing_ = false;
+      refreshed_.notify_all();
+      if (got) {
+        exec_cached_ = std::move(got);
+        break;
+      }
+      // A failed refresh ahead of expiry keeps the credential that still works.
+      const bool still_valid = exec_cached_ && (!exec_cached_->expiration || *exec_cached_->expiration > Clock::now());
+      if (still_valid) break;
+      std::rethrow_exception(failure);
     }
     if (!exec_cached_->token.empty()) c.token = exec_cached_->token;
     if (!exec_cached_->client_cert_pem.empty()) {

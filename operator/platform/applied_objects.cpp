@@ -21,6 +21,12 @@ bool AppliedObjects::unchanged(const std::string& key, const std::string& desire
          it->second.live_marker == live_marker(*live);
 }
 
+bool AppliedObjects::unchanged_unwatched(const std::string& key, const std::string& desired_digest) const {
+  std::scoped_lock lock(mu_);
+  const auto it = marks_.find(key);
+  return it != marks_.end() && it->second.desired_digest == desired_digest;
+}
+
 void AppliedObjects::remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied) {
   std::scoped_lock lock(mu_);
   marks_[key] = Mark{std::move(desired_digest), live_marker(applied)};

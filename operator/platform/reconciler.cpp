@@ -118,6 +118,15 @@ std::optional<json> owner_reference_patch(const json& object, const json& owner,
   return json{{"metadata", {{"ownerReferences", refs}, {"resourceVersion", str(object, "/metadata/resourceVersion")}}}};
 }
 
+// 403 (RBAC, ResourceQuota, PodSecurity) and admission webhook denials (any code) come from the cluster's
+// policy, not from the spec: the same spec may go through once that is fixed. A 422 Invalid without a
+// webhook is the object itself.
+bool rejected_by_environment(const kube::ApiError& error) {
+  if (error.code == 403) return true;
+  return error.message.find("admission webhook") != std::string::npos ||
+         error.message.find("exceeded quota") != std::string::npos;
+}
+
 std::string digest_of(const json& manifest) { return std::to_string(std::hash<std::string>{}(manifest.dump())); }
 
 // A saved revision's objects with today's replica counts: a count is not part of a revision (kubectl
@@ -195,16 +204,19 @@ void PlatformReconciler::explain_with_pods(const std::string& ns, const json& ma
   if (const auto problem = diagnose_pods(ptrs)) workload.message += (workload.message.empty() ? "" : "; ") + problem->message;
 }
 
-bool PlatformReconciler::monitoring_crds_available() {
+kube::Result<bool> PlatformReconciler::monitoring_crds_available() {
   std::scoped_lock lock(discovery_mu_);
   const auto now = std::chrono::steady_clock::now();
-  if (discovery_checked_ == std::chrono::steady_clock::time_point{} || now - discovery_checked_ > options_.discovery_ttl) {
+  const bool known = discovery_checked_ != std::chrono::steady_clock::time_point{};
+  if (!known || now - discovery_checked_ > options_.discovery_ttl) {
     auto served = api_.has_resource("monitoring.coreos.com", "v1", "servicemonitors");
     if (served.ok()) {
       monitoring_crds_ = *served;
       discovery_checked_ = now;
+    } else if (!known) {
+      return served.error();
     } else {
-      spdlog::warn("discovery of monitoring.coreos.com failed: {}", served.error().to_string());
+      spdlog::warn("discovery of monitoring.coreos.com failed (keeping the last answer): {}", served.error().to_string());
     }
   }
   return monitoring_crds_;
@@ -248,7 +260,8 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   const auto memo_key = platform_key + "|" + gvr->resource + "/" + obj_name;
   const auto digest = digest_of(manifest);
   runtime::ObjectPtr hold;
-  if (applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))) {
+  if (cache_.watches(*gvr) ? applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))
+                           : applied_.unchanged_unwatched(memo_key, digest)) {
     ++skipped_;
     return std::nullopt;
   }
@@ -257,7 +270,7 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object
   ++applies_;
   if (!applied.ok()) {
     return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
-                        applied.error().retryable};
+                        applied.error().retryable, rejected_by_environment(applied.error())};
   }
   applied_.remember(memo_key, digest, *applied);
   return std::nullopt;
@@ -302,6 +315,37 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_re
   std::scoped_lock lock(handover_mu_);
   handed_over_.insert(memo_key);
   return std::nullopt;
+}
+
+std::string PlatformReconciler::prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+                                                const std::string& uid, const std::set<std::string>& desired_keys) {
+  kube::ListOptions opts;
+  opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
+  for (const auto& known : known_kinds()) {
+    const auto& gvr = known.child.gvr;
+    if (cache_.watches(gvr)) continue;
+    auto list = api_.list_all(gvr, ns, opts);
+    if (!list.ok()) {
+      if (list.error().not_found()) continue;  // the CRD is not installed: nothing of the kind exists
+      return "listing " + gvr.resource + ": " + list.error().to_string();
+    }
+    for (const auto& object : list->items) {
+      const auto object_name = str(object, "/metadata/name");
+      if (desired_keys.count(gvr.resource + "/" + object_name) != 0) continue;
+      const auto owner = runtime::controller_owner_index(object);
+      if (!owner || *owner != runtime::owner_index_value("Platform", ns, name)) continue;
+      bool ours = false;
+      for (const auto& ref : object["metadata"].value("ownerReferences", json::array())) {
+        ours = ours || ref.value("uid", "") == uid;
+      }
+      if (!ours) continue;
+      auto r = writer_.remove(gvr, ns, object_name, {"Background", str(object, "/metadata/uid"), {}, {}});
+      if (!r.ok() && !r.error().not_found()) return "pruning " + gvr.resource + "/" + object_name + ": " + r.error().to_string();
+      spdlog::info("platform {}/{}: pruned {}/{}", ns, name, gvr.resource, object_name);
+      applied_.forget_prefix(key + "|" + gvr.resource + "/" + object_name);
+    }
+  }
+  return {};
 }
 
 std::vector<runtime::ObjectPtr> PlatformReconciler::postgres_data_claims(const std::string& ns,
@@ -596,7 +640,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
   // 5. Render; the revision is the digest of the stateless objects.
   RenderOptions render_options;
-  render_options.monitoringCrdsAvailable = spec.spec.monitoring.enabled && monitoring_crds_available();
+  if (spec.spec.monitoring.enabled) {
+    auto served = monitoring_crds_available();
+    if (!served.ok()) return ReconcileResult::failed("discovery of monitoring.coreos.com: " + served.error().to_string());
+    render_options.monitoringCrdsAvailable = *served;
+  }
   const auto objects = render(spec, render_options);
   const auto revision = revision_digest(objects);
 
@@ -707,7 +755,24 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     if (!failed_apply) continue;
     const auto& failure = failed_apply->what;
     if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
-    // Permanent (invalid, forbidden, quota): undo what was applied of the new revision, and stall.
+    if (failed_apply->environment) {
+      // Not the revision's fault: keep its attempt open, say what the cluster refused, retry with backoff.
+      const bool already = find_condition(old_status.value("conditions", json::array()), "Ready") != nullptr &&
+                           find_condition(old_status.value("conditions", json::array()), "Ready")->value("message", "") ==
+                               "applying " + failure;
+      set_condition(status["conditions"], {"Ready", "False", "ApplyRejected", "applying " + failure}, generation, now);
+      set_condition(status["conditions"],
+                    {"Reconciling", "True", "ApplyRejected", "retrying: the cluster refused an object (quota, RBAC or admission)"},
+                    generation, now);
+      if (!already) {
+        spdlog::warn("platform {}/{}: applying {}", ns, name, failure);
+        events_.record(platform, "Warning", "ApplyRejected", "Apply", failure);
+      }
+      auto w = write_status(status);
+      if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
+      return ReconcileResult::failed("applying " + failure);
+    }
+    // Permanent (the object is invalid): undo what was applied of the new revision, and stall.
     if (!holding && on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision) ==
                         FailureAction::RollBack) {
       roll_back("could not be applied (" + failure + ")");
@@ -718,7 +783,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);
     auto w = write_status(status);
     if (!w.ok()) return ReconcileResult::failed("writing status: " + w.error().to_string());
-    // Retried rarely, in case the cause outside the spec (RBAC, quota) is fixed.
+    // Retried rarely, in case the object was refused for a reason outside the spec after all.
     return ReconcileResult::requeue_after(std::chrono::minutes(5));
   }
 
@@ -737,6 +802,22 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       }
       spdlog::info("platform {}/{}: pruned {}/{}", ns, name, resource, child_name);
       applied_.forget_prefix(key + "|" + resource + "/" + child_name);
+    }
+  }
+
+  // Kinds without an informer (HTTPRoute, ServiceMonitor, PrometheusRule: their CRDs may be absent) are
+  // listed, which costs requests: once after start-up and whenever a new revision is applied (disabling
+  // one changes the revision).
+  bool sweep = attempt_begun;
+  {
+    std::scoped_lock lock(swept_mu_);
+    sweep = swept_.insert(key).second || sweep;
+  }
+  if (sweep) {
+    if (auto failed = prune_unwatched(key, ns, name, str(platform, "/metadata/uid"), desired_keys); !failed.empty()) {
+      std::scoped_lock lock(swept_mu_);
+      swept_.erase(key);
+      return ReconcileResult::failed(failed);
     }
   }
 

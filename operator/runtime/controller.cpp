@@ -57,9 +57,12 @@ Controller::Controller(Options options, Reconciler reconciler, metrics::Registry
 Controller::~Controller() {
   queue_.shut_down();
   for (auto& w : workers_) w.request_stop();
-  // A reconcile that ignores its stop token must not hang the process on exit.
-  if (!queue_.wait_idle(std::chrono::seconds(1)))
-    for (auto& w : workers_) w.detach();
+  // Joins, however long the reconcile in flight takes: a detached worker would go on using this
+  // controller and the reconciler after both are freed. Reconciles stop at their next stop-token check or
+  // request timeout; a pod that still does not exit is killed at the end of its termination grace period.
+  if (!queue_.wait_idle(std::chrono::seconds(1))) {
+    spdlog::warn("controller {}: waiting for a reconcile still in flight before exiting", options_.name);
+  }
   workers_.clear();
 }
 

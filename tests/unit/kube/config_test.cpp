@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "po/kube/config.hpp"
 
@@ -288,4 +291,41 @@ TEST_CASE("RFC 3339 timestamps round-trip") {
   CHECK_FALSE(parse_rfc3339("yesterday").has_value());
   CHECK_FALSE(parse_rfc3339("2024-02-29T12:34:56").has_value());
   CHECK_FALSE(parse_rfc3339("2024-02-29T12:34:56Zjunk").has_value());
+}
+
+TEST_CASE("a credential refresh runs outside the lock: requests go on with the still-valid credential (issue 13 #13)") {
+  Config c;
+  c.server = "https://127.0.0.1:6443";
+  c.exec = ExecConfig{"client.authentication.k8s.io/v1", "plugin", {}, {}, "Never", false};
+  std::atomic<int> runs{0};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // Each credential expires 5 s after it is handed out: soon enough to be refreshed ahead of time.
+  CredentialSource creds(c, [&](const ExecConfig&, const std::string&) {
+    const int run = ++runs;
+    if (run == 2) released.wait();  // the refresh hangs until released
+    const auto expiry = format_rfc3339_micro(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    return R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t)" +
+           std::to_string(run) + R"(","expirationTimestamp":")" + expiry + R"("}})";
+  });
+  CHECK(creds.current().token == "t1");
+  auto refreshing = std::async(std::launch::async, [&] { return creds.current().token; });
+  for (int i = 0; i < 2000 && runs.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(runs.load() == 2);  // refreshed ahead of expiry
+  auto other = std::async(std::launch::async, [&] { return creds.current().token; });
+  const bool prompt = other.wait_for(std::chrono::seconds(1)) == std::future_status::ready;
+  release.set_value();
+  CHECK(prompt);
+  CHECK(other.get() == "t1");
+  CHECK(refreshing.get() == "t2");
+}
+
+TEST_CASE("an exec plugin that hangs is killed after its timeout (issue 13 #13)") {
+  ExecConfig exec;
+  exec.command = "/bin/sh";
+  exec.args = {"-c", "sleep 20"};
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH_AS(run_exec_plugin(exec, "{}", std::chrono::milliseconds(300)), doctest::Contains("did not finish"),
+                       ConfigError);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }

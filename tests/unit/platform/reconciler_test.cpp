@@ -59,7 +59,10 @@ struct Harness {
     const auto* c = po::platform::find_condition(all, type);
     return c == nullptr ? std::string{} : c->value("message", "");
   }
-  std::string revision(const std::string& which) { return status()["revision"].value(which, ""); }
+  std::string revision(const std::string& which) {
+    const auto st = status();
+    return st.contains("revision") ? st["revision"].value(which, "") : std::string{};
+  }
   // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
   void converge() {
     for (int i = 0; i < 6; ++i) {
@@ -299,6 +302,67 @@ TEST_CASE("a rollback keeps today's replica count, not the one saved with the ol
   h.reconcile();
   h.reconcile();
   CHECK(h.deployment("p-api")["spec"]["replicas"] == 4);
+}
+
+TEST_CASE("a quota, RBAC or webhook rejection is retried and reported, and fails no revision (issue 13 #7)") {
+  const std::vector<po::kube::ApiError> rejections = {
+      FakeCluster::error(403, "Forbidden", "deployments.apps \"p-api\" is forbidden: exceeded quota: compute, requested: limits.cpu=1"),
+      FakeCluster::error(400, "BadRequest", "admission webhook \"policy.example\" denied the request: no latest tags"),
+      FakeCluster::error(422, "Invalid", "admission webhook \"validate.example\" denied the request: missing label")};
+  for (const auto& rejection : rejections) {
+    INFO(rejection.to_string());
+    Harness h;
+    h.converge();
+    h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:2"; });
+    h.cluster.fail("apply", "deployments", "p-api", rejection, 3);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);  // the work queue backs off
+    }
+    CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+    CHECK_FALSE(h.condition("Stalled", "True"));
+    CHECK(h.reason("Ready") == "ApplyRejected");
+    CHECK(h.cluster.has_event("ApplyRejected"));
+    // Quota raised, policy fixed: the same revision goes through.
+    h.converge();
+    CHECK(h.api_image() == "registry.example/api:2");
+    CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+  }
+}
+
+TEST_CASE("a failed discovery at start-up is retried, never taken as \"CRDs absent\" (issue 13 #11)") {
+  Harness h;
+  h.cluster.serve("monitoring.coreos.com/v1/servicemonitors", true);
+  h.cluster.fail("discovery", "servicemonitors", "", FakeCluster::error(503, "ServiceUnavailable"));
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);
+  CHECK(h.cluster.live("statefulsets", "default/p-prometheus") == nullptr);  // no self-run Prometheus
+  CHECK(h.revision("lastAttempted").empty());
+  h.reconcile();
+  CHECK(h.cluster.live("statefulsets", "default/p-prometheus") == nullptr);
+  CHECK_FALSE(h.revision("lastAttempted").empty());
+}
+
+TEST_CASE("an HTTPRoute is applied once, and pruned when it is disabled (issue 13 #6)") {
+  Harness h("  version: \"1.0.0\"\n  gateway:\n    httpRoute:\n      parentRefs:\n        - name: public\n");
+  h.converge();
+  REQUIRE(h.cluster.live("httproutes", "default/p-gateway") != nullptr);
+  const auto applies = h.cluster.count("apply", "httproutes");
+  h.reconcile();
+  h.reconcile();
+  CHECK(h.cluster.count("apply", "httproutes") == applies);  // no informer, yet not sent again
+  h.edit([](json& spec) { spec["gateway"].erase("httpRoute"); });
+  h.converge();
+  CHECK(h.cluster.live("httproutes", "default/p-gateway") == nullptr);  // the gateway is no longer exposed
+}
+
+TEST_CASE("ServiceMonitors and PrometheusRules go when monitoring stops using them (issue 13 #6)") {
+  Harness h("  version: \"1.0.0\"\n  monitoring:\n    serviceMonitors: Enabled\n");
+  h.converge();
+  REQUIRE_FALSE(h.cluster.all("servicemonitors").empty());
+  REQUIRE_FALSE(h.cluster.all("prometheusrules").empty());
+  h.edit([](json& spec) { spec["monitoring"]["serviceMonitors"] = "Disabled"; });
+  h.converge();
+  CHECK(h.cluster.all("servicemonitors").empty());
+  CHECK(h.cluster.all("prometheusrules").empty());
 }
 
 TEST_CASE("a stuck stateful update does not rewrite status while nothing changes (issue 13 #9)") {

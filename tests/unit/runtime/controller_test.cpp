@@ -102,5 +102,25 @@ TEST_CASE("shutdown is bounded when a reconcile hangs") {
   REQUIRE(eventually([&] { return entered.load(); }));
   CHECK_FALSE(c.shutdown(30ms));
   release = true;
-  CHECK(c.queue().wait_idle(10s));  // let the detached worker finish before the controller goes away
+  CHECK(c.queue().wait_idle(10s));
+}
+
+TEST_CASE("a reconcile that outlives shutdown is waited for, never left running on a destroyed controller (issue 13 #10)") {
+  // The operator destroys the reconciler right after the manager's controllers; a worker still inside
+  // reconcile (it ignores its stop token here) must be joined, not detached to use freed memory.
+  std::atomic<bool> entered{false};
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  auto c = std::make_unique<Controller>(Controller::Options{"slow", 1, {}},
+                                        [&entered, finished](const std::string&, std::stop_token) {
+                                          entered = true;
+                                          std::this_thread::sleep_for(1500ms);
+                                          *finished = true;
+                                          return ReconcileResult::done();
+                                        });
+  c->start();
+  c->queue().add("a");
+  REQUIRE(eventually([&] { return entered.load(); }));
+  CHECK_FALSE(c->shutdown(30ms));
+  c.reset();
+  CHECK(finished->load());
 }

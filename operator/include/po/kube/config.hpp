@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -96,13 +97,22 @@ class CredentialSource {
  private:
   Config config_;
   ExecRunner runner_;
-  std::mutex mu_;  // guards everything below
+  std::mutex mu_;  // guards everything below; never held while the plugin runs
+  std::condition_variable refreshed_;
+  bool refreshing_ = false;  // one thread runs the plugin; the others use a still-valid credential or wait
   std::optional<ExecCredential> exec_cached_;
   std::string file_token_;
   std::chrono::steady_clock::time_point file_token_read_{};
 };
 
-// Runs the plugin with KUBERNETES_EXEC_INFO set and returns its stdout; throws ConfigError on failure.
-std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info_json);
+// How long an exec plugin may run before it is killed.
+inline constexpr std::chrono::seconds kExecPluginTimeout{30};
+// A credential this close to its expiry is refreshed by the next caller while others still use it.
+inline constexpr std::chrono::seconds kExecRefreshAhead{30};
+
+// Runs the plugin with KUBERNETES_EXEC_INFO set and returns its stdout; throws ConfigError on failure,
+// and kills it (SIGKILL) and throws when it runs longer than timeout.
+std::string run_exec_plugin(const ExecConfig& exec, const std::string& exec_info_json,
+                            std::chrono::milliseconds timeout = kExecPluginTimeout);
 
 }  // namespace po::kube

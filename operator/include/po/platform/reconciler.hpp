@@ -56,6 +56,8 @@ class AppliedObjects {
   };
   static std::string live_marker(const nlohmann::json& live);  // "g<generation>" or "rv<resourceVersion>"
   bool unchanged(const std::string& key, const std::string& desired_digest, const nlohmann::json* live) const;
+  // For kinds without an informer (optional CRDs): only what we sent is known, so the digest decides.
+  bool unchanged_unwatched(const std::string& key, const std::string& desired_digest) const;
   void remember(const std::string& key, std::string desired_digest, const nlohmann::json& applied);
   // metadata.generation of the object as our last apply left it; 0 when unknown (or a kind without one).
   std::int64_t applied_generation(const std::string& key) const;
@@ -91,6 +93,9 @@ class PlatformReconciler {
   struct ApplyFailure {
     std::string what;        // "Kind name: error"
     bool transient = false;  // 5xx, timeouts, 409: retry with backoff
+    // Quota, RBAC or an admission webhook refused it: the environment, not the spec, is to blame, so the
+    // revision is not failed; retried with backoff and reported.
+    bool environment = false;
   };
   // Server-side apply of one object unless it is as we left it; nullopt on success.
   std::optional<ApplyFailure> apply_object(const std::string& platform_key, const std::string& ns,
@@ -114,7 +119,9 @@ class PlatformReconciler {
   std::string last_written_version(const std::string& key) const;
   void remember_written(const std::string& key, std::string resource_version);
   void forget_written(const std::string& key);
-  bool monitoring_crds_available();
+  // Are the monitoring.coreos.com CRDs served? The last answer for discovery_ttl; an error while no
+  // answer was ever had (never "absent": that would switch to a self-run Prometheus and a new revision).
+  kube::Result<bool> monitoring_crds_available();
   const nlohmann::json* cached_child(const kube::GroupVersionResource& gvr, const std::string& key,
                                      runtime::ObjectPtr& hold) const;
   void explain_with_pods(const std::string& ns, const nlohmann::json& manifest, WorkloadStatus& workload) const;
@@ -130,6 +137,13 @@ class PlatformReconciler {
   // Hands spec.replicas over before our apply stops sending it; nullopt on success.
   std::optional<ApplyFailure> hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
                                                  const std::string& ns, const nlohmann::json& manifest);
+
+  // Deletes this Platform's objects of the kinds without an informer that are no longer desired.
+  std::string prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+                              const std::string& uid, const std::set<std::string>& desired_keys);
+
+  std::mutex swept_mu_;  // guards swept_
+  std::set<std::string> swept_;  // Platforms whose unwatched kinds were pruned since start-up
 
   std::mutex handover_mu_;  // guards handed_over_
   std::set<std::string> handed_over_;  // memo keys whose spec.replicas another manager shares

@@ -70,7 +70,12 @@ std::string redis(const Platform& p);       // <name>-redis
 std::string prometheus(const Platform& p);  // <name>-prometheus
 std::string grafana(const Platform& p);     // <name>-grafana
 std::string jwt_secret(const Platform& p);  // <name>-jwt
+std::string api_clients(const Platform& p);  // <name>-api-clients: the api's token-endpoint clients
 }  // namespace names
+
+// The clients generated in <name>-api-clients: one for the frontend's server, one to hand to users.
+inline constexpr std::string_view kApiClientFrontend = "frontend";
+inline constexpr std::string_view kApiClientUsers = "users";
 
 // Label selector (string form) of the api pods, for status.selector and the scale subresource.
 std::string api_selector(const Platform& platform);

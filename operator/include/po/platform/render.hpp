@@ -44,6 +44,16 @@ std::vector<DesiredObject> render_network(const Platform& platform, const Render
 
 // The configuration files inside the ConfigMaps, exposed for tests and for the render command.
 std::string render_nginx_conf(const Platform& platform);
+
+// One gateway replica's share of a per-client limit (nginx counts per replica, replicas share nothing):
+// perMinute = max(1, floor(limit / replicas)), burst = perMinute - 1 (the share may be spent at once),
+// retryAfterSeconds = the time one more request takes to become allowed, rounded up.
+struct RateBudget {
+  std::int32_t perMinute = 1;
+  std::int32_t burst = 0;
+  std::int32_t retryAfterSeconds = 60;
+};
+RateBudget gateway_rate_budget(std::int32_t per_minute, std::int32_t replicas);
 std::string render_redis_conf(const Platform& platform);
 std::string render_prometheus_config(const Platform& platform);
 std::string render_prometheus_rules(const Platform& platform);  // a Prometheus rule file (groups:)

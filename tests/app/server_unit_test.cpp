@@ -429,12 +429,16 @@ TEST_CASE("config: the token endpoint's variables; its TTL stays within JWT_MAX_
   CHECK(c.auth_token_ttl == std::chrono::seconds(300));
   vars["JWT_MAX_LIFETIME_SECONDS"] = "120";
   CHECK_THROWS_WITH_AS(load_config(env_of(vars), "/m"), doctest::Contains("JWT_MAX_LIFETIME_SECONDS"), ConfigError);
+  vars.erase("AUTH_TOKEN_TTL_SECONDS");  // unset, the default yields to a shorter maximum
+  CHECK(load_config(env_of(vars), "/m").auth_token_ttl == std::chrono::seconds(120));
+  vars["AUTH_TOKEN_TTL_SECONDS"] = "300";
   vars["AUTH_TOKEN_TTL_SECONDS"] = "10";
   CHECK_THROWS_AS(load_config(env_of(vars), "/m"), ConfigError);
 }
 
 TEST_CASE("clients: secrets verify only for their own id; short secrets and odd ids are refused") {
-  const ClientRegistry r({{"frontend", "frontend-secret-0123456789"}, {"users", "users-secret-abcdefghij"}});
+  using Secrets = std::map<std::string, std::string>;
+  const ClientRegistry r(Secrets{{"frontend", "frontend-secret-0123456789"}, {"users", "users-secret-abcdefghij"}});
   CHECK(r.size() == 2);
   CHECK(r.verify("frontend", "frontend-secret-0123456789"));
   CHECK(r.verify("users", "users-secret-abcdefghij"));
@@ -443,9 +447,9 @@ TEST_CASE("clients: secrets verify only for their own id; short secrets and odd 
   CHECK_FALSE(r.verify("frontend", ""));
   CHECK_FALSE(r.verify("nobody", "frontend-secret-0123456789"));
   CHECK_FALSE(ClientRegistry{}.verify("", ""));
-  CHECK_THROWS_AS(ClientRegistry({{"x", "short"}}), ConfigError);
-  CHECK_THROWS_AS(ClientRegistry({{"a b", "long-enough-secret-000"}}), ConfigError);
-  CHECK_THROWS_AS(ClientRegistry({{"", "long-enough-secret-000"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"x", "short"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"a b", "long-enough-secret-000"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"", "long-enough-secret-000"}}), ConfigError);
   CHECK_THROWS_AS(ClientRegistry::from_directory("/nonexistent/clients"), ConfigError);
 }
 

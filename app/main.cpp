@@ -178,6 +178,9 @@ int main(int argc, char** argv) {
     server.stop();
     app.shutdown();
     spdlog::info("stopped");
+  } catch (const a11y::server::ConfigError& e) {
+    std::cerr << "platform-api: configuration error: " << e.what() << "\n";
+    return kUsageError;
   } catch (const std::exception& e) {
     spdlog::critical("platform-api failed: {}", e.what());
     spdlog::default_logger()->flush();

@@ -1,6 +1,6 @@
 // libFuzzer target for everything the server parses out of an HTTP request before a handler runs:
 // the audit and predict JSON bodies, the list query string and its cursor, audit ids, route paths and
-// the Authorization header. Any input must be either accepted with the documented invariants holding,
+// the Authorization header, and the token endpoint's credentials. Any input must be either accepted with the documented invariants holding,
 // or refused with the documented exception (RequestError, std::invalid_argument for cursors); anything
 // else (a crash, a sanitizer report, another exception) is a bug. Built and run by hack/fuzz.sh.
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include "audit/audit.hpp"
 #include "server/audit_store.hpp"
 #include "server/auth.hpp"
+#include "server/clients.hpp"
 #include "server/request_parsing.hpp"
 #include "server/router.hpp"
 
@@ -109,6 +110,21 @@ void fuzz_authorization(std::string_view input) {
   if (who ? who->subject.empty() : failure.code.empty()) std::abort();
 }
 
+// POST /api/v1/auth/token: the body as a form and as JSON, and the input as Basic credentials.
+void fuzz_token_request(std::string_view input) {
+  const auto one = [](std::string_view authorization, std::string_view type, std::string_view body) {
+    try {
+      const auto c = a11y::server::parse_token_request(authorization, type, body);
+      if (c.id.empty() || c.secret.empty()) std::abort();
+    } catch (const RequestError& e) {
+      check_rejection(e);
+    }
+  };
+  one("", "application/x-www-form-urlencoded", input);
+  one("", "application/json", input);
+  one("Basic " + std::string(input.substr(0, 4096)), "application/x-www-form-urlencoded", "grant_type=client_credentials");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -117,6 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz_predict_request(input);
   fuzz_query(input);
   fuzz_path(input);
+  fuzz_token_request(input);
   fuzz_authorization(input.substr(0, 4096));
   // "Bearer " + input reaches the JWT decoder with every input, not only those starting with the scheme.
   if (input.size() <= 4096) fuzz_authorization("Bearer " + std::string(input));

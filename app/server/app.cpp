@@ -25,6 +25,8 @@ constexpr std::size_t kMaxSuggestionFindings = 20;
 constexpr std::size_t kProbeThreads = 2;
 constexpr std::chrono::milliseconds kHealthCheckMaxAge{1000};
 constexpr std::size_t kWriterBatch = 256;
+// The one /api/ route without a bearer token: it is where clients get one.
+constexpr std::string_view kTokenPath = "/api/v1/auth/token";
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
@@ -159,6 +161,7 @@ App::App(Config config, LoadedModel model)
       store_(pool_),
       cache_(parse_redis_url(config_.redis_url)),
       auth_(config_.secret_key, token_policy(config_)),
+      clients_(config_.auth_clients_dir.empty() ? ClientRegistry{} : ClientRegistry::from_directory(config_.auth_clients_dir)),
       ai_(config_),
       results_(config_.result_cache_bytes),
       writer_(store_, cache_, config_.cache_ttl, kWriterBatch, config_.writer_queue, config_.writer_queue_bytes),
@@ -196,6 +199,7 @@ void App::add_routes() {
   router_.add("GET", "/metrics", open(&App::metrics));
   // /api/v1/audits* take the principal and are dispatched in handle(); these need only authentication.
   router_.add("GET", "/api/v1/rules", open(&App::list_rules));
+  router_.add("POST", std::string(kTokenPath), open(&App::issue_token));
   router_.add("GET", "/api/v1/models", open(&App::list_models));
   router_.add("POST", "/api/v1/models/{name}/predict",
               [this](const Request& req, const Params& p) { return predict(req, p.at("name")); });
@@ -289,7 +293,7 @@ po::http::Response App::handle(const Request& req) {
   try {
     // Audit routes need the principal; they are matched here rather than through the generic router
     // so that the handlers take it as a parameter.
-    const bool api = req.path.rfind("/api/", 0) == 0;
+    const bool api = req.path.rfind("/api/", 0) == 0 && req.path != kTokenPath;
     std::optional<Principal> principal;
     if (api) {
       AuthFailure failure;
@@ -658,6 +662,23 @@ po::http::Response App::predict(const Request& req, const std::string& name) {
   json out = json::array();
   for (const auto& p : predictions) out.push_back({{"nonDescriptive", p.non_descriptive}, {"probability", p.probability}});
   return json_response(200, {{"model", model_.model->name()}, {"version", model_.model->version()}, {"predictions", std::move(out)}});
+}
+
+po::http::Response App::issue_token(const Request& req) {
+  const auto creds = parse_token_request(req.header("authorization"), req.header("content-type"), req.body);
+  if (!clients_.verify(creds.id, creds.secret)) {
+    spdlog::warn("request {}: token refused: unknown client or wrong secret", req.request_id);
+    auto res = json_error(401, "invalid_client", "unknown client or wrong client secret", req.request_id);
+    res.headers["WWW-Authenticate"] = "Basic realm=\"platform-api\"";
+    res.headers["Cache-Control"] = "no-store";
+    return res;
+  }
+  auto res = json_response(200, {{"access_token", auth_.issue(creds.id, config_.auth_token_ttl)},
+                                 {"token_type", "Bearer"},
+                                 {"expires_in", config_.auth_token_ttl.count()}});
+  res.headers["Cache-Control"] = "no-store";  // RFC 6749 §5.1
+  res.headers["Pragma"] = "no-cache";
+  return res;
 }
 
 po::http::Response App::list_rules(const Request&) {

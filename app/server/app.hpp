@@ -19,6 +19,7 @@
 #include "server/audit_store.hpp"
 #include "server/audit_writer.hpp"
 #include "server/auth.hpp"
+#include "server/clients.hpp"
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
 #include "server/redis_cache.hpp"
@@ -49,7 +50,7 @@ LoadedModel load_model(const Config& config);
 
 class App {
  public:
-  App(Config config, LoadedModel model);
+  App(Config config, LoadedModel model);  // throws ConfigError when AUTH_CLIENTS_DIR is unreadable or invalid
   ~App();  // stops the background migrator
 
   po::http::Response handle(const po::http::Request& req);  // never throws; may block
@@ -88,6 +89,7 @@ class App {
   Response list_models(const Request&);
   Response predict(const Request&, const std::string& name);
   Response list_rules(const Request&);
+  Response issue_token(const Request&);
   Response health(const Request&);
   Response health_database(const Request&);
   Response health_redis(const Request&);
@@ -112,6 +114,7 @@ class App {
   AuditStore store_;
   RedisCache cache_;
   Authenticator auth_;
+  ClientRegistry clients_;  // AUTH_CLIENTS_DIR, read once at start
   AiClient ai_;
   Router router_;
   std::atomic<bool> migrated_{false};

@@ -139,6 +139,16 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   }
   c.jwt_issuer = env("JWT_ISSUER").value_or("");
   c.jwt_audience = env("JWT_AUDIENCE").value_or("");
+  c.auth_clients_dir = env("AUTH_CLIENTS_DIR").value_or("");
+  if (auto v = env("AUTH_TOKEN_TTL_SECONDS"); v && !v->empty()) {
+    c.auth_token_ttl = std::chrono::seconds(parse_number<int>("AUTH_TOKEN_TTL_SECONDS", *v, 60, 365 * 24 * 3600));
+    if (c.auth_token_ttl > c.jwt_max_lifetime) {
+      throw ConfigError("AUTH_TOKEN_TTL_SECONDS (" + std::to_string(c.auth_token_ttl.count()) +
+                        ") must not exceed JWT_MAX_LIFETIME_SECONDS (" + std::to_string(c.jwt_max_lifetime.count()) + ")");
+    }
+  } else {
+    c.auth_token_ttl = std::min(c.auth_token_ttl, c.jwt_max_lifetime);  // the default yields to a shorter maximum
+  }
 
   const auto openai = env("OPENAI_API_KEY").value_or("");
   const auto gemini = env("GEMINI_API_KEY").value_or("");

@@ -41,6 +41,8 @@ struct Config {
   std::chrono::seconds jwt_max_lifetime{24 * 3600};  // JWT_MAX_LIFETIME_SECONDS: tokens must expire within this
   std::string jwt_issuer;                     // JWT_ISSUER: when set, tokens must carry this "iss"
   std::string jwt_audience;                   // JWT_AUDIENCE: when set, tokens must name this "aud"
+  std::string auth_clients_dir;               // AUTH_CLIENTS_DIR: client credentials for /api/v1/auth/token
+  std::chrono::seconds auth_token_ttl{900};   // AUTH_TOKEN_TTL_SECONDS: lifetime of the tokens it issues
   AiProvider ai_provider = AiProvider::None;  // from AI_PROVIDER, else whichever key is set
   std::string ai_api_key;                     // OPENAI_API_KEY or GEMINI_API_KEY
   std::string ai_base_url;                    // AI_BASE_URL, default per provider

@@ -27,6 +27,7 @@ std::string redis(const Platform& p) { return p.metadata.name + "-redis"; }
 std::string prometheus(const Platform& p) { return p.metadata.name + "-prometheus"; }
 std::string grafana(const Platform& p) { return p.metadata.name + "-grafana"; }
 std::string jwt_secret(const Platform& p) { return p.metadata.name + "-jwt"; }
+std::string api_clients(const Platform& p) { return p.metadata.name + "-api-clients"; }
 }  // namespace names
 
 std::string api_selector(const Platform& p) {
@@ -82,6 +83,8 @@ std::vector<GeneratedSecret> generated_secrets(const Platform& p) {
     out.push_back({names::redis(p), {"password"}, {}, "redis://:{password}@" + host + ":6379/0"});
   }
   out.push_back({names::jwt_secret(p), {"secret-key"}, {}, ""});
+  // The client credentials POST /api/v1/auth/token exchanges for a token (key: client id, value: secret).
+  out.push_back({names::api_clients(p), {std::string(kApiClientFrontend), std::string(kApiClientUsers)}, {}, ""});
   if (p.spec.monitoring.enabled && p.spec.monitoring.grafanaEnabled)
     out.push_back({names::grafana(p), {"admin-password"}, {{"admin-user", "admin"}}, ""});
   return out;

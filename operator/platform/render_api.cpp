@@ -7,6 +7,9 @@ using namespace detail;
 
 namespace {
 
+// The <name>-api-clients Secret, one file per client, read by POST /api/v1/auth/token.
+constexpr const char* kClientsDir = "/etc/platform-api/clients";
+
 json api_env(const Platform& p) {
   const ApiSpec& api = p.spec.api;
   json env = json::array({{{"name", "PORT"}, {"value", std::to_string(kApiPort)}}});
@@ -15,6 +18,7 @@ json api_env(const Platform& p) {
   if (p.spec.cache.external) env.push_back(env_from_secret("REDIS_URL", p.spec.cache.external->name, p.spec.cache.external->key));
   else env.push_back(env_from_secret("REDIS_URL", names::redis(p), "url"));
   env.push_back(env_from_secret("SECRET_KEY", names::jwt_secret(p), "secret-key"));
+  env.push_back({{"name", "AUTH_CLIENTS_DIR"}, {"value", kClientsDir}});
   if (api.aiProviderSecretName) {
     // Either key may be absent: the app reports the provider it lacks as disabled.
     env.push_back(env_from_secret("GEMINI_API_KEY", *api.aiProviderSecretName, "GEMINI_API_KEY", true));
@@ -42,7 +46,8 @@ std::vector<DesiredObject> render_api(const Platform& p) {
       {"livenessProbe", http_probe("/health/live", "http", 10, 3)},
       {"readinessProbe", http_probe("/health/ready", "http", 5, 3)},
       {"securityContext", container_security_context(kUser)},
-      {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})},
+      {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}},
+                                    {{"name", "clients"}, {"mountPath", kClientsDir}, {"readOnly", true}}})},
   };
   json pod_spec = {
       {"serviceAccountName", name},
@@ -51,7 +56,9 @@ std::vector<DesiredObject> render_api(const Platform& p) {
       {"terminationGracePeriodSeconds", 30},
       {"topologySpreadConstraints", topology_spread(p, kApi)},
       {"containers", json::array({container})},
-      {"volumes", json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "256Mi"}}}}})},
+      {"volumes", json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "256Mi"}}}},
+                               // 0440 with the pod's fsGroup: readable by the api's user only.
+                               {{"name", "clients"}, {"secret", {{"secretName", names::api_clients(p)}, {"defaultMode", 0440}}}}})},
   };
   json spec = {
       {"selector", {{"matchLabels", selector_labels(p, kApi)}}},

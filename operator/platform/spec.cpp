@@ -112,6 +112,19 @@ class Reader {
       }
     }
   }
+  void read(std::string_view key, std::vector<std::string>& out) const {
+    if (const json* v = find(key)) {
+      if (!v->is_array()) {
+        error(key, "must be a list of strings");
+        return;
+      }
+      out.clear();
+      for (std::size_t i = 0; i < v->size(); ++i) {
+        if ((*v)[i].is_string()) out.push_back((*v)[i].get<std::string>());
+        else errors_->push_back({field(key) + "[" + std::to_string(i) + "]", "must be a string"});
+      }
+    }
+  }
   void error(std::string_view key, std::string message) const { errors_->push_back({field(key), std::move(message)}); }
 
  private:
@@ -226,6 +239,8 @@ GatewaySpec read_gateway(const Reader& r) {
     gw.tlsSecretName = secret;
   }
   gw.resources = read_resources(r, resources_of("100m", "64Mi", "500m", "128Mi"));
+  r.read("trustedProxies", gw.trustedProxies);
+  r.child("cors").read("allowedOrigins", gw.corsAllowedOrigins);
   if (r.has("ingress")) {
     IngressSpec ingress;
     Reader in = r.child("ingress");

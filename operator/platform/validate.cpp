@@ -16,6 +16,9 @@ const std::regex kDns1035Label("^[a-z]([-a-z0-9]*[a-z0-9])?$");
 const std::regex kImageTag("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
 const std::regex kEnvName("^[A-Za-z_][A-Za-z0-9_]*$");
 const std::regex kHost(R"(^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)");
+// These two are written into nginx.conf: nothing outside the pattern (quotes, spaces, ';') may pass.
+const std::regex kCidr(R"(^(([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]*:[0-9a-fA-F:.]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$)");
+const std::regex kOrigin(R"(^https?://[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$)");
 const std::regex kPgVersion(R"(^([0-9]{2})(\.[0-9]+)?$)");
 const std::regex kRedisMemory("^[0-9]+(b|kb|mb|gb|k|m|g)?$");
 const std::regex kPromDuration("^([0-9]+(ms|s|m|h|d|w|y))+$");
@@ -201,6 +204,13 @@ std::vector<FieldError> validate(const Platform& p) {
     c.add("spec.gateway.enabled", "ingress and httpRoute route to the gateway, which is disabled");
   if (g.ingress && g.tlsSecretName && g.host.empty()) c.add("spec.gateway.host", "is required when an Ingress terminates TLS");
   check_resources(c, "spec.gateway.resources", g.resources);
+  for (std::size_t i = 0; i < g.trustedProxies.size(); ++i)
+    if (!std::regex_match(g.trustedProxies[i], kCidr))
+      c.add("spec.gateway.trustedProxies[" + std::to_string(i) + "]", "\"" + g.trustedProxies[i] + "\" is not a CIDR such as 10.0.0.0/8");
+  for (std::size_t i = 0; i < g.corsAllowedOrigins.size(); ++i)
+    if (!std::regex_match(g.corsAllowedOrigins[i], kOrigin))
+      c.add("spec.gateway.cors.allowedOrigins[" + std::to_string(i) + "]",
+            "\"" + g.corsAllowedOrigins[i] + "\" is not an origin such as https://app.example.com");
 
   // database
   const DatabaseSpec& db = s.database;

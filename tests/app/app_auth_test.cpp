@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <jwt/jwt.hpp>
+#include <openssl/evp.h>
 
 #include "app_env.hpp"
 
@@ -83,5 +84,66 @@ TEST_SUITE("auth") {
       INFO(path);
       CHECK(http(e.port(), "GET", path).status == 200);
     }
+  }
+
+  TEST_CASE("POST /api/v1/auth/token exchanges a client credential for a short-lived token") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    const auto form = [&](const std::string& body, std::map<std::string, std::string> headers = {}) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      po::testing::TestConnection c(e.port());
+      std::string req = "POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+      for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+      req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      c.send(req);
+      const auto r = c.read_response(30s);
+      REQUIRE(r);
+      return HttpResult{r->status, r->headers, r->body};
+    };
+    const std::string users_secret = e.clients.at("users");
+    const auto ok = form("grant_type=client_credentials&client_id=users&client_secret=" + users_secret);
+    REQUIRE(ok.status == 200);
+    CHECK(ok.headers.at("cache-control") == "no-store");
+    const auto j = body_of(ok);
+    CHECK(j.at("token_type") == "Bearer");
+    CHECK(j.at("expires_in") == 600);
+    const std::string token = j.at("access_token");
+    // The token is an HS256 JWT for the client, expiring within AUTH_TOKEN_TTL_SECONDS, and the api takes it.
+    std::error_code ec;
+    const auto decoded = jwt::decode(token, jwt::params::algorithms({"HS256"}), ec, jwt::params::secret(e.secret),
+                                     jwt::params::verify(true));
+    REQUIRE_FALSE(ec);
+    const auto claims = decoded.payload().create_json_obj();
+    CHECK(claims.at("sub") == "users");
+    CHECK(claims.at("exp").get<long long>() <= now_s() + 600);
+    CHECK(claims.at("exp").get<long long>() >= now_s() + 590);
+    CHECK(http(e.port(), "GET", "/api/v1/audits", "", {{"Authorization", "Bearer " + token}}).status == 200);
+
+    // The same client with HTTP Basic, and a JSON body.
+    const std::string basic = "frontend:" + e.clients.at("frontend");
+    std::string b64(4 * ((basic.size() + 2) / 3), '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), reinterpret_cast<const unsigned char*>(basic.data()),
+                    static_cast<int>(basic.size()));
+    const auto via_basic = form("grant_type=client_credentials", {{"Authorization", "Basic " + b64}});
+    CHECK(via_basic.status == 200);
+    const auto via_json = http(e.port(), "POST", "/api/v1/auth/token",
+                               nlohmann::json{{"grant_type", "client_credentials"}, {"client_id", "frontend"},
+                                              {"client_secret", e.clients.at("frontend")}}.dump());
+    CHECK(via_json.status == 200);
+
+    // Wrong secret, another client's secret, unknown client, no credentials: 401 invalid_client, JSON.
+    for (const std::string& body : {"grant_type=client_credentials&client_id=users&client_secret=" + users_secret + "x",
+                                    "grant_type=client_credentials&client_id=users&client_secret=" + e.clients.at("frontend"),
+                                    "grant_type=client_credentials&client_id=mallory&client_secret=" + users_secret,
+                                    std::string("grant_type=client_credentials")}) {
+      INFO(body);
+      const auto r = form(body);
+      CHECK(r.status == 401);
+      CHECK(error_code(r) == "invalid_client");
+    }
+    CHECK(error_code(form("grant_type=password&client_id=users&client_secret=" + users_secret)) == "unsupported_grant_type");
+    CHECK(form("client_id=users&client_secret=" + users_secret).status == 400);
+    // Only POST: the route exists, other methods are 405, not 401.
+    CHECK(http(e.port(), "GET", "/api/v1/auth/token").status == 405);
   }
 }

@@ -34,7 +34,11 @@ AiStub::AiStub()
   server_.start();
 }
 
-Env::Env() { api = std::make_unique<ApiServer>(dir.path(), api_env()); }
+Env::Env() {
+  fs::create_directories(dir.path() / "clients");
+  for (const auto& [id, client_secret] : clients) std::ofstream(dir.path() / "clients" / id) << client_secret << "\n";
+  api = std::make_unique<ApiServer>(dir.path(), api_env());
+}
 
 std::map<std::string, std::string> Env::api_env() const {
   return {{"DATABASE_URL", pg.url()},
@@ -43,7 +47,9 @@ std::map<std::string, std::string> Env::api_env() const {
           {"OPENAI_API_KEY", "stub-key"},
           {"AI_BASE_URL", "http://127.0.0.1:" + std::to_string(ai.port()) + "/v1"},
           {"AI_TIMEOUT_MS", "2000"},
-          {"DB_POOL_SIZE", "4"}};
+          {"DB_POOL_SIZE", "4"},
+          {"AUTH_CLIENTS_DIR", (dir.path() / "clients").string()},
+          {"AUTH_TOKEN_TTL_SECONDS", "600"}};
 }
 
 std::string Env::token(const std::string& sub, long ttl_seconds) const {

@@ -33,6 +33,9 @@ struct Env {
   Redis redis{dir.path()};
   AiStub ai;
   std::string secret = "test-secret-key-0123456789abcdef";
+  // AUTH_CLIENTS_DIR: client id -> secret, one file each, as a mounted Secret gives them.
+  std::map<std::string, std::string> clients = {{"frontend", "frontend-client-secret-0123456789"},
+                                                {"users", "users-client-secret-abcdefghijkl"}};
   std::unique_ptr<ApiServer> api;
 
   std::map<std::string, std::string> api_env() const;

@@ -11,6 +11,7 @@
 #include "server/audit_store.hpp"
 #include "server/auth.hpp"
 #include "server/circuit_breaker.hpp"
+#include "server/clients.hpp"
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
 #include "server/request_parsing.hpp"
@@ -414,6 +415,79 @@ TEST_CASE("config: SECRET_KEY of fewer than 32 bytes is refused at start; JWT po
   CHECK(token_policy(c).audience == "aud");
   vars["JWT_MAX_LIFETIME_SECONDS"] = "0";
   CHECK_THROWS_AS(load_config(env_of(vars), "/m"), ConfigError);
+}
+
+TEST_CASE("config: the token endpoint's variables; its TTL stays within JWT_MAX_LIFETIME_SECONDS") {
+  auto vars = kRequired;
+  auto c = load_config(env_of(vars), "/m");
+  CHECK(c.auth_clients_dir.empty());
+  CHECK(c.auth_token_ttl == std::chrono::seconds(900));
+  vars["AUTH_CLIENTS_DIR"] = "/var/run/clients";
+  vars["AUTH_TOKEN_TTL_SECONDS"] = "300";
+  c = load_config(env_of(vars), "/m");
+  CHECK(c.auth_clients_dir == "/var/run/clients");
+  CHECK(c.auth_token_ttl == std::chrono::seconds(300));
+  vars["JWT_MAX_LIFETIME_SECONDS"] = "120";
+  CHECK_THROWS_WITH_AS(load_config(env_of(vars), "/m"), doctest::Contains("JWT_MAX_LIFETIME_SECONDS"), ConfigError);
+  vars.erase("AUTH_TOKEN_TTL_SECONDS");  // unset, the default yields to a shorter maximum
+  CHECK(load_config(env_of(vars), "/m").auth_token_ttl == std::chrono::seconds(120));
+  vars["AUTH_TOKEN_TTL_SECONDS"] = "300";
+  vars["AUTH_TOKEN_TTL_SECONDS"] = "10";
+  CHECK_THROWS_AS(load_config(env_of(vars), "/m"), ConfigError);
+}
+
+TEST_CASE("clients: secrets verify only for their own id; short secrets and odd ids are refused") {
+  using Secrets = std::map<std::string, std::string>;
+  const ClientRegistry r(Secrets{{"frontend", "frontend-secret-0123456789"}, {"users", "users-secret-abcdefghij"}});
+  CHECK(r.size() == 2);
+  CHECK(r.verify("frontend", "frontend-secret-0123456789"));
+  CHECK(r.verify("users", "users-secret-abcdefghij"));
+  CHECK_FALSE(r.verify("frontend", "users-secret-abcdefghij"));
+  CHECK_FALSE(r.verify("frontend", "frontend-secret-012345678"));
+  CHECK_FALSE(r.verify("frontend", ""));
+  CHECK_FALSE(r.verify("nobody", "frontend-secret-0123456789"));
+  CHECK_FALSE(ClientRegistry{}.verify("", ""));
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"x", "short"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"a b", "long-enough-secret-000"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"", "long-enough-secret-000"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry::from_directory("/nonexistent/clients"), ConfigError);
+}
+
+TEST_CASE("token requests: Basic or body credentials, grant_type client_credentials") {
+  const auto code_of = [](auto f) {
+    try {
+      f();
+    } catch (const RequestError& e) {
+      return std::to_string(e.status()) + " " + e.code();
+    }
+    return std::string("ok");
+  };
+  constexpr auto kForm = "application/x-www-form-urlencoded";
+  auto c = parse_token_request("", kForm, "grant_type=client_credentials&client_id=users&client_secret=a%2Bb%26c");
+  CHECK(c.id == "users");
+  CHECK(c.secret == "a+b&c");
+  c = parse_token_request("", "application/json", R"({"grant_type":"client_credentials","client_id":"fe","client_secret":"s"})");
+  CHECK(c.id == "fe");
+  CHECK(c.secret == "s");
+  // "users:pw:with:colons" in base64: the secret may contain colons, the id may not.
+  c = parse_token_request("Basic dXNlcnM6cHc6d2l0aDpjb2xvbnM=", kForm, "grant_type=client_credentials");
+  CHECK(c.id == "users");
+  CHECK(c.secret == "pw:with:colons");
+  CHECK(code_of([&] { parse_token_request("", kForm, "client_id=a&client_secret=b"); }) == "400 invalid_request");
+  CHECK(code_of([&] { parse_token_request("", kForm, "grant_type=password&client_id=a&client_secret=b"); }) ==
+        "400 unsupported_grant_type");
+  CHECK(code_of([&] { parse_token_request("", kForm, "grant_type=client_credentials"); }) == "401 invalid_client");
+  CHECK(code_of([&] { parse_token_request("", kForm, "grant_type=client_credentials&client_id=a"); }) == "401 invalid_client");
+  CHECK(code_of([&] { parse_token_request("Bearer x", kForm, "grant_type=client_credentials"); }) == "401 invalid_client");
+  CHECK(code_of([&] { parse_token_request("Basic !!!!", kForm, "grant_type=client_credentials"); }) == "401 invalid_client");
+  CHECK(code_of([&] { parse_token_request("Basic dXNlcnM=", kForm, "grant_type=client_credentials"); }) == "401 invalid_client");
+  CHECK(code_of([&] {
+          parse_token_request("Basic dXNlcnM6cHc=", kForm, "grant_type=client_credentials&client_id=users");
+        }) == "400 invalid_request");
+  CHECK(code_of([&] { parse_token_request("", "application/json", "[1]"); }) == "400 invalid_request");
+  CHECK(code_of([&] { parse_token_request("", "application/json", R"({"grant_type":1})"); }) == "400 invalid_request");
+  CHECK(code_of([&] { parse_token_request("", kForm, "grant_type=client_credentials&grant_type=x"); }) == "400 invalid_request");
+  CHECK(code_of([&] { parse_token_request("", kForm, "grant_type=%zz"); }) == "400 invalid_request");
 }
 
 TEST_CASE("database failures: server gone and transient ones are 503, failures in the data are not") {

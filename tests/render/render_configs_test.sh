@@ -71,8 +71,9 @@ nginx)
   command -v nginx >/dev/null || { echo "SKIP: nginx is not installed"; exit 77; }
   render_sample
   conf="$work/cfg/a11y-gateway/nginx.conf"
-  grep -q 'zone=api:10m rate=100r/m' "$conf" || fail "api rate limit zone missing"
-  grep -q 'zone=auth:10m rate=10r/m' "$conf" || fail "auth rate limit zone missing"
+  # The sample runs two gateway replicas: each allows half of the per-client budget.
+  grep -q 'zone=api:10m rate=50r/m' "$conf" || fail "api rate limit zone missing"
+  grep -q 'zone=auth:10m rate=5r/m' "$conf" || fail "auth rate limit zone missing"
   mkdir -p "$work/run" "$work/tls"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls/tls.key" -out "$work/tls/tls.crt" -days 1 \
     -subj /CN=a11y.example.com 2>/dev/null
@@ -100,7 +101,7 @@ nginx)
   done
   [ "${codes[0]}" != 429 ] || fail "the first auth request was rate limited"
   limited=0; for c in "${codes[@]}"; do [ "$c" = 429 ] && limited=$((limited + 1)); done
-  # 10 r/min with burst 5: of 20 quick requests 6 pass, plus one per 6 s the loop takes.
+  # 5 r/min per replica with burst 4: of 20 quick requests 5 pass, plus one per 12 s the loop takes.
   [ $limited -ge 12 ] || fail "auth rate limit: only $limited of 20 requests got 429 (${codes[*]})"
   echo "nginx: ok (auth codes: ${codes[*]})"
   ;;

@@ -57,6 +57,21 @@ TEST_CASE("api: configuration comes from Secrets by reference, never by value") 
   CHECK(env_value(c, "LOG_LEVEL") == "info");
 }
 
+TEST_CASE("api: the token endpoint's clients come from the generated <name>-api-clients Secret, mounted read-only") {
+  const Platform p = sample();
+  const auto d = find(render_api(p), "Deployment", "a11y-api");
+  const auto c = container(d, "api");
+  CHECK(env_value(c, "AUTH_CLIENTS_DIR") == "/etc/platform-api/clients");
+  bool mounted = false;
+  for (const auto& m : c["volumeMounts"])
+    if (m["name"] == "clients") mounted = m["mountPath"] == "/etc/platform-api/clients" && m["readOnly"] == true;
+  CHECK(mounted);
+  bool volume = false;
+  for (const auto& v : d["spec"]["template"]["spec"]["volumes"])
+    if (v["name"] == "clients") volume = v["secret"]["secretName"] == "a11y-api-clients" && v["secret"]["defaultMode"] == 0440;
+  CHECK(volume);
+}
+
 TEST_CASE("api: external database and cache use the named Secrets") {
   Platform p = minimal();
   p.spec.database = {std::nullopt, SecretKeyRef{"shared-db", "dsn"}};

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "platform_test_support.hpp"
 
 using namespace po::platform;
@@ -8,8 +10,9 @@ using namespace po::platform::testing;
 TEST_CASE("gateway: nginx.conf has the rate limits, 429, headers, gzip, caching and upstreams") {
   const Platform p = minimal();
   const std::string conf = render_nginx_conf(p);
-  CHECK(contains(conf, "limit_req_zone $binary_remote_addr zone=api:10m rate=100r/m;"));
-  CHECK(contains(conf, "limit_req_zone $binary_remote_addr zone=auth:10m rate=10r/m;"));
+  // Two replicas by default: each allows half of the per-client budget.
+  CHECK(contains(conf, "limit_req_zone $binary_remote_addr zone=api:10m rate=50r/m;"));
+  CHECK(contains(conf, "limit_req_zone $binary_remote_addr zone=auth:10m rate=5r/m;"));
   CHECK(contains(conf, "limit_req_status 429;"));
   CHECK(contains(conf, "location /api/v1/auth/ {\n            limit_req zone=auth"));
   CHECK(contains(conf, "location /api/ {\n            limit_req zone=api"));
@@ -30,7 +33,7 @@ TEST_CASE("gateway: TLS when a secret is named; rate limits follow the spec") {
   Platform p = sample();
   p.spec.gateway.apiPerMinute = 250;
   const std::string conf = render_nginx_conf(p);
-  CHECK(contains(conf, "zone=api:10m rate=250r/m;"));
+  CHECK(contains(conf, "zone=api:10m rate=125r/m;"));
   CHECK(contains(conf, "listen 8443 ssl default_server;"));
   CHECK(contains(conf, "ssl_certificate /etc/nginx/tls/tls.crt;"));
   CHECK(contains(conf, "Strict-Transport-Security"));
@@ -78,6 +81,79 @@ TEST_CASE("gateway: without a frontend every path goes to the api; HTTPRoute ins
   CHECK(route["spec"]["hostnames"][0] == "a11y.local");
   CHECK(route["spec"]["rules"][0]["backendRefs"][0]["name"] == "minimal-gateway");
   CHECK_FALSE(has(objects, "Ingress", "minimal-gateway"));
+}
+
+TEST_CASE("gateway: each replica gets its share of the per-client budget, spendable at once") {
+  CHECK(gateway_rate_budget(100, 1).perMinute == 100);
+  CHECK(gateway_rate_budget(100, 1).burst == 99);
+  CHECK(gateway_rate_budget(100, 1).retryAfterSeconds == 1);
+  CHECK(gateway_rate_budget(100, 3).perMinute == 33);  // rounded down: together never above the limit
+  CHECK(gateway_rate_budget(10, 2).perMinute == 5);
+  CHECK(gateway_rate_budget(10, 2).retryAfterSeconds == 12);
+  CHECK(gateway_rate_budget(10, 1).retryAfterSeconds == 6);
+  CHECK(gateway_rate_budget(3, 10).perMinute == 1);  // never zero
+  CHECK(gateway_rate_budget(3, 10).burst == 0);
+  CHECK(gateway_rate_budget(3, 10).retryAfterSeconds == 60);
+  Platform p = minimal();
+  p.spec.gateway.replicas = 1;
+  const std::string conf = render_nginx_conf(p);
+  CHECK(contains(conf, "zone=api:10m rate=100r/m;"));
+  CHECK(contains(conf, "limit_req zone=api burst=99 nodelay;"));
+  CHECK(contains(conf, "limit_req zone=auth burst=9 nodelay;"));
+}
+
+TEST_CASE("gateway: 429 is JSON with Retry-After; the limits key on the client behind trusted proxies") {
+  Platform p = minimal();
+  std::string conf = render_nginx_conf(p);
+  CHECK(contains(conf, "error_page 429 = @api_rate_limited;"));
+  CHECK(contains(conf, "error_page 429 = @auth_rate_limited;"));
+  CHECK(contains(conf, "location @api_rate_limited {\n            default_type application/json;\n            add_header Retry-After 2 always;"));
+  CHECK(contains(conf, "location @auth_rate_limited {\n            default_type application/json;\n            add_header Retry-After 12 always;"));
+  CHECK(contains(conf, "return 429 '{\"error\":{\"code\":\"rate_limited\""));
+  for (const char* cidr : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"})
+    CHECK(contains(conf, std::string("set_real_ip_from ") + cidr + ";"));
+  CHECK(contains(conf, "real_ip_header X-Forwarded-For;"));
+  CHECK(contains(conf, "real_ip_recursive on;"));
+  p.spec.gateway.trustedProxies = {};
+  conf = render_nginx_conf(p);
+  CHECK_FALSE(contains(conf, "set_real_ip_from"));
+  CHECK_FALSE(contains(conf, "real_ip_header"));
+}
+
+TEST_CASE("gateway: CORS preflights answered for the configured origins only; HSTS only over HTTPS") {
+  Platform p = sample();
+  p.spec.gateway.corsAllowedOrigins = {"https://app.example.com", "http://localhost:3000"};
+  const std::string conf = render_nginx_conf(p);
+  CHECK(contains(conf, "map $http_origin $cors_allowed_origin {\n        default \"\";\n        \"https://app.example.com\" $http_origin;\n"
+                       "        \"http://localhost:3000\" $http_origin;\n    }"));
+  CHECK(contains(conf, "\"~^OPTIONS:.\" 1;"));
+  CHECK(contains(conf, "location @cors_preflight {"));
+  CHECK(contains(conf, "return 403 '{\"error\":{\"code\":\"cors_origin_not_allowed\""));
+  CHECK(contains(conf, "add_header Access-Control-Allow-Methods \"GET, POST, OPTIONS\" always;"));
+  // Two servers: HTTP (redirects) without HSTS, HTTPS with it.
+  const auto https = conf.find("listen 8443 ssl");
+  REQUIRE(https != std::string::npos);
+  const auto http_server = conf.substr(0, https);
+  const auto https_server = conf.substr(https);
+  CHECK_FALSE(contains(http_server, "Strict-Transport-Security"));
+  CHECK(contains(https_server, "add_header Strict-Transport-Security \"max-age=31536000; includeSubDomains\" always;"));
+  CHECK(contains(http_server, "return 301 https://$host$request_uri;"));
+}
+
+TEST_CASE("gateway: trusted proxies and CORS origins are validated before they reach nginx.conf") {
+  Platform p = minimal();
+  p.spec.gateway.trustedProxies = {"10.0.0.0/8", "10.0.0.1; evil", "::1/128"};
+  p.spec.gateway.corsAllowedOrigins = {"https://ok.example", "https://x\" $y", "*"};
+  const auto errors = validate(p);
+  const auto has_field = [&](const std::string& f) {
+    return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) { return e.field == f; });
+  };
+  CHECK(has_field("spec.gateway.trustedProxies[1]"));
+  CHECK_FALSE(has_field("spec.gateway.trustedProxies[0]"));
+  CHECK_FALSE(has_field("spec.gateway.trustedProxies[2]"));
+  CHECK(has_field("spec.gateway.cors.allowedOrigins[1]"));
+  CHECK(has_field("spec.gateway.cors.allowedOrigins[2]"));
+  CHECK_FALSE(has_field("spec.gateway.cors.allowedOrigins[0]"));
 }
 
 TEST_CASE("gateway: disabled renders nothing") {

@@ -110,6 +110,8 @@ TEST_CASE("generated secrets: names and keys match what the renderers reference"
   REQUIRE(by_name.count("a11y-redis"));
   REQUIRE(by_name.count("a11y-jwt"));
   REQUIRE(by_name.count("a11y-grafana"));
+  REQUIRE(by_name.count("a11y-api-clients"));
+  CHECK(by_name["a11y-api-clients"].randomKeys == std::vector<std::string>{"frontend", "users"});
 
   const auto db = secret_data(by_name["a11y-postgres"], {{"password", "pw123"}});
   CHECK(db.at("username") == "platform");
@@ -122,6 +124,10 @@ TEST_CASE("generated secrets: names and keys match what the renderers reference"
   std::set<std::string> user_secrets = {"a11y-ai-keys"};
   std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
     if (j.is_object()) {
+      if (j.contains("secret") && j["secret"].is_object() && j["secret"].contains("secretName")) {  // a Secret volume: generated or user-named
+        const std::string name = j["secret"]["secretName"];
+        CHECK_MESSAGE((by_name.count(name) || name == "a11y-tls"), name);
+      }
       if (j.contains("secretKeyRef")) {
         const std::string name = j["secretKeyRef"]["name"];
         const std::string key = j["secretKeyRef"]["key"];

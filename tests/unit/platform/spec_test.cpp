@@ -18,6 +18,19 @@ bool has_error(const std::vector<FieldError>& errors, const std::string& field, 
 }
 }  // namespace
 
+TEST_CASE("gateway: trustedProxies and cors.allowedOrigins are read; an empty list trusts no proxy") {
+  auto j = base();
+  j["spec"]["gateway"] = {{"trustedProxies", nlohmann::json::array()}, {"cors", {{"allowedOrigins", {"https://a.example"}}}}};
+  ParseResult r = parse_and_validate(j);
+  REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+  CHECK(r.platform.spec.gateway.trustedProxies.empty());
+  CHECK(r.platform.spec.gateway.corsAllowedOrigins == std::vector<std::string>{"https://a.example"});
+  j["spec"]["gateway"] = {{"trustedProxies", {"10.0.0.0/8", 7}}, {"cors", {{"allowedOrigins", "https://a.example"}}}};
+  r = parse_and_validate(j);
+  CHECK(has_error(r.errors, "spec.gateway.trustedProxies[1]", "must be a string"));
+  CHECK(has_error(r.errors, "spec.gateway.cors.allowedOrigins", "must be a list of strings"));
+}
+
 TEST_CASE("a minimal Platform takes the CRD's defaults") {
   ParseResult r = parse_and_validate(base());
   REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
@@ -29,6 +42,8 @@ TEST_CASE("a minimal Platform takes the CRD's defaults") {
   CHECK(p.spec.api.resources.limits.memory == "512Mi");
   CHECK(p.spec.gateway.apiPerMinute == 100);
   CHECK(p.spec.gateway.authPerMinute == 10);
+  CHECK(p.spec.gateway.trustedProxies == std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"});
+  CHECK(p.spec.gateway.corsAllowedOrigins.empty());
   REQUIRE(p.spec.database.managed.has_value());
   CHECK_FALSE(p.spec.database.external.has_value());
   CHECK(p.spec.database.managed->version == "16");

@@ -44,6 +44,16 @@ std::vector<DesiredObject> render_network(const Platform& platform, const Render
 
 // The configuration files inside the ConfigMaps, exposed for tests and for the render command.
 std::string render_nginx_conf(const Platform& platform);
+
+// One gateway replica's share of a per-client limit (nginx counts per replica, replicas share nothing):
+// perMinute = max(1, floor(limit / replicas)), burst = perMinute - 1 (the share may be spent at once),
+// retryAfterSeconds = the time one more request takes to become allowed, rounded up.
+struct RateBudget {
+  std::int32_t perMinute = 1;
+  std::int32_t burst = 0;
+  std::int32_t retryAfterSeconds = 60;
+};
+RateBudget gateway_rate_budget(std::int32_t per_minute, std::int32_t replicas);
 std::string render_redis_conf(const Platform& platform);
 std::string render_prometheus_config(const Platform& platform);
 std::string render_prometheus_rules(const Platform& platform);  // a Prometheus rule file (groups:)
@@ -74,7 +84,12 @@ std::string redis(const Platform& p);       // <name>-redis
 std::string prometheus(const Platform& p);  // <name>-prometheus
 std::string grafana(const Platform& p);     // <name>-grafana
 std::string jwt_secret(const Platform& p);  // <name>-jwt
+std::string api_clients(const Platform& p);  // <name>-api-clients: the api's token-endpoint clients
 }  // namespace names
+
+// The clients generated in <name>-api-clients: one for the frontend's server, one to hand to users.
+inline constexpr std::string_view kApiClientFrontend = "frontend";
+inline constexpr std::string_view kApiClientUsers = "users";
 
 // Label selector (string form) of the api pods, for status.selector and the scale subresource.
 std::string api_selector(const Platform& platform);

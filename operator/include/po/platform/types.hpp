@@ -95,6 +95,10 @@ struct GatewaySpec {
   Resources resources;
   std::optional<IngressSpec> ingress;
   std::optional<nlohmann::json> httpRouteParentRefs;  // array of Gateway API ParentReference
+  // Peers whose X-Forwarded-For is believed (nginx real_ip): the rate limits key on the address they
+  // report. The default is the private ranges, where in-cluster Ingress controllers and proxies live.
+  std::vector<std::string> trustedProxies = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"};
+  std::vector<std::string> corsAllowedOrigins;  // exact origins (scheme://host[:port]) answered by CORS
 };
 
 struct BackupSpec {

@@ -3,9 +3,10 @@
 # into the node's containerd:
 #   - Debian images (mmdebstrap + umoci): one shared bookworm base layer, then one layer per image with
 #     its Debian packages: platform-api and platform-operator (this repo's build, same user, paths,
-#     entrypoint and ports as app/Dockerfile and operator/Dockerfile), PostgreSQL 15, Redis, nginx,
-#     Prometheus, Alertmanager and the postgres, redis and nginx exporters;
-#   - static images (a single Go or C binary): the pause sandbox, CoreDNS and metrics-server.
+#     entrypoint and ports as app/Dockerfile and operator/Dockerfile), the frontend (Debian's Node.js),
+#     PostgreSQL 15, Redis, nginx, Alertmanager and the postgres, redis and nginx exporters;
+#   - static images (a single Go or C binary): the pause sandbox, CoreDNS, metrics-server and Prometheus
+#     (Debian's build has no Kubernetes service discovery; hack/tools.sh builds it from its Go module).
 # Each image is an OCI layout tar cached in $PO_CACHE/images by a digest of its inputs, so a warm run
 # only imports (or finds already imported) what changed.
 #
@@ -55,12 +56,11 @@ declare -A PACKAGES=(
   [redis-exporter]="prometheus-redis-exporter"
   [nginx]="nginx-light"
   [nginx-exporter]="prometheus-nginx-exporter"
-  [prometheus]="prometheus"
   [alertmanager]="prometheus-alertmanager"
 )
 declare -A TAGS=(
   [platform-api]=dev [platform-operator]=dev [platform-frontend]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
-  [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=debian12 [alertmanager]=debian12
+  [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=3.16 [alertmanager]=debian12
   [coredns]=local [metrics-server]=local
 )
 ref() { echo "$LOCAL_REPO/$1:${TAGS[$1]}"; }
@@ -189,14 +189,13 @@ customize() {
       set_config "$bundle" "$name" --config.user 101:101 --config.entrypoint nginx --config.cmd -g --config.cmd 'daemon off;' \
         --config.exposedports 8080/tcp --config.stopsignal SIGQUIT
       ;;
-    postgres-exporter|redis-exporter|nginx-exporter|prometheus|alertmanager)
+    postgres-exporter|redis-exporter|nginx-exporter|alertmanager)
       chroot_apt "$rootfs" "apt-get install -y -qq --no-install-recommends ${PACKAGES[$name]} >/dev/null"
       local bin
       case "$name" in
         postgres-exporter) bin=/usr/bin/prometheus-postgres-exporter ;;
         redis-exporter) bin=/usr/bin/prometheus-redis-exporter ;;
         nginx-exporter) bin=/usr/bin/prometheus-nginx-exporter ;;
-        prometheus) bin=/usr/bin/prometheus ;;
         alertmanager) bin=/usr/bin/prometheus-alertmanager ;;
       esac
       [ -x "$rootfs$bin" ] || die "$name: $bin is not in the package"
@@ -301,7 +300,11 @@ cmd_node_base() {
 
 cmd_stack() {
   local sock=$1 name tar
-  for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager platform-api platform-operator; do
+  # Debian's Prometheus is built without Kubernetes service discovery, which the operator's scrape config
+  # uses: the server is the one hack/tools.sh builds from its Go module, alone in its image.
+  tar=$(static_image prometheus "${TAGS[prometheus]}" "$(tool_dir prometheus "$PROMETHEUS_VERSION")/prometheus" /bin/prometheus 65534)
+  import "$sock" "$(ref prometheus)" "$tar"
+  for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter alertmanager platform-api platform-operator; do
     tar=$(debian_image "$name"); import "$sock" "$(ref "$name")" "$tar"
   done
   if [ -f "$top/frontend/package.json" ]; then
@@ -333,6 +336,6 @@ case "${1:-}" in
   list) for n in "${!TAGS[@]}"; do echo "$n $(ref "$n")"; done | sort; echo "pause $PAUSE_IMAGE" ;;
   sizes) cmd_sizes ;;
   oci-tar) debian_image "${2:?image name}" ;;
-  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter prometheus alertmanager; do t=$(debian_image "$n"); : "$t"; done ;;
+  prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter alertmanager; do t=$(debian_image "$n"); : "$t"; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

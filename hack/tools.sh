@@ -145,6 +145,11 @@ build_helm() {
 build_actionlint() {
   install_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint "-s -w" actionlint github.com/rhysd/actionlint/cmd/actionlint
 }
+build_prometheus() {
+  install_module prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
+    "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v0.} -X github.com/prometheus/common/version.Branch=release" \
+    prometheus github.com/prometheus/prometheus/cmd/prometheus
+}
 # The real node: containerd (with ctr and the runc shim), the CNI reference plugins, CoreDNS and
 # metrics-server. runc comes from Debian (hack/install-deps.sh).
 build_containerd() {
@@ -179,6 +184,7 @@ if [ "${1:-}" = path ]; then
     cni-plugins) tool_dir cni-plugins "$CNI_PLUGINS_VERSION" ;;
     coredns) tool_dir coredns "$COREDNS_VERSION" ;;
     metrics-server) tool_dir metrics-server "$METRICS_SERVER_VERSION" ;;
+    prometheus) tool_dir prometheus "$PROMETHEUS_VERSION" ;;
     actionlint) tool_dir actionlint "$ACTIONLINT_VERSION" ;;
     *) echo "unknown tool: $2" >&2; exit 2 ;;
   esac
@@ -190,9 +196,10 @@ start=$SECONDS
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
-    all) build_etcd; build_kube; build_containerd; build_cni; build_coredns; build_metrics_server
+    all) build_etcd; build_kube; build_containerd; build_cni; build_coredns; build_metrics_server; build_prometheus
          build_kwok; build_helm; build_actionlint ;;
-    node) build_containerd; build_cni; build_coredns; build_metrics_server ;;
+    node) build_containerd; build_cni; build_coredns; build_metrics_server; build_prometheus ;;
+    prometheus) build_prometheus ;;
     kube|kubernetes) build_kube ;;
     etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;; actionlint) build_actionlint ;;
     containerd) build_containerd ;; cni) build_cni ;; coredns) build_coredns ;; metrics-server) build_metrics_server ;;

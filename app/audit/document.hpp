@@ -1,5 +1,7 @@
-// A parsed HTML document (gumbo) plus the indexes the rules share: elements in document order with depth,
-// ids, label[for] targets. Built by one iterative walk; no recursion, so nesting depth cannot blow the stack.
+// A parsed HTML document (gumbo) plus the indexes the rules share: elements in document order with depth
+// and hidden-ness, ids, label[for] targets. Built by one iterative walk; no recursion, so nesting depth
+// cannot blow the stack. The contents of template and noscript are walked (for the depth limit) but are not
+// elements of the document the rules see, nor ids: a browser that runs scripts renders neither.
 #pragma once
 #include <cstdint>
 #include <span>

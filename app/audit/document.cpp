@@ -242,6 +242,18 @@ const std::string& Document::text_of(const GumboNode* node) const {
   return it->second;
 }
 
+const std::string& Document::content_text(const GumboNode* node) const {
+  if (const auto it = content_memo_.find(node); it != content_memo_.end()) return it->second;
+  std::string text;
+  append_text_content(node, text, 256, this);
+  return content_memo_.emplace(node, std::move(text)).first->second;
+}
+
+const std::string* Document::content_text_if_known(const GumboNode* node) const {
+  const auto it = content_memo_.find(node);
+  return it == content_memo_.end() ? nullptr : &it->second;
+}
+
 std::span<const std::pair<std::string_view, const GumboNode*>> Document::labels_for(std::string_view id) const {
   const auto [lo, hi] = std::equal_range(label_for_.begin(), label_for_.end(), std::pair<std::string_view, const GumboNode*>(id, nullptr),
                                          [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -351,6 +363,11 @@ void append_text_content(const GumboNode* root, std::string& out, std::size_t ma
           }
         if (named || append_native_name(n, out, max_bytes) || tag == GUMBO_TAG_INPUT) {
           descend = false;
+        } else if (labelled_by != nullptr) {
+          if (const std::string* known = labelled_by->content_text_if_known(n)) {
+            append_collapsed(*known, out, max_bytes);
+            descend = false;
+          }
         }
         // Nothing inside to name it (a leaf, or an image without alt): its title (accname 2I).
         if (out.size() == mark && (!descend || n->v.element.children.length == 0))
@@ -384,7 +401,7 @@ std::string accessible_name(const Document& doc, const GumboNode* element, bool 
   if (append_native_name(element, name, 256) && !trim(name).empty()) return std::string(trim(name));
   name.clear();
   if (from_content) {
-    append_text_content(element, name, 256, &doc);
+    name = doc.content_text(element);
     if (!trim(name).empty()) return std::string(trim(name));
     name.clear();
   }

@@ -72,6 +72,12 @@ class Document {
   // that point at the same node (aria-labelledby="x x x ...", many controls in one label) cost one walk.
   // Not thread-safe; a Document belongs to one audit.
   const std::string& text_of(const GumboNode* node) const;
+  // What the subtree under node contributes to a name from content (append_text_content with this
+  // document resolving aria-labelledby, 256 bytes), computed once per node. A walk that meets a node
+  // already computed uses the stored text instead of descending: computing nested links (SVG links nest)
+  // innermost first makes all of them cost one walk over each node. Null when not computed yet.
+  const std::string& content_text(const GumboNode* node) const;
+  const std::string* content_text_if_known(const GumboNode* node) const;
 
  private:
   ArenaLease lease_;
@@ -83,6 +89,7 @@ class Document {
   bool has_inline_colors_ = false;
   bool has_stylesheets_ = false;
   mutable std::unordered_map<const GumboNode*, std::string> text_memo_;
+  mutable std::unordered_map<const GumboNode*, std::string> content_memo_;
 };
 
 // An attribute's value; present is false when the element has no such attribute.

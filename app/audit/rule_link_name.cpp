@@ -14,6 +14,17 @@ bool is_link(const Element& e) {
   return e.role.empty() || e.has_role("link") || e.has_role("none") || e.has_role("presentation");
 }
 
+// Links' content names, innermost first (see Document::content_text): SVG links can nest, and each
+// names its subtree, so outermost first would walk a deep chain once per link. False when out of time.
+bool prepare_link_names(const Document& doc, Reporter& out) {
+  const auto elements = doc.elements();
+  for (auto it = elements.rbegin(); it != elements.rend(); ++it) {
+    if (out.out_of_time()) return false;
+    if (is_link(*it) && !it->hidden) doc.content_text(it->node);
+  }
+  return true;
+}
+
 class LinkName final : public Rule {
  public:
   LinkName()
@@ -21,6 +32,7 @@ class LinkName final : public Rule {
               "cat.name-role-value,wcag2a,wcag244,wcag412,section508,section508.22.a"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    if (!prepare_link_names(doc, out)) return;
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
       if (!is_link(e) || e.hidden) continue;
@@ -39,6 +51,7 @@ class LinkTextQuality final : public Rule {
               "text-quality,wcag2a,wcag244", RuleSource::TextQuality}) {}
 
   void check(const Document& doc, const TextJudge& judge, Reporter& out) const override {
+    if (!prepare_link_names(doc, out)) return;
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
       if (!is_link(e) || e.hidden) continue;

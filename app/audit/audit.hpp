@@ -14,12 +14,20 @@ namespace a11y::audit {
 
 enum class Impact { Minor, Moderate, Serious, Critical };
 std::string_view to_string(Impact);
+// Where a rule's meaning comes from: axe-core's rule of the same id, or the engine's text-quality model.
+enum class RuleSource { Axe, TextQuality };
+std::string_view to_string(RuleSource);
+
+// Bumped whenever the rules' findings change meaning for the same input (cached results carry it).
+inline constexpr std::string_view kRulesetVersion = "2";
 
 struct Finding {
   std::string rule_id;          // axe-core name where the rule is the same, e.g. "image-alt"
-  std::string wcag_criterion;   // e.g. "1.1.1"
-  std::string wcag_level;       // "A" | "AA" | "AAA"
+  std::string wcag_criterion;   // e.g. "1.1.1"; empty for a best-practice rule
+  std::string wcag_level;       // "A" | "AA" | "AAA"; empty for a best-practice rule
+  std::vector<std::string> tags;   // axe's tags for the rule id, e.g. {"cat.text-alternatives", "wcag2a", "wcag111"}
   Impact impact = Impact::Moderate;
+  bool needs_review = false;    // axe would report it as incomplete: the engine cannot decide, a person must
   std::string selector;         // CSS-selector path to the node, e.g. "html > body > main > img:nth-of-type(2)";
                                 // at most kMaxSelectorBytes (a deep node's path keeps its nearest ancestors)
   std::string message;          // what is wrong and what to do, for a person; at most kMaxMessageBytes
@@ -57,6 +65,11 @@ struct Result {
 
 struct RuleInfo {
   std::string id, wcag_criterion, wcag_level, description;
+  Impact impact = Impact::Moderate;
+  std::vector<std::string> tags;
+  RuleSource source = RuleSource::Axe;
+  bool best_practice = false;    // axe tags it best-practice: no WCAG criterion
+  bool review_on_fail = false;   // every finding needs review
 };
 
 class Engine {

@@ -1,6 +1,7 @@
 #include "audit/document.hpp"
 
 #include "audit/attribute_bound.hpp"
+#include "audit/color.hpp"
 #include "audit/nesting_estimate.hpp"
 
 #include <algorithm>
@@ -52,6 +53,11 @@ bool contains_icase(std::string_view hay, std::string_view needle) {
     if (k == needle.size()) return true;
   }
   return false;
+}
+
+// gumbo has no tag constant for dialog (an unknown element to it): an unopened one is not rendered.
+bool closed_dialog(const GumboNode* n) {
+  return n->v.element.tag == GUMBO_TAG_UNKNOWN && !attr(n, "open").present && iequals(tag_name(n), "dialog");
 }
 
 // Appends text with whitespace runs collapsed to one space, stopping at max_bytes.
@@ -140,24 +146,50 @@ Document::Document(std::string_view html, std::size_t max_depth) {
   const GumboNode* doc = output_->document;
   const GumboNode* n = next_in_subtree(doc, doc);
   std::uint32_t depth = 1;   // depth of n
-  std::vector<std::uint8_t> hidden_at_depth(64, 0);   // index 0 is the document
+  // What each open ancestor passes down (index 0 is the document). Computed once per element here, so
+  // no rule walks up the tree to ask whether a node is hidden.
+  enum : std::uint8_t { kHidden = 1, kInvisible = 2, kInert = 4 };
+  std::vector<std::uint8_t> state_at_depth(64, 0);
   while (n != nullptr) {
     bool descend = false;
     if (is_element(n)) {
       if (depth > max_depth)
         throw std::invalid_argument("HTML nests elements deeper than max_depth (" + std::to_string(max_depth) + ")");
-      if (hidden_at_depth.size() <= depth) hidden_at_depth.resize(depth + 1, 0);
-      const bool hidden = hidden_at_depth[depth - 1] || iequals(trim(attr(n, "aria-hidden").value), "true");
-      hidden_at_depth[depth] = hidden;
-      std::string_view role;
-      for_each_token(attr(n, "role").value, [&](std::string_view r) { if (role.empty()) role = r; });
-      elements_.push_back(Element{n, n->v.element.tag, depth, hidden, role});
-      if (const auto id = attr(n, "id"); id.present && !id.value.empty()) ids_.emplace_back(id.value, n);
-      if (n->v.element.tag == GUMBO_TAG_LABEL)
-        if (const auto f = attr(n, "for"); f.present && !f.value.empty()) label_for_.emplace_back(f.value, n);
-      if (!has_inline_colors_)
-        if (const auto style = attr(n, "style"); style.present)
-          has_inline_colors_ = contains_icase(style.value, "color") || contains_icase(style.value, "background");
+      if (state_at_depth.size() <= depth) state_at_depth.resize(depth + 1, 0);
+      const std::uint8_t inherited = state_at_depth[depth - 1];
+      std::uint8_t state = inherited;
+      const GumboTag tag = n->v.element.tag;
+      // template content and noscript (a browser runs scripts) are not part of the rendered document:
+      // walked for the depth check only, never shown to a rule.
+      if (tag == GUMBO_TAG_TEMPLATE || tag == GUMBO_TAG_NOSCRIPT) state |= kInert;
+      if (!(state & kInert)) {
+        if (iequals(trim(attr(n, "aria-hidden").value), "true")) state |= kHidden;
+        const std::string_view style = attr(n, "style").value;
+        const std::string_view display = style.empty() ? std::string_view() : style_property(style, "display");
+        if (iequals(display, "none") || (attr(n, "hidden").present && display.empty()) ||
+            closed_dialog(n))
+          state |= kHidden;
+        if (!style.empty()) {
+          const std::string_view visibility = style_property(style, "visibility");
+          if (iequals(visibility, "hidden") || iequals(visibility, "collapse")) state |= kInvisible;
+          else if (iequals(visibility, "visible")) state &= static_cast<std::uint8_t>(~kInvisible);
+        }
+      }
+      state_at_depth[depth] = state;
+      if (!(state & kInert)) {
+        std::string_view role;
+        for_each_token(attr(n, "role").value, [&](std::string_view r) { if (role.empty()) role = r; });
+        elements_.push_back(Element{n, tag, depth, (state & (kHidden | kInvisible)) != 0, role});
+        if (const auto id = attr(n, "id"); id.present && !id.value.empty()) ids_.emplace_back(id.value, n);
+        if (tag == GUMBO_TAG_LABEL)
+          if (const auto f = attr(n, "for"); f.present && !f.value.empty()) label_for_.emplace_back(f.value, n);
+        if (tag == GUMBO_TAG_STYLE) has_stylesheets_ = true;
+        if (tag == GUMBO_TAG_LINK && !has_stylesheets_)
+          for_each_token(attr(n, "rel").value, [&](std::string_view r) { has_stylesheets_ |= iequals(r, "stylesheet"); });
+        if (!has_inline_colors_)
+          if (const auto style = attr(n, "style"); style.present)
+            has_inline_colors_ = contains_icase(style.value, "color") || contains_icase(style.value, "background");
+      }
       descend = n->v.element.children.length > 0;
     }
     // Move on, tracking depth: one level down, or up as many levels as we climb.
@@ -210,13 +242,92 @@ const std::string& Document::text_of(const GumboNode* node) const {
   return it->second;
 }
 
+const std::string& Document::content_text(const GumboNode* node) const {
+  if (const auto it = content_memo_.find(node); it != content_memo_.end()) return it->second;
+  std::string text;
+  append_text_content(node, text, 256, this);
+  return content_memo_.emplace(node, std::move(text)).first->second;
+}
+
+const std::string* Document::content_text_if_known(const GumboNode* node) const {
+  const auto it = content_memo_.find(node);
+  return it == content_memo_.end() ? nullptr : &it->second;
+}
+
 std::span<const std::pair<std::string_view, const GumboNode*>> Document::labels_for(std::string_view id) const {
   const auto [lo, hi] = std::equal_range(label_for_.begin(), label_for_.end(), std::pair<std::string_view, const GumboNode*>(id, nullptr),
                                          [](const auto& a, const auto& b) { return a.first < b.first; });
   return {lo, hi};
 }
 
-void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes) {
+bool hides_subtree(const GumboNode* n) {
+  if (iequals(trim(attr(n, "aria-hidden").value), "true")) return true;
+  const std::string_view style = attr(n, "style").value;
+  const std::string_view display = style.empty() ? std::string_view() : style_property(style, "display");
+  if (iequals(display, "none") || (attr(n, "hidden").present && display.empty())) return true;
+  if (closed_dialog(n)) return true;
+  if (style.empty()) return false;
+  const std::string_view visibility = style_property(style, "visibility");
+  return iequals(visibility, "hidden") || iequals(visibility, "collapse");
+}
+
+namespace {
+
+bool presentational(const GumboNode* n) {
+  std::string_view role;
+  for_each_token(attr(n, "role").value, [&](std::string_view r) { if (role.empty()) role = r; });
+  return iequals(role, "none") || iequals(role, "presentation");
+}
+
+bool is_button_input(const GumboNode* n) {
+  if (n->v.element.tag != GUMBO_TAG_INPUT) return false;
+  const std::string_view type = trim(attr(n, "type").value);
+  return iequals(type, "button") || iequals(type, "submit") || iequals(type, "reset");
+}
+
+// The first <title> child of an svg, trimmed; empty when none.
+std::string_view svg_title(const GumboNode* svg) {
+  const GumboVector& kids = svg->v.element.children;
+  for (unsigned i = 0; i < kids.length; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (!is_element(k) || k->v.element.tag != GUMBO_TAG_TITLE) continue;
+    if (k->v.element.children.length == 0) return {};
+    const auto* t = static_cast<const GumboNode*>(k->v.element.children.data[0]);
+    return t->type == GUMBO_NODE_TEXT ? trim(std::string_view(t->v.text.text)) : std::string_view();
+  }
+  return {};
+}
+
+// accname 2D for the elements whose host language names them without their content: true when the
+// element is one of those (its subtree then contributes nothing), with the name appended.
+bool append_native_name(const GumboNode* n, std::string& out, std::size_t max_bytes) {
+  const GumboTag tag = n->v.element.tag;
+  const bool image_input = tag == GUMBO_TAG_INPUT && iequals(trim(attr(n, "type").value), "image");
+  if (tag == GUMBO_TAG_IMG || tag == GUMBO_TAG_AREA || image_input) {
+    if (!presentational(n)) append_collapsed(trim(attr(n, "alt").value), out, max_bytes);
+    return true;
+  }
+  if (is_button_input(n)) {
+    append_collapsed(trim(attr(n, "value").value), out, max_bytes);
+    return true;
+  }
+  if (tag == GUMBO_TAG_SVG) {
+    const std::string_view title = svg_title(n);
+    if (!title.empty()) {
+      append_collapsed(title, out, max_bytes);
+      return true;
+    }
+  }
+  return false;
+}
+
+void space_before(std::string& out) {
+  if (!out.empty() && out.back() != ' ') out.push_back(' ');
+}
+
+}  // namespace
+
+void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes, const Document* labelled_by) {
   const GumboNode* n = root;
   while (n != nullptr && out.size() < max_bytes) {
     bool descend = true;
@@ -224,17 +335,44 @@ void append_text_content(const GumboNode* root, std::string& out, std::size_t ma
       append_collapsed(n->v.text.text, out, max_bytes);
     } else if (is_element(n)) {
       const GumboTag tag = n->v.element.tag;
+      const bool inline_tag = tag == GUMBO_TAG_SPAN || tag == GUMBO_TAG_B || tag == GUMBO_TAG_STRONG ||
+                              tag == GUMBO_TAG_EM || tag == GUMBO_TAG_I;
       if (n != root && (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
-                        iequals(trim(attr(n, "aria-hidden").value), "true"))) {
+                        tag == GUMBO_TAG_NOSCRIPT || hides_subtree(n))) {
         descend = false;
-      } else if (tag == GUMBO_TAG_IMG) {
-        if (const auto alt = attr(n, "alt"); alt.present) {
-          if (!out.empty() && out.back() != ' ') out.push_back(' ');
-          append_collapsed(alt.value, out, max_bytes);
+      } else if (n != root) {
+        // A descendant's own name stands for its subtree (accname 2B-2D, 2I while recursing).
+        if (!inline_tag) space_before(out);
+        const std::size_t mark = out.size();
+        bool named = false;
+        if (labelled_by != nullptr)
+          if (const auto ids = attr(n, "aria-labelledby"); ids.present) {
+            for_each_token(ids.value, [&](std::string_view id) {
+              if (const GumboNode* ref = labelled_by->by_id(id)) {
+                space_before(out);
+                append_collapsed(labelled_by->text_of(ref), out, max_bytes);
+              }
+            });
+            named = !trim(std::string_view(out).substr(mark)).empty();
+            if (!named) out.resize(mark);
+          }
+        if (!named)
+          if (const auto label = trim(attr(n, "aria-label").value); !label.empty()) {
+            append_collapsed(label, out, max_bytes);
+            named = true;
+          }
+        if (named || append_native_name(n, out, max_bytes) || tag == GUMBO_TAG_INPUT) {
+          descend = false;
+        } else if (labelled_by != nullptr) {
+          if (const std::string* known = labelled_by->content_text_if_known(n)) {
+            append_collapsed(*known, out, max_bytes);
+            descend = false;
+          }
         }
-      } else if (!out.empty() && out.back() != ' ' && tag != GUMBO_TAG_SPAN && tag != GUMBO_TAG_B &&
-                 tag != GUMBO_TAG_STRONG && tag != GUMBO_TAG_EM && tag != GUMBO_TAG_I) {
-        out.push_back(' ');   // block-ish boundaries separate words
+        // Nothing inside to name it (a leaf, or an image without alt): its title (accname 2I).
+        if (out.size() == mark && (!descend || n->v.element.children.length == 0))
+          append_collapsed(trim(attr(n, "title").value), out, max_bytes);
+        if (!descend) space_before(out);
       }
     }
     n = next_in_subtree(n, root, descend);
@@ -247,7 +385,7 @@ std::string accessible_name(const Document& doc, const GumboNode* element, bool 
     for_each_token(ids.value, [&](std::string_view id) {
       const GumboNode* ref = doc.by_id(id);
       if (ref == nullptr) return;
-      if (!name.empty() && name.back() != ' ') name.push_back(' ');
+      space_before(name);
       if (const auto label = attr(ref, "aria-label"); !trim(label.value).empty())
         append_collapsed(trim(label.value), name, 256);
       else
@@ -260,8 +398,10 @@ std::string accessible_name(const Document& doc, const GumboNode* element, bool 
     append_collapsed(label, name, 256);
     return name;
   }
+  if (append_native_name(element, name, 256) && !trim(name).empty()) return std::string(trim(name));
+  name.clear();
   if (from_content) {
-    append_text_content(element, name);
+    name = doc.content_text(element);
     if (!trim(name).empty()) return std::string(trim(name));
     name.clear();
   }

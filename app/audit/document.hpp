@@ -1,5 +1,7 @@
-// A parsed HTML document (gumbo) plus the indexes the rules share: elements in document order with depth,
-// ids, label[for] targets. Built by one iterative walk; no recursion, so nesting depth cannot blow the stack.
+// A parsed HTML document (gumbo) plus the indexes the rules share: elements in document order with depth
+// and hidden-ness, ids, label[for] targets. Built by one iterative walk; no recursion, so nesting depth
+// cannot blow the stack. The contents of template and noscript are walked (for the depth limit) but are not
+// elements of the document the rules see, nor ids: a browser that runs scripts renders neither.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -20,7 +22,10 @@ struct Element {
   const GumboNode* node = nullptr;
   GumboTag tag = GUMBO_TAG_UNKNOWN;
   std::uint32_t depth = 0;   // html = 1
-  bool hidden = false;       // aria-hidden="true" on it or an ancestor
+  // Hidden from assistive technology, as axe's isVisibleToScreenReaders sees it: aria-hidden="true",
+  // the hidden attribute, inline display:none on it or an ancestor, an unopened dialog, or an inherited
+  // inline visibility:hidden|collapse that no nearer visibility:visible undoes. Most rules skip these.
+  bool hidden = false;
   std::string_view role;     // first token of the role attribute, as written; empty when none
   bool has_role(std::string_view r) const;
 };
@@ -61,10 +66,18 @@ class Document {
   std::span<const std::pair<std::string_view, const GumboNode*>> labels_for(std::string_view id) const;
   // True when some style attribute mentions a colour or background (the contrast rule is skipped otherwise).
   bool has_inline_colors() const { return has_inline_colors_; }
+  // True when a <style> element or <link rel=stylesheet> could set colours the markup does not show.
+  bool has_stylesheets() const { return has_stylesheets_; }
   // append_text_content(node, ..., 256) computed once per node and kept for the document's lifetime: names
   // that point at the same node (aria-labelledby="x x x ...", many controls in one label) cost one walk.
   // Not thread-safe; a Document belongs to one audit.
   const std::string& text_of(const GumboNode* node) const;
+  // What the subtree under node contributes to a name from content (append_text_content with this
+  // document resolving aria-labelledby, 256 bytes), computed once per node. A walk that meets a node
+  // already computed uses the stored text instead of descending: computing nested links (SVG links nest)
+  // innermost first makes all of them cost one walk over each node. Null when not computed yet.
+  const std::string& content_text(const GumboNode* node) const;
+  const std::string* content_text_if_known(const GumboNode* node) const;
 
  private:
   ArenaLease lease_;
@@ -74,7 +87,9 @@ class Document {
   std::vector<std::pair<std::string_view, const GumboNode*>> ids_;
   std::vector<std::pair<std::string_view, const GumboNode*>> label_for_;
   bool has_inline_colors_ = false;
+  bool has_stylesheets_ = false;
   mutable std::unordered_map<const GumboNode*, std::string> text_memo_;
+  mutable std::unordered_map<const GumboNode*, std::string> content_memo_;
 };
 
 // An attribute's value; present is false when the element has no such attribute.
@@ -104,12 +119,26 @@ void for_each_token(std::string_view s, F&& f) {
 // Pre-order successor of n within the subtree of root (null when done); descend=false skips n's children.
 const GumboNode* next_in_subtree(const GumboNode* n, const GumboNode* root, bool descend = true);
 
-// Visible text of the subtree (text nodes plus img alt), whitespace collapsed, capped at max_bytes.
-// Skips script/style/template and aria-hidden subtrees.
-void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes = 256);
+// True when the element alone (not its ancestors) hides itself and its subtree from assistive
+// technology: aria-hidden="true", hidden (unless an inline display overrides it), inline display:none or
+// visibility:hidden|collapse, or a dialog without open.
+bool hides_subtree(const GumboNode* element);
 
-// Accessible name, simplified from accname 1.2: aria-labelledby, aria-label, then (when from_content) the
-// subtree's text, then title. Returned trimmed; empty when none.
+// The text a subtree contributes to a name (accname 1.2 step 2F, recursing): text nodes, and for each
+// descendant element its aria-label, its alt (img, area, input type=image; not when role=none or
+// presentation), an svg's <title>, a button input's value, or else its own content, then its title.
+// When labelled_by is given, a descendant's aria-labelledby counts first (accname 2B; references are
+// resolved one level deep through Document::text_of, so cycles cannot recurse). Hidden descendants
+// (hides_subtree), script, style, template and noscript contribute nothing. Whitespace is collapsed,
+// the output capped at max_bytes.
+void append_text_content(const GumboNode* root, std::string& out, std::size_t max_bytes = 256,
+                         const Document* labelled_by = nullptr);
+
+// Accessible name per accname 1.2 as axe computes it: aria-labelledby, aria-label, the host language's
+// own naming (alt of img/area/input type=image, value of button inputs, an svg's <title>), then (when
+// from_content) the subtree's text including descendants' names, then title. Returned trimmed; empty
+// when none. Labels (<label for>, a wrapping <label>) and placeholder belong to form controls: see
+// control_label_text.
 std::string accessible_name(const Document& doc, const GumboNode* element, bool from_content);
 
 // CSS selector paths from html to an element: "html > body > main > img:nth-of-type(2)", at most

@@ -18,6 +18,10 @@ std::string_view to_string(Impact impact) {
   return "moderate";
 }
 
+std::string_view to_string(RuleSource source) {
+  return source == RuleSource::TextQuality ? "text-quality" : "axe-core";
+}
+
 Engine::Engine(std::shared_ptr<const ml::TextQualityModel> model) : model_(std::move(model)) {}
 
 Result Engine::run(std::string_view html, const Options& options) const {

@@ -27,8 +27,26 @@ bool CpuBudget::exhausted_now() {
   return exhausted_;
 }
 
-void Reporter::report(const GumboNode* element, Impact impact, std::string message) {
-  ++counts_[static_cast<int>(impact)];
+std::vector<std::string> split_tags(std::string_view tags) {
+  std::vector<std::string> out;
+  while (!tags.empty()) {
+    const auto comma = tags.find(',');
+    if (const auto tag = trim(tags.substr(0, comma)); !tag.empty()) out.emplace_back(tag);
+    tags = comma == std::string_view::npos ? std::string_view() : tags.substr(comma + 1);
+  }
+  return out;
+}
+
+void Reporter::begin_rule(const RuleSpec& spec) {
+  spec_ = &spec;
+  tags_ = split_tags(spec.tags);
+  tags_bytes_ = 0;
+  for (const auto& t : tags_) tags_bytes_ += t.size() + 3;   // quotes and comma
+}
+
+void Reporter::report(const GumboNode* element, Impact impact, std::string message, bool needs_review) {
+  // Findings that need review are not violations: they do not lower the score.
+  if (!(needs_review || spec_->review_on_fail)) ++counts_[static_cast<int>(impact)];
   if (!truncated_by_.empty()) return;
   if (findings_.size() >= max_findings_) {
     truncated_by_ = "maxFindings";
@@ -39,11 +57,13 @@ void Reporter::report(const GumboNode* element, Impact impact, std::string messa
   f.rule_id = spec_->id;
   f.wcag_criterion = spec_->wcag_criterion;
   f.wcag_level = spec_->wcag_level;
+  f.tags = tags_;
   f.impact = impact;
+  f.needs_review = needs_review || spec_->review_on_fail;
   f.selector = selectors_.path(element);
   f.message = std::move(message);
   f.snippet = snippet(element);
-  const std::size_t bytes = f.rule_id.size() + f.selector.size() + f.message.size() + f.snippet.size() + kFindingOverheadBytes;
+  const std::size_t bytes = f.rule_id.size() + f.selector.size() + f.message.size() + f.snippet.size() + tags_bytes_ + kFindingOverheadBytes;
   if (output_bytes_ + bytes > max_output_bytes_) {
     truncated_by_ = "outputBytes";
     return;

@@ -24,8 +24,11 @@ class TextJudge {
 };
 
 struct RuleSpec {
-  std::string_view id, wcag_criterion, wcag_level, description;
-  Impact impact;   // of the rule's main finding; a check may report a lesser one
+  std::string_view id, wcag_criterion, wcag_level, description;   // criterion and level empty: best practice
+  Impact impact;   // axe's impact for the rule id (the engine's own rules: ours)
+  std::string_view tags;   // axe's tags for the rule id, comma-separated ("cat.text-alternatives,wcag2a,wcag111")
+  RuleSource source = RuleSource::Axe;
+  bool review_on_fail = false;   // every finding needs review (axe reports it as incomplete, not a violation)
 };
 
 // The CPU time one audit may spend, read from the calling thread's CPU clock. Reading that clock is a
@@ -52,9 +55,11 @@ class Reporter {
  public:
   Reporter(std::size_t max_findings, std::size_t max_output_bytes, CpuBudget& budget)
       : max_findings_(max_findings), max_output_bytes_(max_output_bytes), budget_(budget) {}
-  void begin_rule(const RuleSpec& spec) { spec_ = &spec; }
+  void begin_rule(const RuleSpec& spec);
   void report(const GumboNode* element, std::string message) { report(element, spec_->impact, std::move(message)); }
-  void report(const GumboNode* element, Impact impact, std::string message);
+  void report(const GumboNode* element, Impact impact, std::string message, bool needs_review = false);
+  // A finding the engine cannot decide (axe's "incomplete"): a person has to look.
+  void review(const GumboNode* element, std::string message) { report(element, spec_->impact, std::move(message), true); }
   // Rules call this once per element they look at and return when it is true (the CPU budget is spent).
   bool out_of_time() { return budget_.exhausted(); }
 
@@ -67,6 +72,8 @@ class Reporter {
 
  private:
   const RuleSpec* spec_ = nullptr;
+  std::vector<std::string> tags_;   // spec_->tags split, copied into each finding
+  std::size_t tags_bytes_ = 0;
   std::size_t max_findings_, max_output_bytes_;
   CpuBudget& budget_;
   SelectorPaths selectors_;
@@ -103,6 +110,13 @@ const Rule& frame_title_rule();
 const Rule& list_rule();
 const Rule& listitem_rule();
 const Rule& meta_viewport_rule();
+const Rule& select_name_rule();
+const Rule& input_button_name_rule();
+// The text-quality model's rules (not axe's): names that exist but do not describe.
+const Rule& link_text_quality_rule();
+const Rule& image_alt_quality_rule();
+// tags as a list.
+std::vector<std::string> split_tags(std::string_view tags);
 
 // 0..100 from the impact counts (score.cpp).
 double score_from_counts(const std::size_t* impact_counts);

@@ -1,4 +1,7 @@
-// button-name (WCAG 4.1.2): buttons need an accessible name; an icon-only button says nothing to a screen reader.
+// button-name (WCAG 4.1.2), as axe-core means it: every <button> that assistive technology sees needs an
+// accessible name (its content, descendants' names, aria-label, aria-labelledby or title); an icon-only
+// button says nothing to a screen reader. role="button" on other elements is axe's aria-command-name,
+// <input type=button> its input-button-name: neither is this rule.
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
@@ -6,26 +9,52 @@ namespace {
 
 class ButtonName final : public Rule {
  public:
-  ButtonName() : Rule({"button-name", "4.1.2", "A", "Buttons must have discernible text", Impact::Critical}) {}
+  ButtonName()
+      : Rule({"button-name", "4.1.2", "A", "Buttons must have discernible text", Impact::Critical,
+              "cat.name-role-value,wcag2a,wcag412,section508,section508.22.a"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
-      const bool role_button = e.has_role("button");
-      const bool input_button = e.tag == GUMBO_TAG_INPUT && iequals(trim(attr(e.node, "type").value), "button");
-      if (!(e.tag == GUMBO_TAG_BUTTON || role_button || input_button) || e.hidden) continue;
-      if (input_button) {
-        if (!trim(attr(e.node, "value").value).empty()) continue;
-        if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;
-      } else if (!accessible_name(doc, e.node, /*from_content=*/true).empty()) {
-        continue;
-      }
+      if (e.tag != GUMBO_TAG_BUTTON || e.hidden) continue;
+      if (!e.role.empty() && !e.has_role("button") && !e.has_role("none") && !e.has_role("presentation")) continue;
+      if (!accessible_name(doc, e.node, /*from_content=*/true).empty()) continue;
       out.report(e.node, "Button has no accessible name: give it text content, an aria-label, or a title");
     }
   }
 };
 
+// input-button-name (WCAG 4.1.2), axe's rule for <input type=button|submit|reset>: a value that is present
+// must not be empty, and a plain button input needs a value, aria-label, aria-labelledby or title (submit
+// and reset without value have the browser's default name, "Submit" / "Reset").
+class InputButtonName final : public Rule {
+ public:
+  InputButtonName()
+      : Rule({"input-button-name", "4.1.2", "A", "Input buttons must have discernible text", Impact::Critical,
+              "cat.name-role-value,wcag2a,wcag412,section508,section508.22.a"}) {}
+
+  void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
+      if (e.tag != GUMBO_TAG_INPUT || e.hidden) continue;
+      const std::string_view type = trim(attr(e.node, "type").value);
+      const bool plain = iequals(type, "button");
+      if (!plain && !iequals(type, "submit") && !iequals(type, "reset")) continue;
+      const AttrValue value = attr(e.node, "value");
+      if (!trim(value.value).empty()) continue;
+      if (!value.present && !plain) continue;   // the default "Submit" / "Reset"
+      if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;
+      out.report(e.node, "Input button has no accessible name: give it a value, an aria-label, or a title");
+    }
+  }
+};
+
 }  // namespace
+
+const Rule& input_button_name_rule() {
+  static const InputButtonName rule;
+  return rule;
+}
 
 const Rule& button_name_rule() {
   static const ButtonName rule;

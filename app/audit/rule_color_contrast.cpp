@@ -1,6 +1,10 @@
 // color-contrast (WCAG 1.4.3): text against its background needs a contrast ratio of at least 4.5:1, or
 // 3:1 for large text (24px, or 18.66px bold). Only colours set in inline styles are known without a
-// CSS engine; text whose colours come from stylesheets, images or gradients is left alone, not guessed.
+// CSS engine. A ratio is a violation only when the markup determines both colours: the text's colour and
+// an opaque background are set on the element itself, or the page has no stylesheet that could set them
+// in between. Otherwise (a stylesheet could override, a background image or gradient, a colour we cannot
+// parse) a failing estimate is reported as needing review, as axe reports what it cannot decide; text
+// whose inline colours pass, or that has none, is left alone.
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -82,12 +86,14 @@ struct Computed {
   Rgba bg{255, 255, 255, 1};   // the backgrounds that apply, composited onto white (the browser's canvas)
   bool bg_set = false;      // some element up the chain has a visible background
   bool bg_unknown = false;  // an image or gradient is in the way, or a colour we cannot parse
+  bool fg_own = false, bg_own = false;   // this element's own style sets the colour / an opaque background
   double size = 0;          // font size in px, 0 = the default
   bool bold = false, bold_known = false;
 };
 
 Computed compute(const Computed& parent, const GumboNode* n) {
   Computed c = parent;
+  c.fg_own = c.bg_own = false;
   const GumboTag tag = n->v.element.tag;
   const std::string_view style = attr(n, "style").value;
   double own_size = 0;
@@ -95,6 +101,7 @@ Computed compute(const Computed& parent, const GumboNode* n) {
     if (const auto color = style_property(style, "color"); !color.empty() && !iequals(color, "inherit")) {
       c.fg = parse_color(color);
       c.fg_unknown = !c.fg;
+      c.fg_own = true;
     }
     bool unknown = false;
     const auto bg = background_of(style, unknown);
@@ -105,6 +112,7 @@ Computed compute(const Computed& parent, const GumboNode* n) {
       if (bg->a >= 1.0) {   // opaque: what is behind it no longer matters
         c.bg = *bg;
         c.bg_unknown = false;
+        c.bg_own = true;
       } else {
         c.bg = blend(*bg, parent.bg);
       }
@@ -128,7 +136,9 @@ Computed compute(const Computed& parent, const GumboNode* n) {
 
 class ColorContrast final : public Rule {
  public:
-  ColorContrast() : Rule({"color-contrast", "1.4.3", "AA", "Text must have sufficient contrast against its background", Impact::Serious}) {}
+  ColorContrast()
+      : Rule({"color-contrast", "1.4.3", "AA", "Elements must meet minimum color contrast ratio thresholds", Impact::Serious,
+              "cat.color,wcag2aa,wcag143"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     if (!doc.has_inline_colors()) return;
@@ -144,14 +154,20 @@ class ColorContrast final : public Rule {
         default: break;
       }
       if (e.hidden || !has_own_text(e.node)) continue;
-      check_element(e.node, chain[e.depth], out);
+      check_element(e.node, chain[e.depth], doc.has_stylesheets(), out);
     }
   }
 
  private:
-  void check_element(const GumboNode* element, const Computed& c, Reporter& out) const {
-    if (c.fg_unknown || c.bg_unknown) return;   // not knowable without a CSS engine: no guess
-    if (!c.fg && !c.bg_set) return;             // browser defaults: black on white
+  void check_element(const GumboNode* element, const Computed& c, bool stylesheets, Reporter& out) const {
+    if (!c.fg && !c.bg_set && !c.fg_unknown && !c.bg_unknown) return;   // no inline colours: nothing known
+    if (c.fg_unknown || c.bg_unknown) {
+      out.review(element, std::string("Text contrast cannot be determined: ") +
+                              (c.bg_unknown ? "a background image, gradient or unreadable colour is behind it"
+                                            : "its colour is not a value the engine can read (currentColor, var(), ...)") +
+                              ": check it by eye or with a browser tool");
+      return;
+    }
     const Rgba bg = c.bg;
     Rgba text = c.fg.value_or(Rgba{0, 0, 0, 1});
     if (text.a < 1) text = blend(text, bg);
@@ -164,6 +180,12 @@ class ColorContrast final : public Rule {
     char figures[96];
     std::snprintf(figures, sizeof figures, "%.2f:1 (%s on %s) is below %.1f:1", ratio, to_hex(text).c_str(),
                   to_hex(bg).c_str(), required);
+    const bool determined = !stylesheets || (c.fg_own && c.bg_own);
+    if (!determined) {
+      out.review(element, std::string("Text contrast may be too low: the inline colours alone give ") + figures +
+                              ", but a stylesheet may set this element's colours: check it in a browser");
+      return;
+    }
     out.report(element, std::string("Text contrast ") + figures + (large ? " for large text" : " for normal text") +
                             ": darken the text or lighten the background");
   }

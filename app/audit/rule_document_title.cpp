@@ -6,7 +6,8 @@ namespace {
 
 class DocumentTitle final : public Rule {
  public:
-  DocumentTitle() : Rule({"document-title", "2.4.2", "A", "Documents must have a non-empty title element", Impact::Serious}) {}
+  DocumentTitle() : Rule({"document-title", "2.4.2", "A", "Documents must have a non-empty title element", Impact::Serious,
+                                "cat.text-alternatives,wcag2a,wcag242"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     bool seen = false;

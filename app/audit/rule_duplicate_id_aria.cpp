@@ -1,5 +1,7 @@
 // duplicate-id-aria (WCAG 4.1.2): an id that ARIA attributes or <label for> point at must be unique,
-// otherwise the name or description comes from whichever element the browser finds first.
+// otherwise the name or description comes from whichever element the browser finds first. As in axe
+// (since WCAG 2.2 made 4.1.1 obsolete) every finding needs review, and one is reported per id, on the
+// first element that carries it. Ids inside template and noscript are not in the document.
 #include <algorithm>
 #include <vector>
 
@@ -13,7 +15,8 @@ constexpr const char* kIdRefAttributes[] = {"aria-labelledby", "aria-describedby
 
 class DuplicateIdAria final : public Rule {
  public:
-  DuplicateIdAria() : Rule({"duplicate-id-aria", "4.1.2", "A", "IDs used in ARIA and labels must be unique", Impact::Critical}) {}
+  DuplicateIdAria() : Rule({"duplicate-id-aria", "4.1.2", "A", "IDs used in ARIA and labels must be unique", Impact::Critical,
+                         "cat.parsing,wcag2a,wcag412", RuleSource::Axe, /*review_on_fail=*/true}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     // Only ids that occur twice matter, and most pages have none: find those first.
@@ -39,8 +42,9 @@ class DuplicateIdAria final : public Rule {
     std::sort(referenced.begin(), referenced.end());
     referenced.erase(std::unique(referenced.begin(), referenced.end()), referenced.end());
 
-    for (std::size_t i = 1; i < ids.size(); ++i) {
-      if (ids[i].first != ids[i - 1].first) continue;
+    // ids is sorted by id, then document order: the first of a run is the element axe reports.
+    for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+      if (ids[i].first != ids[i + 1].first || (i > 0 && ids[i - 1].first == ids[i].first)) continue;
       if (!std::binary_search(referenced.begin(), referenced.end(), ids[i].first)) continue;
       out.report(ids[i].second, "The id " + quoted(ids[i].first) +
                                     " is used by more than one element and referenced by ARIA or a label: make it unique");

@@ -8,7 +8,8 @@ namespace {
 
 class HtmlLangValid final : public Rule {
  public:
-  HtmlLangValid() : Rule({"html-lang-valid", "3.1.1", "A", "The html element's lang attribute must be a valid language tag", Impact::Serious}) {}
+  HtmlLangValid() : Rule({"html-lang-valid", "3.1.1", "A", "The html element's lang attribute must be a valid language tag", Impact::Serious,
+                                 "cat.language,wcag2a,wcag311"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     const GumboNode* html = doc.html();

@@ -1,5 +1,7 @@
-// label (WCAG 1.3.1, 4.1.2): form controls need a label: <label for>, a wrapping <label>, aria-label,
-// aria-labelledby or title. A placeholder is not a label: it disappears as soon as someone types.
+// label (WCAG 4.1.2), as axe-core means it: every input (not hidden, image, button, submit or reset) and
+// textarea that assistive technology sees needs a name: <label for>, a wrapping <label>, aria-label,
+// aria-labelledby, title, or (axe's non-empty-placeholder check) a placeholder. <select> is axe's
+// select-name rule, defined here too: the same checks without placeholder, which a select has not.
 #include <unordered_map>
 
 #include "audit/rule.hpp"
@@ -8,7 +10,7 @@ namespace a11y::audit {
 namespace {
 
 bool needs_label(const Element& e) {
-  if (e.tag == GUMBO_TAG_SELECT || e.tag == GUMBO_TAG_TEXTAREA) return true;
+  if (e.tag == GUMBO_TAG_TEXTAREA) return true;
   if (e.tag != GUMBO_TAG_INPUT) return false;
   const std::string_view type = trim(attr(e.node, "type").value);
   for (std::string_view exempt : {"hidden", "submit", "reset", "button", "image"})
@@ -51,14 +53,33 @@ bool is_labelled(const Document& doc, const GumboNode* control, LabelMemo& memo)
 
 class Label final : public Rule {
  public:
-  Label() : Rule({"label", "4.1.2", "A", "Form elements must have labels", Impact::Critical}) {}
+  Label()
+      : Rule({"label", "4.1.2", "A", "Form elements must have labels", Impact::Critical,
+              "cat.forms,wcag2a,wcag412,section508,section508.22.n"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     LabelMemo memo;
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
       if (!needs_label(e) || e.hidden || is_labelled(doc, e.node, memo)) continue;
+      if (!trim(attr(e.node, "placeholder").value).empty()) continue;
       out.report(e.node, "Form control has no label: add <label for=\"...\">, wrap it in a <label>, or use aria-label or aria-labelledby");
+    }
+  }
+};
+
+class SelectName final : public Rule {
+ public:
+  SelectName()
+      : Rule({"select-name", "4.1.2", "A", "Select element must have an accessible name", Impact::Critical,
+              "cat.forms,wcag2a,wcag412,section508,section508.22.n"}) {}
+
+  void check(const Document& doc, const TextJudge&, Reporter& out) const override {
+    LabelMemo memo;
+    for (const Element& e : doc.elements()) {
+      if (out.out_of_time()) return;
+      if (e.tag != GUMBO_TAG_SELECT || e.hidden || is_labelled(doc, e.node, memo)) continue;
+      out.report(e.node, "Select has no label: add <label for=\"...\">, wrap it in a <label>, or use aria-label or aria-labelledby");
     }
   }
 };
@@ -67,6 +88,11 @@ class Label final : public Rule {
 
 const Rule& label_rule() {
   static const Label rule;
+  return rule;
+}
+
+const Rule& select_name_rule() {
+  static const SelectName rule;
   return rule;
 }
 

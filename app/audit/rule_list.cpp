@@ -9,13 +9,14 @@ bool has_role(const GumboNode* n) { return !trim(attr(n, "role").value).empty();
 
 class List final : public Rule {
  public:
-  List() : Rule({"list", "1.3.1", "A", "Lists must only directly contain li, script or template elements", Impact::Serious}) {}
+  List() : Rule({"list", "1.3.1", "A", "Lists must only directly contain li, script or template elements", Impact::Serious,
+                    "cat.structure,wcag2a,wcag131"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
-      if (e.tag != GUMBO_TAG_UL && e.tag != GUMBO_TAG_OL) continue;
-      if (has_role(e.node) && !iequals(trim(attr(e.node, "role").value), "list")) continue;
+      // As axe: only lists without a role attribute (role="list" included: axe leaves those to the ARIA rules).
+      if ((e.tag != GUMBO_TAG_UL && e.tag != GUMBO_TAG_OL) || e.hidden || has_role(e.node)) continue;
       const GumboVector& kids = e.node->v.element.children;
       for (unsigned i = 0; i < kids.length; ++i) {
         const auto* child = static_cast<const GumboNode*>(kids.data[i]);

@@ -1,4 +1,6 @@
-// listitem (WCAG 1.3.1): li must sit in a ul, ol or menu (or an element with role="list").
+// listitem (WCAG 1.3.1), as axe-core means it: an li without a role of its own (axe applies the rule only
+// to those) must sit in a ul, ol or menu, or in an element with role="list". A ul/ol/menu parent whose
+// explicit role is something else is no list, so it does not count.
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
@@ -6,12 +8,14 @@ namespace {
 
 class ListItem final : public Rule {
  public:
-  ListItem() : Rule({"listitem", "1.3.1", "A", "li elements must be contained in a ul, ol or menu", Impact::Serious}) {}
+  ListItem()
+      : Rule({"listitem", "1.3.1", "A", "li elements must be contained in a ul, ol or menu", Impact::Serious,
+              "cat.structure,wcag2a,wcag131"}) {}
 
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
-      if (e.tag != GUMBO_TAG_LI) continue;
+      if (e.tag != GUMBO_TAG_LI || e.hidden || !trim(attr(e.node, "role").value).empty()) continue;
       const GumboNode* parent = e.node->parent;
       if (parent != nullptr && is_element(parent)) {
         const std::string_view role = trim(attr(parent, "role").value);

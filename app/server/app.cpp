@@ -38,7 +38,9 @@ po::http::Response json_response(int status, const json& body) {
 json finding_json(const audit::Finding& f) {
   return {{"ruleId", f.rule_id},
           {"wcag", {{"criterion", f.wcag_criterion}, {"level", f.wcag_level}}},
+          {"tags", f.tags},
           {"impact", audit::to_string(f.impact)},
+          {"needsReview", f.needs_review},
           {"selector", f.selector},
           {"message", f.message},
           {"snippet", f.snippet}};
@@ -421,7 +423,8 @@ std::string splice(const json& head, const std::string& doc) {
 
 AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
   auto parsed = parse_audit_request(body);
-  json options_key = {{"rules", parsed.options.rules}, {"max", parsed.options.max_findings}};
+  json options_key = {{"rules", parsed.options.rules}, {"max", parsed.options.max_findings},
+                      {"ruleset", audit::kRulesetVersion}};
   const std::string model_version = model_.model ? model_.model->version() : "none";
   const auto hash = sha256_hex(model_version + "\n" + options_key.dump() + "\n" + parsed.html);
 
@@ -684,7 +687,14 @@ po::http::Response App::issue_token(const Request& req) {
 po::http::Response App::list_rules(const Request&) {
   json rules = json::array();
   for (const auto& r : audit::Engine::rules()) {
-    rules.push_back({{"id", r.id}, {"wcag", {{"criterion", r.wcag_criterion}, {"level", r.wcag_level}}}, {"description", r.description}});
+    rules.push_back({{"id", r.id},
+                     {"wcag", {{"criterion", r.wcag_criterion}, {"level", r.wcag_level}}},
+                     {"description", r.description},
+                     {"impact", audit::to_string(r.impact)},
+                     {"tags", r.tags},
+                     {"source", audit::to_string(r.source)},
+                     {"bestPractice", r.best_practice},
+                     {"reviewOnFail", r.review_on_fail}});
   }
   return json_response(200, {{"rules", std::move(rules)}});
 }

@@ -1,6 +1,7 @@
 // Every endpoint of platform-api against real PostgreSQL and Redis.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "app_env.hpp"
@@ -70,6 +71,8 @@ TEST_SUITE("endpoints") {
       for (const char* field : {"selector", "message", "snippet", "impact"}) CHECK(f[field].is_string());
       CHECK(f["wcag"]["criterion"].is_string());
       CHECK(f["wcag"]["level"].is_string());
+      CHECK(f["needsReview"].is_boolean());
+      CHECK(f["tags"].is_array());
     }
     CHECK(rules.count("image-alt") == 1);
     CHECK(rules.count("html-has-lang") == 1);
@@ -180,6 +183,17 @@ TEST_SUITE("endpoints") {
     for (const auto& rule : j["rules"]) ids.insert(rule["id"].get<std::string>());
     CHECK(ids.size() >= 12);
     CHECK(ids.count("color-contrast") == 1);
+    // What each rule id means, as axe-core files it; the text-quality model's rules are marked as ours.
+    std::map<std::string, json> by_id;
+    for (const auto& rule : j["rules"]) by_id[rule["id"].get<std::string>()] = rule;
+    CHECK(by_id["heading-order"]["bestPractice"] == true);
+    CHECK(by_id["heading-order"]["impact"] == "moderate");
+    CHECK(by_id["heading-order"]["tags"] == json::array({"cat.semantics", "best-practice"}));
+    CHECK(by_id["duplicate-id-aria"]["reviewOnFail"] == true);
+    CHECK(by_id["image-alt"]["impact"] == "critical");
+    CHECK(by_id["image-alt"]["source"] == "axe-core");
+    CHECK(by_id["link-text-quality"]["source"] == "text-quality");
+    CHECK(by_id["image-alt-quality"]["source"] == "text-quality");
   }
 
   TEST_CASE("AI suggestions come from the provider; failures open the circuit") {

@@ -147,6 +147,22 @@ std::vector<Input> inputs(const std::string& sample_page) {
                  for (int i = 0; i < 500; ++i) chain += "</div>";
                  return fill(n, kHead, [&](std::size_t) { return chain; });
                }});
+  v.push_back({"nested-svg-links", "500-deep chains of svg <a href> with no text (SVG links nest; each names its subtree)",
+               [](std::size_t n) {
+                 std::string chain = "<svg>";
+                 for (int i = 0; i < 500; ++i) chain += "<a href=x>";
+                 for (int i = 0; i < 500; ++i) chain += "</a>";
+                 chain += "</svg>";
+                 return fill(n, kHead, [&](std::size_t) { return chain; });
+               }});
+  v.push_back({"nested-hidden-names", "500-deep chains of aria-labelledby'd spans inside links, half hidden",
+               [](std::size_t n) {
+                 std::string chain = "<span id=r>x</span><a href=x>";
+                 for (int i = 0; i < 500; ++i) chain += i % 2 ? "<span aria-labelledby='q q q q'>" : "<span style='visibility:hidden'>";
+                 for (int i = 0; i < 500; ++i) chain += "</span>";
+                 chain += "</a>";
+                 return fill(n, kHead, [&](std::size_t) { return chain; });
+               }});
   v.push_back({"selectors-deep", "images 480 levels deep among thousands of siblings (long selectors)", [](std::size_t n) {
                  std::string html = kHead;
                  for (int i = 0; i < 480; ++i) html += "<section>";

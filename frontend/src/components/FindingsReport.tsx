@@ -60,7 +60,7 @@ export default function FindingsReport({ audit, rules }: Props) {
                   Impact: <ImpactBadge impact={g.impact} />
                 </span>
                 <span>
-                  WCAG {g.wcag.criterion} (level {g.wcag.level})
+                  {g.wcag.criterion ? `WCAG ${g.wcag.criterion} (level ${g.wcag.level})` : 'Best practice (no WCAG criterion)'}
                 </span>
               </p>
               {g.help ? <p>{g.help}</p> : null}

@@ -14,6 +14,7 @@
 #   hack/images.sh stack SOCKET       every image a local Platform and the in-cluster operator use
 #   hack/images.sh prebuild           build (not import) the images that need nothing from this repo's build
 #   hack/images.sh list               the image names and references
+#   hack/images.sh one SOCKET NAME    build (or find cached) one Debian image and import it
 #   hack/images.sh oci-tar NAME       build (or find cached) one Debian image; print its OCI tar's path
 #   hack/images.sh sizes              compressed and unpacked size of each cached image
 #
@@ -336,6 +337,7 @@ case "${1:-}" in
   list) for n in "${!TAGS[@]}"; do echo "$n $(ref "$n")"; done | sort; echo "pause $PAUSE_IMAGE" ;;
   sizes) cmd_sizes ;;
   oci-tar) debian_image "${2:?image name}" ;;
+  one) t=$(debian_image "${3:?image name}"); import "${2:?containerd socket}" "$(ref "$3")" "$t" ;;
   prebuild) for n in postgres redis nginx postgres-exporter redis-exporter nginx-exporter alertmanager; do t=$(debian_image "$n"); : "$t"; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

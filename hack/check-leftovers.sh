@@ -24,7 +24,9 @@ while read -r _ mnt _; do left+=("pod network namespace $mnt"); done < <(awk '$2
 ip link show "$bridge" >/dev/null 2>&1 && left+=("link $bridge (the pod bridge)")
 while read -r link; do left+=("link $link"); done < <(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | grep -F "@" || true)
 if command -v iptables >/dev/null; then
-  while read -r chain; do left+=("iptables nat chain $chain"); done < <(iptables -t nat -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}')
+  for table in nat filter mangle; do
+    while read -r chain; do left+=("iptables $table chain $chain"); done < <(iptables -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}')
+  done
 fi
 
 if [ ${#left[@]} -eq 0 ]; then

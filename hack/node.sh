@@ -330,13 +330,19 @@ cmd_down() {
   for m in $(awk '$2 ~ /^\/run\/netns\/cni-/ {print $2}' /proc/mounts); do umount -l "$m" 2>/dev/null || true; rm -f "$m"; done
   ip link del "$BRIDGE" 2>/dev/null || true
   "$kube_bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
-  local chain
-  for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/ {print $2}'); do
-    iptables -t nat -F "$chain" 2>/dev/null || true
+  # What kube-proxy's clean-up leaves: kubelet's own chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY,
+  # KUBE-IPTABLES-HINT) and the CNI plugins' (CNI-*). Jumps into them first, then the chains.
+  local table chain
+  for table in nat filter mangle; do
+    iptables -t "$table" -S 2>/dev/null | awk '/^-A .* -j (KUBE-|CNI-)/' | sed 's/^-A /-D /' | while read -r rule; do
+      eval "iptables -t $table $rule" 2>/dev/null || true; done
+    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}'); do
+      iptables -t "$table" -F "$chain" 2>/dev/null || true
+    done
+    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}'); do
+      iptables -t "$table" -X "$chain" 2>/dev/null || true
+    done
   done
-  iptables -t nat -S 2>/dev/null | awk '/^-A .* -j CNI-/' | sed 's/^-A /-D /' | while read -r rule; do
-    eval "iptables -t nat $rule" 2>/dev/null || true; done
-  for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/ {print $2}'); do iptables -t nat -X "$chain" 2>/dev/null || true; done
   [ "$(cat "$NODE_LOCK" 2>/dev/null)" = "$PO_STATE" ] && rm -f "$NODE_LOCK"
   return 0
 }

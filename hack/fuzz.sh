@@ -55,7 +55,7 @@ build() {  # target
       "$cxx" -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs gumbo) -o "$out/audit_fuzz" ;;
     request)
       compile "$root"/app/audit/*.cpp "$root"/app/ml/*.cpp \
-        "$root"/app/server/{request_parsing,audit_store,db_pool,auth,router}.cpp "$root/app/fuzz/request_fuzz.cpp"
+        "$root"/app/server/{request_parsing,audit_store,db_pool,auth,router,clients}.cpp "$root/app/fuzz/request_fuzz.cpp"
       "$cxx" -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs gumbo libpqxx libcrypto) \
         -o "$out/request_fuzz" ;;
   esac

@@ -3,7 +3,7 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator/tools/<name>-<version>/
 # Each tool is built once per version; with a warm cache this script takes seconds.
 # Usage: hack/tools.sh [all|kube|etcd|kwok|helm|actionlint|node|containerd|cni|coredns|metrics-server] ...   (default: all)
-# promtool comes from Debian's prometheus package (hack/install-deps.sh), not from a Go build.
+# promtool is built with the Prometheus server (Debian's leaves out Kubernetes service discovery).
 #        hack/tools.sh path <name>   prints the directory holding <name>'s binaries
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -148,7 +148,7 @@ build_actionlint() {
 build_prometheus() {
   install_module prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
     "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v0.} -X github.com/prometheus/common/version.Branch=release" \
-    prometheus github.com/prometheus/prometheus/cmd/prometheus
+    promtool github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 }
 # The real node: containerd (with ctr and the runc shim), the CNI reference plugins, CoreDNS and
 # metrics-server. runc comes from Debian (hack/install-deps.sh).
@@ -179,7 +179,7 @@ if [ "${1:-}" = path ]; then
     etcd) tool_dir etcd "$ETCD_VERSION" ;;
     kwok) tool_dir kwok "$KWOK_VERSION" ;;
     helm) tool_dir helm "$HELM_VERSION" ;;
-    promtool) dirname "$(command -v promtool || echo /usr/bin/promtool)" ;;
+    promtool) tool_dir prometheus "$PROMETHEUS_VERSION" ;;
     containerd|ctr|containerd-shim-runc-v2) tool_dir containerd "$CONTAINERD_VERSION" ;;
     cni-plugins) tool_dir cni-plugins "$CNI_PLUGINS_VERSION" ;;
     coredns) tool_dir coredns "$COREDNS_VERSION" ;;

@@ -5,12 +5,12 @@ ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.22.0
 ACTIONLINT_VERSION=v1.7.12
-# The Prometheus server of the local monitoring image: Debian's build leaves out Kubernetes service
-# discovery, which the operator's scrape config uses, so the server comes from its Go module (promtool,
-# which the tests use to check configs, stays Debian's).
+# Prometheus and promtool: Debian's builds leave out Kubernetes service discovery, which the operator's
+# scrape config uses, so both come from the Go module (the server for the local image, promtool for the
+# render tier's config checks).
 PROMETHEUS_VERSION=v0.316.0   # Go module version of Prometheus 3.16
 # The real node (hack/cluster.sh): a containerd release that kubelet v1.36 supports, the CNI reference
-# plugins, CoreDNS as cluster DNS and metrics-server for the HPAs. runc and promtool are Debian's.
+# plugins, CoreDNS as cluster DNS and metrics-server for the HPAs. runc is Debian's.
 CONTAINERD_VERSION=v2.2.9
 CNI_PLUGINS_VERSION=v1.9.1
 COREDNS_VERSION=v1.14.7

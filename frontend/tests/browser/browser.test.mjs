@@ -26,7 +26,8 @@ const operatorBin = process.env.PLATFORM_OPERATOR_BIN ? resolve(process.env.PLAT
 const violating = `<!DOCTYPE html><html><head></head><body><main>
 <img src="cat.png"><a href="/next">click here</a>
 <form><input type="text" name="q"><button></button></form></main></body></html>`;
-const expectedRules = ['html-has-lang', 'document-title', 'image-alt', 'link-name', 'label', 'button-name'];
+// "click here" has a name, so axe's link-name passes it; the text-quality model reports it under its own id.
+const expectedRules = ['html-has-lang', 'document-title', 'image-alt', 'link-text-quality', 'label', 'button-name'];
 
 let stack;
 let browser;

@@ -36,42 +36,8 @@ kubectl() { "$kube_bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { log "error: $*" >&2; exit 1; }
 
-running() {  # running <name>: the process from its pid file is alive
-  local f="$run/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
-}
+. "$here/lib/proc.sh"
 
-start() {  # start <name> <cmd...>: background process with its own log and pid file
-  local name=$1; shift
-  if running "$name"; then return; fi
-  setsid "$@" >>"$logs/$name.log" 2>&1 < /dev/null &
-  echo $! > "$run/$name.pid"
-}
-
-wait_for() {  # wait_for <what> <seconds> <cmd...>
-  local what=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs)) next_note=$((SECONDS + 10))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "$what not ready after ${secs}s (logs in $logs)"
-    if [ $SECONDS -ge $next_note ]; then log "waiting for $what..."; next_note=$((SECONDS + 10)); fi
-    sleep 0.5
-  done
-}
-
-cert() {  # cert <name> <subject> [ext-file]: key + certificate signed by the cluster CA
-  local name=$1 subj=$2 ext=${3:-}
-  [ -f "$pki/$name.crt" ] && return
-  openssl genrsa -out "$pki/$name.key" 2048 2>/dev/null
-  openssl req -new -key "$pki/$name.key" -subj "$subj" -out "$pki/$name.csr" 2>/dev/null
-  if [ -n "$ext" ]; then
-    openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-      -days 3650 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
-  else
-    openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-      -days 3650 -out "$pki/$name.crt" 2>/dev/null
-  fi
-  rm -f "$pki/$name.csr"
-}
 
 make_pki() {
   mkdir -p "$pki"; chmod 700 "$pki"
@@ -223,6 +189,15 @@ cmd_up() {
   write_kubeconfig "$PO_STATE/scheduler.kubeconfig" scheduler
   write_kubeconfig "$PO_STATE/kwok.kubeconfig" kwok
 
+  # The real node's containerd, bridge and base images need no apiserver: prepared while the control
+  # plane starts. Its kubelet then starts as soon as the apiserver answers, alongside the kwok nodes.
+  local node_job=""
+  if [ "${PO_REAL_NODE:-1}" != 0 ]; then
+    bash "$here/node.sh" prepare & node_job=$!
+  else
+    echo "PO_REAL_NODE=0: no real node was asked for" > "$PO_STATE/node.unavailable"
+  fi
+
   running etcd || log "starting etcd $ETCD_VERSION on 127.0.0.1:$ETCD_CLIENT_PORT"
   start etcd "$etcd_bin" --name local --data-dir "$PO_STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
@@ -275,34 +250,27 @@ cmd_up() {
     --cidr=10.244.0.0/16 --node-ip=10.0.0.1 --node-lease-duration-seconds=40 \
     --server-address "127.0.0.1:$KWOK_PORT" --config "${PO_KWOK_CONFIG:-$here/kwok/stages.yaml}"
 
+  if [ -n "$node_job" ]; then
+    wait "$node_job" || die "hack/node.sh prepare failed (logs in $logs)"
+    bash "$here/node.sh" up & node_job=$!
+  fi
+
   create_storage
   create_nodes
   mkdir -p "$PO_STATE/volumes"
   running pv-pool || start pv-pool bash -c "$(declare -f kubectl pv_pool_loop); kube_bin='$kube_bin' kubeconfig='$kubeconfig' volumes='$PO_STATE/volumes' PV_POOL=$PV_POOL; pv_pool_loop"
   wait_for "$NODES Ready kwok nodes" 120 nodes_ready
   wait_for "the default ServiceAccount" 60 kubectl get serviceaccount default -n default
-  if [ "${PO_REAL_NODE:-1}" != 0 ]; then
-    bash "$here/node.sh" up
-  else
-    echo "PO_REAL_NODE=0: no real node was asked for" > "$PO_STATE/node.unavailable"
+  if [ -n "$node_job" ]; then
+    wait "$node_job" || die "hack/node.sh up failed (logs in $logs)"
   fi
   log "cluster up in $((SECONDS - t0)) s; export KUBECONFIG=$kubeconfig"
 }
 
 cmd_down() {
-  local name pid
+  local name
   bash "$here/node.sh" down
-  for name in pv-pool kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    [ -f "$run/$name.pid" ] || continue
-    pid=$(cat "$run/$name.pid")
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping $name ($pid)"
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-    rm -f "$run/$name.pid"
-  done
+  for name in pv-pool kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$name"; done
 }
 
 cmd_status() {

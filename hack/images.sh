@@ -121,7 +121,8 @@ chroot_apt() {
   return $rc
 }
 
-# Files a Debian image gets from this repo; printed so the input digest covers them.
+# Files a Debian image gets from this repo; printed so the input digest covers their contents (not their
+# paths: a clean clone elsewhere, or another worktree with the same build, finds the same image).
 repo_inputs() {
   case "$1" in
     platform-api) echo "$BUILD_DIR/app/platform-api"; find "$top/app/models" -type f | sort ;;
@@ -217,7 +218,7 @@ debian_image() {
   local base; base=$(base_layout)
   local key
   key=$( { echo "$name ${PACKAGES[$name]} ${TAGS[$name]} recipe-4"; basename "$base"; sed -n "/^    $name)/,/;;/p" "$0";
-           repo_inputs "$name" | while read -r f; do [ -n "$f" ] && sha256sum "$f"; done; } | sha256sum | cut -c1-16)
+           repo_inputs "$name" | while read -r f; do [ -n "$f" ] && sha256sum < "$f"; done; } | sha256sum | cut -c1-16)
   local out="$cache/$name-$key.tar"
   if [ -f "$out" ]; then echo "$out"; return; fi
   local f; for f in $(repo_inputs "$name"); do [ -e "$f" ] || die "$name needs $f (run hack/build.sh first)"; done
@@ -279,14 +280,20 @@ pause_binary() {  # the sandbox's pause, compiled from the Kubernetes module's o
 import() {  # import <socket> <reference> <tar>
   local sock=$1 reference=$2 tar=$3
   local ctr_bin; ctr_bin="$(tool_dir containerd "$CONTAINERD_VERSION")/ctr"
+  # containerd warns on every call that cgroup v1 is deprecated (this machine has v1): known, said once in
+  # the README, not repeated here.
+  ctr() { "$ctr_bin" --address "$sock" -n k8s.io "$@" 2> >(grep -v 'DEPRECATION: The support for cgroup v1' >&2); }
   local stamp_dir; stamp_dir="$(dirname "$sock")/imported"; mkdir -p "$stamp_dir"
   local stamp; stamp="$stamp_dir/$(echo "$reference" | tr '/:' '__')"
+  # The list is read whole before grep looks at it: `ctr ... | grep -q` under pipefail fails whenever grep
+  # stops reading early (ctr then dies of SIGPIPE), which re-imported images on warm starts.
+  local have
   if [ "$(cat "$stamp" 2>/dev/null)" = "$(basename "$tar")" ] \
-     && "$ctr_bin" --address "$sock" -n k8s.io images ls -q | grep -qxF "$reference"; then
+     && have=$(ctr images ls -q) && grep -qxF "$reference" <<<"$have"; then
     return
   fi
   # Name the image by its own reference: the tar's index carries the tag, the base name the repository.
-  "$ctr_bin" --address "$sock" -n k8s.io images import --base-name "${reference%:*}" "$tar" >/dev/null
+  ctr images import --base-name "${reference%:*}" "$tar" >/dev/null
   basename "$tar" > "$stamp"
   log "imported $reference"
 }

@@ -3,9 +3,14 @@
 # machine, joined to the control plane that hack/cluster.sh runs, plus CoreDNS and metrics-server as pods.
 # Called by hack/cluster.sh; run alone only for debugging:
 #
-#   hack/node.sh preflight   check that this machine can run containers (exit 0) or say which check fails
-#   hack/node.sh up          start the node (idempotent) and wait until it is Ready with DNS and metrics
-#   hack/node.sh down        stop the pods, the node's processes, mounts, links and iptables rules
+#   hack/node.sh preflight     check that this machine can run containers (exit 0) or say which check fails
+#   hack/node.sh prepare       what needs no apiserver: preflight, certificates, the bridge, containerd and
+#                              its base images (hack/cluster.sh runs it while the control plane starts)
+#   hack/node.sh up            prepare, then kubelet and kube-proxy; wait until the node is Ready and
+#                              cluster DNS answers through the kube-dns Service (idempotent)
+#   hack/node.sh wait-metrics  wait until metrics-server serves node metrics (HPA tests, the demo);
+#                              `up` does not wait for it: its first scrape takes a resolution period
+#   hack/node.sh down          stop the pods, the node's processes, mounts, links and iptables rules
 #
 # Only one real node runs on a machine at a time (kube-proxy's iptables rules and the bridge are
 # machine-wide): the first cluster to start one holds $NODE_LOCK; another cluster then runs kwok nodes only.
@@ -36,39 +41,12 @@ kube_bin="$(tool_dir kubernetes "$KUBE_VERSION")"
 ctr_bin="$(tool_dir containerd "$CONTAINERD_VERSION")"
 cni_bin="$(tool_dir cni-plugins "$CNI_PLUGINS_VERSION")"
 kubectl() { "$kube_bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
-ctr() { "$ctr_bin/ctr" --address "$sock" --namespace k8s.io "$@"; }
+ctr() { "$ctr_bin/ctr" --address "$sock" --namespace k8s.io "$@" 2> >(grep -v 'DEPRECATION: The support for cgroup v1' >&2); }
 
 log() { printf '[node %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { log "error: $*" >&2; exit 1; }
 
-running() { local f="$run/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
-start() {
-  local name=$1; shift
-  if running "$name"; then return; fi
-  setsid "$@" >>"$logs/$name.log" 2>&1 < /dev/null &
-  echo $! > "$run/$name.pid"
-}
-stop() {  # stop <name>: TERM the process group, then KILL after 10 s
-  local name=$1 pid
-  [ -f "$run/$name.pid" ] || return 0
-  pid=$(cat "$run/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping $name ($pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-  rm -f "$run/$name.pid"
-}
-wait_for() {
-  local what=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs)) next_note=$((SECONDS + 10))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "$what not ready after ${secs}s (logs in $logs)"
-    if [ $SECONDS -ge $next_note ]; then log "waiting for $what..."; next_note=$((SECONDS + 10)); fi
-    sleep 0.5
-  done
-}
+. "$here/lib/proc.sh"
 
 # ---- preflight: each check names what failed, so a machine that cannot run containers says why.
 preflight() {
@@ -106,18 +84,9 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME
 EXT
-  cert_signed kubelet-serving "/CN=$NODE_NAME" "$ext"
-  cert_signed kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" "$pki/client.ext"
-  cert_signed kube-proxy "/CN=system:kube-proxy" "$pki/client.ext"
-}
-cert_signed() {
-  local name=$1 subj=$2 ext=$3
-  [ -f "$pki/$name.crt" ] && return
-  openssl genrsa -out "$pki/$name.key" 2048 2>/dev/null
-  openssl req -new -key "$pki/$name.key" -subj "$subj" -out "$pki/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-    -days 3650 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
-  rm -f "$pki/$name.csr"
+  cert kubelet-serving "/CN=$NODE_NAME" "$ext"
+  cert kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" "$pki/client.ext"
+  cert kube-proxy "/CN=system:kube-proxy" "$pki/client.ext"
 }
 node_kubeconfig() {  # node_kubeconfig <file> <cert-name>
   cat > "$1" <<KC
@@ -238,8 +207,15 @@ YAML
 
 # The apiserver listens on 127.0.0.1 only; pods reach it as the `kubernetes` Service through a relay on
 # the node address, which the Service's Endpoints name.
+# kubectl apply, quiet unless it fails (then its error, and the script stops). The Endpoints below are
+# deprecated in favour of EndpointSlices, and kubectl says so each time: that warning is expected.
+apply_quiet() {
+  local err
+  if ! err=$(kubectl apply "$@" 2>&1 >/dev/null); then die "kubectl apply $*: $err"; fi
+  printf '%s\n' "$err" | grep -v -e '^Warning: v1 Endpoints is deprecated' -e '^$' >&2 || true
+}
 api_relay_endpoints() {
-  kubectl apply -f - >/dev/null <<EP
+  apply_quiet -f - <<EP
 apiVersion: v1
 kind: Endpoints
 metadata:
@@ -254,13 +230,28 @@ EP
 node_ready() {
   [ "$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
-addons_ready() {
-  local ready
-  ready=$(kubectl -n kube-system get deploy coredns metrics-server -o jsonpath='{range .items[*]}{.status.availableReplicas}{" "}{end}' 2>/dev/null)
-  [ "$ready" = "1 1 " ] && kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes >/dev/null 2>&1
+# Cluster DNS answers when a real query through the kube-dns Service IP (kube-proxy's rules on this
+# host, then CoreDNS in its pod) resolves the kubernetes Service. A Deployment's status could be the
+# stale one from before the node stopped; an answer cannot.
+dns_answers() {
+  python3 - "$DNS_IP" <<'PY'
+import socket, struct, sys
+name = b"".join(bytes([len(p)]) + p.encode() for p in "kubernetes.default.svc.cluster.local".split(".")) + b"\0"
+query = struct.pack(">HHHHHH", 0x504f, 0x0100, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+s.sendto(query, (sys.argv[1], 53))
+reply = s.recv(512)
+ident, flags, _, answers = struct.unpack(">HHHH", reply[:8])
+sys.exit(0 if ident == 0x504f and flags & 0x000f == 0 and answers > 0 else 1)
+PY
+}
+metrics_served() {
+  [ "$(kubectl -n kube-system get deploy metrics-server -o jsonpath='{.status.availableReplicas}' 2>/dev/null)" = 1 ] \
+    && kubectl get --raw "/apis/metrics.k8s.io/v1beta1/nodes/$NODE_NAME" >/dev/null 2>&1
 }
 
-cmd_up() {
+cmd_prepare() {
   local why
   if ! why=$(preflight); then
     echo "$why" > "$PO_STATE/node.unavailable"
@@ -271,7 +262,6 @@ cmd_up() {
   rm -f "$PO_STATE/node.unavailable"
   mkdir -p "$logs" "$run" "$node"
   echo "$PO_STATE" > "$NODE_LOCK"
-  local t0=$SECONDS
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
   node_pki
   node_kubeconfig "$node/kubelet.kubeconfig" kubelet-client
@@ -288,7 +278,12 @@ cmd_up() {
   start containerd env PATH="$ctr_bin:/usr/sbin:/usr/bin:/sbin:/bin" "$ctr_bin/containerd" --config "$node/containerd/config.toml"
   wait_for "containerd" 60 ctr version
   bash "$here/images.sh" node-base "$sock"
+}
 
+cmd_up() {
+  local t0=$SECONDS
+  cmd_prepare
+  [ ! -f "$PO_STATE/node.unavailable" ] || return 0
   write_kubelet_config
   running kubelet || log "starting kubelet $KUBE_VERSION as node $NODE_NAME ($NODE_IP)"
   start kubelet "$kube_bin/kubelet" --config "$node/kubelet-config.yaml" --kubeconfig "$node/kubelet.kubeconfig" \
@@ -301,11 +296,16 @@ cmd_up() {
     --nodeport-addresses "$NODE_IP/32" --conntrack-max-per-core 0 --v 1
   running api-relay || start api-relay socat "TCP-LISTEN:443,bind=$NODE_IP,fork,reuseaddr" "TCP:127.0.0.1:$API_PORT"
   api_relay_endpoints
+  apply_quiet -f "$here/node/addons.yaml"
   wait_for "node $NODE_NAME Ready" 120 node_ready
+  wait_for "cluster DNS (CoreDNS through the kube-dns Service)" 180 dns_answers
+  log "real node $NODE_NAME up in $((SECONDS - t0)) s (metrics-server comes up in the background: hack/node.sh wait-metrics)"
+}
 
-  kubectl apply -f "$here/node/addons.yaml" >/dev/null
-  wait_for "CoreDNS and metrics-server" 180 addons_ready
-  log "real node $NODE_NAME up in $((SECONDS - t0)) s"
+cmd_wait_metrics() {
+  [ ! -f "$PO_STATE/node.unavailable" ] || { log "no real node: $(cat "$PO_STATE/node.unavailable")"; return 1; }
+  wait_for "metrics-server serving node metrics" 180 metrics_served
+  log "metrics API serves $NODE_NAME's figures"
 }
 
 cmd_down() {
@@ -349,7 +349,9 @@ cmd_down() {
 
 case "${1:-}" in
   preflight) preflight ;;
+  prepare) cmd_prepare ;;
   up) cmd_up ;;
+  wait-metrics) cmd_wait_metrics ;;
   down) cmd_down ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

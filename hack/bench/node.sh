@@ -6,12 +6,21 @@
 #     cluster, this build), in a fresh namespace each time, median of N;
 #   - the local images' sizes (compressed OCI blobs and unpacked layers).
 # Cold set-up per step is printed by `make test` itself ("time per step").
-# Usage: hack/bench/node.sh [N=3]     (BUILD_DIR=build; uses the demo cluster's state unless PO_STATE is set)
+# Usage: hack/bench/node.sh [N=3]     (BUILD_DIR=build)
+# It runs a cluster of its own (state in $PO_CACHE/bench-node, API on 127.0.0.1:15443) and stops it at the
+# end, so no demo or test Platform shares the node with what it measures. The machine has one real node:
+# stop the demo (make demo-down) first, or the bench says the node is busy and exits.
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$top"
 . hack/versions.sh
 N=${1:-3}
+export PO_STATE=${PO_BENCH_STATE:-$PO_CACHE/bench-node}
+export PO_API_PORT=15443 PO_ETCD_CLIENT_PORT=15790 PO_ETCD_PEER_PORT=15800 PO_KCM_PORT=15257 PO_SCHED_PORT=15259 PO_KWOK_PORT=15080
+trap 'bash hack/cluster.sh down >/dev/null 2>&1 || true' EXIT
+echo "== first up (creates the state on a first run; not counted)"
+bash hack/cluster.sh up >/dev/null
+[ ! -f "$PO_STATE/node.unavailable" ] || { echo "no real node: $(cat "$PO_STATE/node.unavailable")"; exit 1; }
 BUILD_DIR=${BUILD_DIR:-build}
 KUBECONFIG=$(bash hack/cluster.sh kubeconfig); export KUBECONFIG
 export PATH="$(tool_dir kubernetes "$KUBE_VERSION"):$PATH"
@@ -19,7 +28,7 @@ export PATH="$(tool_dir kubernetes "$KUBE_VERSION"):$PATH"
 stack_say() { :; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-echo "== warm cluster up with the real node (down, then up; state kept), $N runs"
+echo "== warm cluster up with the real node (down, then up; state kept; until node Ready and cluster DNS answers), $N runs"
 ups=()
 for i in $(seq 1 "$N"); do
   bash hack/cluster.sh down >/dev/null 2>&1
@@ -38,7 +47,7 @@ kubectl apply --server-side --force-conflicts -f crds/platforms.platform.a11y.de
   --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:19281 --requeue-progressing-ms 1000 \
   > "/tmp/bench-node-$$.log" 2>&1 &
 opid=$!
-trap 'kill -TERM $opid 2>/dev/null || true' EXIT
+trap 'kill -TERM $opid 2>/dev/null || true; bash hack/cluster.sh down >/dev/null 2>&1 || true' EXIT
 until curl -fsS 127.0.0.1:19281/readyz >/dev/null 2>&1; do sleep 0.2; done
 readies=()
 for i in $(seq 1 "$N"); do

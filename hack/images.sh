@@ -301,7 +301,7 @@ import() {  # import <socket> <reference> <tar>
 cmd_node_base() {
   local sock=$1 tar
   tar=$(static_image pause 3.10.1 "$(pause_binary)" /pause 65535); import "$sock" "$PAUSE_IMAGE" "$tar"
-  tar=$(static_image coredns local "$(tool_dir coredns "$COREDNS_VERSION")/coredns" /coredns 65532); import "$sock" "$(ref coredns)" "$tar"
+  tar=$(static_image coredns local "$(tool_dir "$COREDNS_TOOL" "$COREDNS_VERSION")/coredns" /coredns 65532); import "$sock" "$(ref coredns)" "$tar"
   tar=$(static_image metrics-server local "$(tool_dir metrics-server "$METRICS_SERVER_VERSION")/metrics-server" /metrics-server 65532)
   import "$sock" "$(ref metrics-server)" "$tar"
 }
@@ -310,7 +310,7 @@ cmd_stack() {
   local sock=$1 name tar
   # Debian's Prometheus is built without Kubernetes service discovery, which the operator's scrape config
   # uses: the server is the one hack/tools.sh builds from its Go module, alone in its image.
-  tar=$(static_image prometheus "${TAGS[prometheus]}" "$(tool_dir prometheus "$PROMETHEUS_VERSION")/prometheus" /bin/prometheus 65534)
+  tar=$(static_image prometheus "${TAGS[prometheus]}" "$(tool_dir "$PROMETHEUS_TOOL" "$PROMETHEUS_VERSION")/prometheus" /bin/prometheus 65534)
   import "$sock" "$(ref prometheus)" "$tar"
   for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter alertmanager platform-api platform-operator; do
     tar=$(debian_image "$name"); import "$sock" "$(ref "$name")" "$tar"

@@ -11,7 +11,7 @@ packages=(
   postgresql postgresql-client redis-server redis-tools nginx-light
   wrk curl jq ca-certificates procps iproute2 psmisc python3 python3-yaml shellcheck
   clang libclang-rt-14-dev ccache lua5.4
-  runc iptables conntrack mmdebstrap umoci prometheus socat
+  runc iptables conntrack mmdebstrap umoci socat
   chromium fonts-dejavu-core
 )
 # The frontend (frontend/) needs Node.js >= 18.18 with npm; a node already on the PATH is kept (Debian's

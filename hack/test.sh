@@ -63,8 +63,10 @@ fi
 
 step "tests"
 status=0
+t_tests=$SECONDS
 ( cd "$BUILD_DIR" && ctest --output-on-failure --timeout 1200 -LE teardown ${CTEST_ARGS:-} ) | tee "$logs/ctest.log" || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+timings+=("$(printf '%-28s %5d s' "tests (ctest)" $((SECONDS - t_tests)))")
 grep -q '100% tests passed' "$logs/ctest.log" || status=1
 
 trap - EXIT

@@ -114,10 +114,14 @@ install_module() {
     done < <(awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&/=> \.\.?\//{print $1} /^replace [^(]/&&/=> \.\.?\//{print $2}' "$gomod")
     go mod edit -require="$module@$version" ${replaces[@]+"${replaces[@]}"}
     { printf '//go:build tools\npackage tools\nimport (\n'; printf '\t_ "%s"\n' "${pkgs[@]}"; printf ')\n'; } > tools.go
+    # MODULE_MAIN: a main package of our own (the packages above are what it imports), built instead of
+    # the module's commands. MODULE_TAGS: Go build tags.
+    local targets=("${pkgs[@]}")
+    if [ -n "${MODULE_MAIN:-}" ]; then printf '%s\n' "$MODULE_MAIN" > main.go; targets=(.); fi
     go mod tidy -e >/dev/null 2>&1 || true
     mkdir -p "$out.tmp"
-    local dest="$out.tmp/"; [ ${#pkgs[@]} -eq 1 ] && dest="$out.tmp/$bin"
-    with_heartbeat "$name" go build -ldflags "$ld" -o "$dest" "${pkgs[@]}"
+    local dest="$out.tmp/"; [ ${#targets[@]} -eq 1 ] && dest="$out.tmp/$bin"
+    with_heartbeat "$name" go build ${MODULE_TAGS:+-tags "$MODULE_TAGS"} -ldflags "$ld" -o "$dest" "${targets[@]}"
   )
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
@@ -145,9 +149,13 @@ build_helm() {
 build_actionlint() {
   install_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint "-s -w" actionlint github.com/rhysd/actionlint/cmd/actionlint
 }
+# Prometheus and promtool with Kubernetes service discovery only (the operator's scrape config uses no
+# other): Prometheus' own build tags leave out the cloud SDKs, which were most of a cold build.
 build_prometheus() {
-  install_module prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
-    "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v0.} -X github.com/prometheus/common/version.Branch=release" \
+  # Module v0.MMm.p is Prometheus M.mm.p (v0.316.0 is 3.16.0): the version the binaries report.
+  local v=${PROMETHEUS_VERSION#v0.}; local mm=${v%%.*}
+  MODULE_TAGS=remove_all_sd,enable_kubernetes_sd install_module "$PROMETHEUS_TOOL" "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
+    "-s -w -X github.com/prometheus/common/version.Version=${mm:0:1}.${mm:1}.${v#*.} -X github.com/prometheus/common/version.Branch=release" \
     promtool github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 }
 # The real node: containerd (with ctr and the runc shim), the CNI reference plugins, CoreDNS and
@@ -164,8 +172,15 @@ build_cni() {
     github.com/containernetworking/plugins/plugins/main/bridge github.com/containernetworking/plugins/plugins/main/loopback \
     github.com/containernetworking/plugins/plugins/ipam/host-local github.com/containernetworking/plugins/plugins/meta/portmap
 }
+# CoreDNS with the plugins hack/node/addons.yaml's Corefile uses, in a main package of our own (CoreDNS'
+# documented way to choose plugins at build time): the full set pulls in several cloud SDKs.
 build_coredns() {
-  install_module coredns "$COREDNS_VERSION" github.com/coredns/coredns "-s -w" coredns github.com/coredns/coredns
+  local plugins=(errors health ready kubernetes metrics cache loadbalance) p main
+  main=$'package main\n\nimport (\n\t"github.com/coredns/coredns/coremain"\n'
+  for p in "${plugins[@]}"; do main+=$'\t_ "github.com/coredns/coredns/plugin/'"$p"$'"\n'; done
+  main+=$')\n\nfunc main() { coremain.Run() }'
+  MODULE_MAIN=$main install_module "$COREDNS_TOOL" "$COREDNS_VERSION" github.com/coredns/coredns "-s -w" coredns \
+    github.com/coredns/coredns/coremain "${plugins[@]/#/github.com/coredns/coredns/plugin/}"
 }
 build_metrics_server() {
   install_module metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server \
@@ -179,12 +194,12 @@ if [ "${1:-}" = path ]; then
     etcd) tool_dir etcd "$ETCD_VERSION" ;;
     kwok) tool_dir kwok "$KWOK_VERSION" ;;
     helm) tool_dir helm "$HELM_VERSION" ;;
-    promtool) tool_dir prometheus "$PROMETHEUS_VERSION" ;;
+    promtool) tool_dir "$PROMETHEUS_TOOL" "$PROMETHEUS_VERSION" ;;
     containerd|ctr|containerd-shim-runc-v2) tool_dir containerd "$CONTAINERD_VERSION" ;;
     cni-plugins) tool_dir cni-plugins "$CNI_PLUGINS_VERSION" ;;
-    coredns) tool_dir coredns "$COREDNS_VERSION" ;;
+    coredns) tool_dir "$COREDNS_TOOL" "$COREDNS_VERSION" ;;
     metrics-server) tool_dir metrics-server "$METRICS_SERVER_VERSION" ;;
-    prometheus) tool_dir prometheus "$PROMETHEUS_VERSION" ;;
+    prometheus) tool_dir "$PROMETHEUS_TOOL" "$PROMETHEUS_VERSION" ;;
     actionlint) tool_dir actionlint "$ACTIONLINT_VERSION" ;;
     *) echo "unknown tool: $2" >&2; exit 2 ;;
   esac

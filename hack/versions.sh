@@ -9,11 +9,13 @@ ACTIONLINT_VERSION=v1.7.12
 # scrape config uses, so both come from the Go module (the server for the local image, promtool for the
 # render tier's config checks).
 PROMETHEUS_VERSION=v0.316.0   # Go module version of Prometheus 3.16
+PROMETHEUS_TOOL=prometheus-k8s-sd   # built with Kubernetes service discovery only (build tags)
 # The real node (hack/cluster.sh): a containerd release that kubelet v1.36 supports, the CNI reference
 # plugins, CoreDNS as cluster DNS and metrics-server for the HPAs. runc is Debian's.
 CONTAINERD_VERSION=v2.2.9
 CNI_PLUGINS_VERSION=v1.9.1
 COREDNS_VERSION=v1.14.7
+COREDNS_TOOL=coredns-min   # built with the Corefile's plugins only (hack/tools.sh build_coredns)
 METRICS_SERVER_VERSION=v0.8.0
 
 PO_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator"

@@ -232,16 +232,22 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
     const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
     auto list = api_.list_all(pvcs, ns, opts);
     if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
+    std::size_t deleted = 0;
     for (const auto& pvc : list->items) {
+      // Already going (a claim stays until its pods are gone): a repeated finalize does not delete it again.
+      if (pvc["metadata"].contains("deletionTimestamp")) continue;
       const auto pvc_name = str(pvc, "/metadata/name");
       auto r = writer_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("deleting PersistentVolumeClaim " + pvc_name + ": " + r.error().to_string());
       }
+      ++deleted;
       spdlog::info("platform {}/{}: deleted PersistentVolumeClaim {} (storage.whenDeleted: Delete)", ns, name, pvc_name);
     }
-    events_.record(platform, "Normal", "VolumesDeleted", "Delete",
-                   std::to_string(list->items.size()) + " PersistentVolumeClaims deleted as storage.whenDeleted says");
+    if (deleted > 0) {
+      events_.record(platform, "Normal", "VolumesDeleted", "Delete",
+                     std::to_string(deleted) + " PersistentVolumeClaims deleted as storage.whenDeleted says");
+    }
   } else {
     spdlog::info("platform {}/{}: keeping PersistentVolumeClaims (storage.whenDeleted: Retain)", ns, name);
   }

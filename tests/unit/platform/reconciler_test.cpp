@@ -226,6 +226,32 @@ TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its 
   CHECK(h.cluster.live("platforms", kKey) == nullptr);
 }
 
+TEST_CASE("a finalize repeated from a lagging cache deletes no claim twice and records no second Event") {
+  Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
+  h.converge();
+  // The claim is already going (pvc-protection keeps it until its pod is gone).
+  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"},
+                     {"kind", "PersistentVolumeClaim"},
+                     {"metadata",
+                      {{"name", "data-p-postgres-0"},
+                       {"namespace", "default"},
+                       {"deletionTimestamp", "2026-01-01T00:00:00Z"},
+                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.cluster.mark_deleting("platforms", kKey);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(std::none_of(h.cluster.calls.begin(), h.cluster.calls.end(), [](const auto& c) {
+    return c.verb == "delete" && c.name == "data-p-postgres-0";
+  }));
+  // The Event counts only the claims this finalize deleted (the operator's own, not the one going).
+  const auto deleted = h.cluster.count("delete", "persistentvolumeclaims");
+  CHECK(deleted > 0);
+  for (const auto& e : h.cluster.events) {
+    if (e.reason == "VolumesDeleted") CHECK(e.note.starts_with(std::to_string(deleted) + " "));
+  }
+  CHECK(h.cluster.live("platforms", kKey) == nullptr);
+}
+
 TEST_CASE("a cache that has not caught up with our apply never marks the new revision good (issue 13 #1)") {
   Harness h;
   h.converge();

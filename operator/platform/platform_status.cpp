@@ -22,6 +22,36 @@ void finish_attempt(json& status, const std::string& revision, std::string_view 
   }
 }
 
+bool recover_attempt(json& status, const std::string& revision, const std::string& now, const std::string& message) {
+  if (!status.is_object() || !status.contains("history") || !status["history"].is_array()) return false;
+  auto& history = status["history"];
+  if (history.empty()) return false;
+  auto& head = history.back();
+  if (head.value("revision", "") != revision || head.value("result", "") != kFailed) return false;
+  head["result"] = std::string(kSucceeded);
+  head["finishedAt"] = now;
+  head["message"] = message;
+  return true;
+}
+
+json status_for_apply(const json& status) {
+  if (status.is_object()) {
+    json out = json::object();
+    for (const auto& [key, value] : status.items()) {
+      json kept = status_for_apply(value);
+      if (kept.is_null() || ((kept.is_object() || kept.is_array()) && kept.empty())) continue;
+      out[key] = std::move(kept);
+    }
+    return out;
+  }
+  if (status.is_array()) {
+    json out = json::array();
+    for (const auto& item : status) out.push_back(status_for_apply(item));
+    return out;
+  }
+  return status;
+}
+
 bool begin_attempt(json& status, const std::string& revision, std::int64_t generation, const std::string& version,
                    int history_limit, const std::string& now) {
   if (!status.is_object()) status = json::object();
@@ -93,7 +123,17 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
   if (all_ready) {
     status["revision"]["lastGood"] = o.revision;
     finish_attempt(status, o.revision, kSucceeded, now);
-    set_condition(conds, {"Ready", "True", "Available", "all components are ready"}, o.generation, now);
+    // A revision that recovered after it was marked failed says so while it runs (recover_attempt).
+    std::string ready_message = "all components are ready";
+    const json history = status.value("history", json::array());
+    for (auto it = history.rbegin(); history.is_array() && it != history.rend(); ++it) {
+      if (it->value("revision", "") != o.revision) continue;
+      if (it->value("result", "") == kSucceeded && !it->value("message", "").empty()) {
+        ready_message += "; " + it->value("message", "");
+      }
+      break;
+    }
+    set_condition(conds, {"Ready", "True", "Available", ready_message}, o.generation, now);
     set_condition(conds, {"Reconciling", "False", "RolloutComplete", "revision " + o.revision.substr(0, 12) + " is rolled out"},
                   o.generation, now);
     remove_condition(conds, "Degraded");

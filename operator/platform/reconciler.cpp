@@ -232,16 +232,22 @@ ReconcileResult PlatformReconciler::finalize(const json& platform) {
     const auto& pvcs = *resource_for("v1", "PersistentVolumeClaim");
     auto list = api_.list_all(pvcs, ns, opts);
     if (!list.ok()) return ReconcileResult::failed("listing PersistentVolumeClaims: " + list.error().to_string());
+    std::size_t deleted = 0;
     for (const auto& pvc : list->items) {
+      // Already going (a claim stays until its pods are gone): a repeated finalize does not delete it again.
+      if (pvc["metadata"].contains("deletionTimestamp")) continue;
       const auto pvc_name = str(pvc, "/metadata/name");
       auto r = writer_.remove(pvcs, ns, pvc_name, {"Background", {}, {}, {}});
       if (!r.ok() && !r.error().not_found()) {
         return ReconcileResult::failed("deleting PersistentVolumeClaim " + pvc_name + ": " + r.error().to_string());
       }
+      ++deleted;
       spdlog::info("platform {}/{}: deleted PersistentVolumeClaim {} (storage.whenDeleted: Delete)", ns, name, pvc_name);
     }
-    events_.record(platform, "Normal", "VolumesDeleted", "Delete",
-                   std::to_string(list->items.size()) + " PersistentVolumeClaims deleted as storage.whenDeleted says");
+    if (deleted > 0) {
+      events_.record(platform, "Normal", "VolumesDeleted", "Delete",
+                     std::to_string(deleted) + " PersistentVolumeClaims deleted as storage.whenDeleted says");
+    }
   } else {
     spdlog::info("platform {}/{}: keeping PersistentVolumeClaims (storage.whenDeleted: Retain)", ns, name);
   }
@@ -522,11 +528,12 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   json status = old_status;
 
   auto write_status = [&](const json& st) -> kube::Status {
-    if (st == old_status) return kube::Ok{};
+    json sent = status_for_apply(st);
+    if (sent == status_for_apply(old_status)) return kube::Ok{};
     json body = {{"apiVersion", kPlatforms.api_version()},
                  {"kind", "Platform"},
                  {"metadata", {{"name", name}, {"namespace", ns}}},
-                 {"status", st}};
+                 {"status", std::move(sent)}};
     auto r = writer_.apply(kPlatforms, ns, name, body, {std::string(kFieldManager), true, false}, "status");
     if (!r.ok()) return r.error();
     remember_written(key, str(*r, "/metadata/resourceVersion"));
@@ -655,6 +662,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
                                   options_.failure_backoff.count()});
   const auto last_good = str(old_status, "/revision/lastGood");
   std::vector<json> in_effect;          // the manifests this reconcile applies, in tier order
+  std::vector<json> held;               // HoldFailed: stateless objects left as the failed revision left them
   std::set<std::string> desired_keys;   // "<resource>/<name>" of everything that must not be pruned
   std::string effective_revision = revision;
   std::optional<std::vector<json>> last_good_objects;
@@ -670,6 +678,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       in_effect.push_back(object.manifest);
     } else if (!restore) {
       // Failed before any success: the failed stateless objects stay as they are, untouched.
+      held.push_back(object.manifest);
       const auto* gvr = resource_for(object.manifest.value("apiVersion", ""), object.manifest.value("kind", ""));
       if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(object.manifest, "/metadata/name"));
     }
@@ -828,14 +837,40 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   observed.revision = effective_revision;
   observed.generation = generation;
   observed.selector = api_selector(spec);
-  for (const auto& manifest : in_effect) {
+  // The held objects are what runs of a failed revision: judged too, so that the status neither forgets
+  // them nor calls the revision good without them. Their workloads stay Failed unless the revision is the
+  // one that runs and fresh reads confirm that all of it became ready after all (a late image, say).
+  const auto& history = old_status.value("history", json::array());
+  const bool failed_revision_runs = plan.plan == Plan::HoldFailed && !history.empty() &&
+                                    str(old_status, "/revision/lastAttempted") == revision &&
+                                    history.back().value("revision", "") == revision &&
+                                    history.back().value("result", "") == kFailed;
+  std::vector<const json*> held_workloads;  // held Deployments and StatefulSets the cache shows Current
+  bool held_all_current = true;
+  std::vector<std::pair<const json*, bool>> observed_manifests;  // manifest, held
+  for (const auto& manifest : in_effect) observed_manifests.emplace_back(&manifest, false);
+  for (const auto& manifest : held) observed_manifests.emplace_back(&manifest, true);
+  for (const auto& [manifest_ptr, is_held] : observed_manifests) {
+    const auto& manifest = *manifest_ptr;
     const auto kind = manifest.value("kind", "");
     const auto obj_name = str(manifest, "/metadata/name");
     runtime::ObjectPtr hold;
     // What our apply returned: a cache entry older than that is not judged (it shows the previous spec).
     const auto* gvr = resource_for(manifest.value("apiVersion", ""), kind);
     const auto applied_generation = gvr == nullptr ? 0 : applied_.applied_generation(key + "|" + gvr->resource + "/" + obj_name);
-    if (kind == "Deployment") {
+    if (is_held && (kind == "Deployment" || kind == "StatefulSet")) {
+      const auto* live = cached_child(*gvr, ns + "/" + obj_name, hold);
+      auto workload = kind == "Deployment" ? deployment_status(live, 0) : statefulset_status(live, 0);
+      if (workload.state == RolloutState::Current) {
+        held_workloads.push_back(&manifest);
+        workload.message = "its pods are ready, but revision " + revision.substr(0, 12) + " is held";
+      } else {
+        held_all_current = false;
+        explain_with_pods(ns, manifest, workload);
+      }
+      workload.state = RolloutState::Failed;
+      workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
+    } else if (kind == "Deployment") {
       auto workload = deployment_status(cached_child(*gvr, ns + "/" + obj_name, hold), applied_generation);
       explain_with_pods(ns, manifest, workload);
       workloads[component_of(manifest)].emplace_back(obj_name, std::move(workload));
@@ -862,9 +897,62 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       }
     }
   }
+  // A failed revision that runs and now looks all Current in the cache: confirm from the API server
+  // (a dry-run apply of each held workload answers with its fresh status, and with a new generation if
+  // its spec is no longer the revision's own), then it recovers.
+  bool recovered = false;
+  if (failed_revision_runs && held_all_current && !held_workloads.empty()) {
+    bool others_ready = true;
+    for (const auto& [component, list] : workloads) {
+      for (const auto& [workload_name, workload] : list) {
+        const bool is_held = std::any_of(held_workloads.begin(), held_workloads.end(), [&](const json* m) {
+          return str(*m, "/metadata/name") == workload_name;
+        });
+        others_ready = others_ready && (is_held || workload.state == RolloutState::Current);
+      }
+    }
+    std::string unconfirmed;
+    for (const json* manifest : others_ready ? held_workloads : std::vector<const json*>{}) {
+      const auto kind = manifest->value("kind", "");
+      const auto obj_name = str(*manifest, "/metadata/name");
+      const auto* gvr = resource_for(manifest->value("apiVersion", ""), kind);
+      auto fresh = writer_.apply(*gvr, ns, obj_name, *manifest, {std::string(kFieldManager), true, true});
+      if (!fresh.ok()) {
+        unconfirmed = kind + " " + obj_name + ": " + fresh.error().to_string();
+        break;
+      }
+      const auto state = (kind == "Deployment" ? deployment_status(&*fresh, 0) : statefulset_status(&*fresh, 0)).state;
+      if (state != RolloutState::Current) {
+        unconfirmed = kind + " " + obj_name + " does not run revision " + revision.substr(0, 12) + " ready";
+        break;
+      }
+    }
+    if (others_ready && unconfirmed.empty()) {
+      recovered = true;
+      for (auto& [component, list] : workloads) {
+        for (auto& [workload_name, workload] : list) {
+          if (workload.state == RolloutState::Failed) {
+            workload.state = RolloutState::Current;
+            workload.message.clear();
+          }
+        }
+      }
+    } else if (!unconfirmed.empty()) {
+      spdlog::info("platform {}/{}: held revision {} not recovered: {}", ns, name, revision.substr(0, 12), unconfirmed);
+    }
+  }
   for (const auto& [component, list] : workloads) {
     observed.components[component] = combine(list);
     observed.components[component].stateful = stateful_components.count(component) != 0;
+  }
+  std::string recovered_message;
+  if (recovered) {
+    const auto failed_at = history.back().value("finishedAt", "");
+    recovered_message = "revision " + revision.substr(0, 12) + " recovered: all its workloads became ready after its rollout was marked failed" +
+                        (failed_at.empty() ? std::string{} : " at " + failed_at);
+    recover_attempt(status, revision, now, recovered_message);
+    remove_condition(status["conditions"], "RolledBack");
+    remove_condition(status["conditions"], "Stalled");
   }
   if (const auto it = observed.components.find("api"); it != observed.components.end()) {
     observed.api_replicas = it->second.replicas;
@@ -890,7 +978,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
       }
     }
   }
-  if (!holding && outcome == Outcome::Ready) {
+  if ((!holding || recovered) && outcome == Outcome::Ready) {
     // 12. Rolled out: keep its stateless objects as the revision a later failure returns to.
     if (last_good != revision) {
       std::vector<json> stateless;
@@ -903,7 +991,10 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     }
     remove_condition(status["conditions"], "RolledBack");
   }
-  if (outcome == Outcome::Ready && !was_ready) {
+  if (recovered && outcome == Outcome::Ready) {
+    spdlog::info("platform {}/{}: {}", ns, name, recovered_message);
+    events_.record(platform, "Normal", "RolloutRecovered", "Rollout", recovered_message);
+  } else if (outcome == Outcome::Ready && !was_ready) {
     events_.record(platform, "Normal", "RolloutComplete", "Rollout",
                    "revision " + effective_revision.substr(0, 12) + " is ready (version " + spec.spec.version + ")");
   } else if (outcome == Outcome::Failed && !holding) {
@@ -925,7 +1016,9 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
 
   // What the hold means for the summary conditions; observe() described only the running revision.
-  if (plan.reason == HoldReason::BackingOff) {
+  if (recovered) {
+    // Nothing is held any more.
+  } else if (plan.reason == HoldReason::BackingOff) {
     set_condition(status["conditions"], {"Reconciling", "True", "BackingOff", plan.message}, generation, now);
   } else if (plan.reason == HoldReason::RetriesExceeded) {
     if (!condition_is(old_status.value("conditions", json::array()), "Stalled", "True")) {

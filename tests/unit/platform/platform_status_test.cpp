@@ -106,3 +106,32 @@ TEST_CASE("a rolled-out revision is not re-attempted on the next reconcile (no s
   CHECK_FALSE(observe(status, observed("rev1", true), "t3") != Outcome::Ready);
   CHECK(status == settled);
 }
+
+TEST_CASE("a status apply leaves out empty and null fields (server-side apply would make {} null)") {
+  const json status = {{"observedGeneration", 3},
+                       {"endpoints", json::object()},
+                       {"components", {{"api", {{"ready", false}, {"message", "x"}}}, {"cache", json::object()}}},
+                       {"history", json::array()},
+                       {"selector", nullptr},
+                       {"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})}};
+  const json sent = status_for_apply(status);
+  CHECK(sent == json{{"observedGeneration", 3},
+                     {"components", {{"api", {{"ready", false}, {"message", "x"}}}}},
+                     {"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})}});
+}
+
+TEST_CASE("a failed head attempt recovers to Succeeded, and Ready says so while the revision runs") {
+  json status;
+  begin_attempt(status, "rev1", 1, "1.0.0", 10, "t0");
+  CHECK(observe(status, observed("rev1", false, true), "t1") == Outcome::Failed);
+  CHECK_FALSE(recover_attempt(status, "rev2", "t2", "recovered"));  // not the head's revision
+  CHECK(recover_attempt(status, "rev1", "t2", "revision rev1 recovered"));
+  CHECK(status["history"].back()["result"] == "Succeeded");
+  CHECK(status["history"].back()["finishedAt"] == "t2");
+  CHECK_FALSE(recover_attempt(status, "rev1", "t3", "again"));  // only a Failed head recovers
+  CHECK(observe(status, observed("rev1", true), "t3") == Outcome::Ready);
+  CHECK(status["revision"]["lastGood"] == "rev1");
+  const auto* ready = find_condition(status["conditions"], "Ready");
+  REQUIRE(ready != nullptr);
+  CHECK(ready->value("message", "") == "all components are ready; revision rev1 recovered");
+}

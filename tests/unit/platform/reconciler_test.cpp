@@ -2,7 +2,9 @@
 // becomes, its status and conditions, rollback, and the defects of issue 13 that the fake can show.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -32,12 +34,25 @@ json platform_yaml(const std::string& spec_yaml) {
 
 const std::string kMinimalSpec = "  version: \"1.0.0\"\n";
 
+// The status schema of the Platform CRD (crds/), which the fake API server enforces on status writes.
+const json& platform_status_schema() {
+  static const json schema = [] {
+    std::ifstream in(std::string(PO_SOURCE_DIR) + "/crds/platforms.platform.a11y.dev.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto crd = po::platform::yaml_documents(text.str()).front();
+    return crd.at(json::json_pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status"));
+  }();
+  return schema;
+}
+
 struct Harness {
   FakeCluster cluster;
   std::unique_ptr<PlatformReconciler> reconciler;
 
   explicit Harness(const std::string& spec_yaml = kMinimalSpec, ReconcilerOptions options = {}) {
     cluster.watch(kPlatforms);
+    cluster.validate_status("platforms", platform_status_schema());
     for (const auto& kind : po::platform::watched_child_kinds()) cluster.watch(kind.gvr, po::platform::slim_child);
     reconciler = std::make_unique<PlatformReconciler>(cluster, cluster, cluster, cluster, std::move(options));
     cluster.put(kPlatforms, platform_yaml(spec_yaml));
@@ -145,10 +160,15 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.revision("lastGood") == good);
   CHECK(h.status()["history"].back().value("result", "") == "Failed");
   CHECK(h.cluster.has_event("RolledBack"));
-  // The failed revision is held: the next reconcile does not apply it again.
+  // The failed revision is held: the next reconcile does not apply it again, and a rolled-out good
+  // revision never makes the failed one recover.
   h.cluster.roll_out_all();
   h.reconcile();
   CHECK(h.api_image() == good_image);
+  h.reconcile();
+  CHECK(h.revision("lastGood") == good);
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
 }
 
 TEST_CASE("an invalid spec stalls without applying anything") {
@@ -203,6 +223,32 @@ TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its 
   h.cluster.mark_deleting("platforms", kKey);
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
   CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
+  CHECK(h.cluster.live("platforms", kKey) == nullptr);
+}
+
+TEST_CASE("a finalize repeated from a lagging cache deletes no claim twice and records no second Event") {
+  Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
+  h.converge();
+  // The claim is already going (pvc-protection keeps it until its pod is gone).
+  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"},
+                     {"kind", "PersistentVolumeClaim"},
+                     {"metadata",
+                      {{"name", "data-p-postgres-0"},
+                       {"namespace", "default"},
+                       {"deletionTimestamp", "2026-01-01T00:00:00Z"},
+                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.cluster.mark_deleting("platforms", kKey);
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(std::none_of(h.cluster.calls.begin(), h.cluster.calls.end(), [](const auto& c) {
+    return c.verb == "delete" && c.name == "data-p-postgres-0";
+  }));
+  // The Event counts only the claims this finalize deleted (the operator's own, not the one going).
+  const auto deleted = h.cluster.count("delete", "persistentvolumeclaims");
+  CHECK(deleted > 0);
+  for (const auto& e : h.cluster.events) {
+    if (e.reason == "VolumesDeleted") CHECK(e.note.starts_with(std::to_string(deleted) + " "));
+  }
   CHECK(h.cluster.live("platforms", kKey) == nullptr);
 }
 
@@ -388,4 +434,96 @@ TEST_CASE("a stuck stateful update does not rewrite status while nothing changes
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the clock moves on; nothing else does
   h.reconcile();
   CHECK(h.cluster.count("apply", "platforms") == status_writes);
+}
+
+TEST_CASE("a first revision that failed keeps its status writable: no endpoints: null (422 seen live)") {
+  Harness h;
+  h.reconcile();
+  REQUIRE_FALSE(h.status()["endpoints"].empty());
+  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  REQUIRE(h.reason("Ready") == "RolloutFailed");
+  REQUIRE(h.revision("lastGood").empty());
+  // Held: the failed revision is not applied again, and the status written says so.
+  const auto held = h.reconcile();
+  INFO(held.error);
+  CHECK(held.kind != ReconcileResult::Kind::Error);
+  CHECK(h.reason("RolledBack") == "HoldingFailed");
+  CHECK(h.status()["endpoints"].is_object());
+  // The held revision's api is still judged: it failed, so nothing is Ready and nothing is good.
+  CHECK(h.reason("Ready") == "RolloutFailed");
+  CHECK(h.revision("lastGood").empty());
+  // Still writable later (a spec change starts a new attempt).
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:2"; });
+  CHECK(h.reconcile().kind != ReconcileResult::Kind::Error);
+  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+}
+
+namespace {
+// A first revision whose api missed its progress deadline: RolloutFailed, nothing good to go back to, held.
+void fail_first_revision(Harness& h) {
+  h.reconcile();
+  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  REQUIRE(h.reason("Ready") == "RolloutFailed");
+  REQUIRE(h.revision("lastGood").empty());
+  h.reconcile();
+  REQUIRE(h.reason("Ready") == "RolloutFailed");
+  REQUIRE(h.reason("RolledBack") == "HoldingFailed");
+}
+}  // namespace
+
+TEST_CASE("a first revision that failed only because its pods were late recovers once they are all ready") {
+  Harness h;
+  fail_first_revision(h);
+  const auto revision = h.revision("lastAttempted");
+  // The image arrived after the deadline: every pod of the revision becomes ready.
+  h.cluster.roll_out_all();
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
+  CHECK(h.condition("Ready", "True"));
+  CHECK(h.revision("lastGood") == revision);
+  CHECK(h.revision("current") == revision);
+  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+  CHECK(h.status()["history"].back().value("message", "").find("recovered") != std::string::npos);
+  CHECK(h.message("Ready").find("recovered") != std::string::npos);
+  CHECK_FALSE(h.condition("Degraded", "True"));
+  CHECK(h.conditions().size() == 2);  // Ready and Reconciling; RolledBack (HoldingFailed) is gone
+  CHECK(h.cluster.has_event("RolloutRecovered"));
+  CHECK(h.cluster.all("controllerrevisions").size() == 1);  // a good revision to roll back to later
+  // Settled: nothing more is written.
+  const auto writes = h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch");
+  h.reconcile();
+  h.reconcile();
+  CHECK(h.cluster.count("apply") + h.cluster.count("create") + h.cluster.count("patch") == writes);
+  CHECK(h.condition("Ready", "True"));
+}
+
+TEST_CASE("a failed first revision does not recover from a cache that shows it ready while the server does not") {
+  Harness h;
+  fail_first_revision(h);
+  h.cluster.roll_out_all();
+  h.cluster.set_cache_lag(true);  // the cache keeps the ready p-api; the server's fails again
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  CHECK(h.reason("Ready") == "RolloutFailed");
+  CHECK(h.revision("lastGood").empty());
+  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
+  CHECK(h.cluster.all("controllerrevisions").empty());
+}
+
+TEST_CASE("a failed first revision does not recover when its workload runs someone else's template") {
+  Harness h;
+  fail_first_revision(h);
+  json api = h.deployment("p-api");  // kubectl set image: ready, but not the revision's template
+  api["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example/api:hotfix";
+  h.cluster.put(*po::platform::resource_for("apps/v1", "Deployment"), api);
+  h.cluster.roll_out_all();
+  h.reconcile();
+  CHECK(h.reason("Ready") == "RolloutFailed");
+  CHECK(h.revision("lastGood").empty());
+  CHECK(h.api_image() == "registry.example/api:hotfix");  // a held revision is not applied over it
+  CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
 }

@@ -8,11 +8,17 @@
 // Apply is modelled as a JSON merge of what was sent onto the live object (fields dropped from a manifest
 // are not removed, except spec.replicas, whose owners are tracked: when its last owner stops sending it, a
 // Deployment's replicas goes back to the default of 1, as the API server does).
+//
+// A status apply replaces status. Like the API server, it turns an empty object sent where the live object
+// had fields into null (the applier's fields are removed and an empty map is left as null: kubernetes
+// issue 104694), and, when the test gave a status schema (validate_status), it refuses with 422 Invalid
+// what the CRD's structural schema refuses: a value of the wrong type, null included.
 #pragma once
 #include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,6 +71,9 @@ class FakeCluster final : public Reader, public ApiReader, public Writer, public
     faults_.push_back({std::move(verb), std::move(resource), std::move(name), std::move(error), times});
   }
   void serve(const std::string& group_version_resource, bool served) { served_[group_version_resource] = served; }
+  // Status applies of resource are checked against schema (an openAPIV3Schema node: type, properties,
+  // items, additionalProperties, nullable), as the API server checks a CRD's status.
+  void validate_status(const std::string& resource, json schema) { status_schemas_[resource] = std::move(schema); }
 
   // --- the server's side, for tests -------------------------------------------------------------------
   json* live(const std::string& resource, const std::string& key) {
@@ -238,9 +247,27 @@ class FakeCluster final : public Reader, public ApiReader, public Writer, public
     if (subresource == "status") {
       if (old == nullptr) return not_found(gvr, name);
       json o = *old;
-      o["status"] = object.value("status", json::object());
+      json sent = object.value("status", json::object());
+      empty_maps_to_null(sent, old->value("status", json::object()));
+      if (const auto it = status_schemas_.find(gvr.resource); it != status_schemas_.end()) {
+        if (auto invalid = schema_error(sent, it->second, "status")) {
+          return kube::classify_response(
+              422, json{{"kind", "Status"}, {"reason", "Invalid"}, {"message", gvr.resource + " \"" + std::string(name) + "\" is invalid: " + *invalid}}.dump());
+        }
+      }
+      o["status"] = std::move(sent);
       return store(gvr.resource, std::move(o));
     }
+    // A dry run answers with what the object would become and changes nothing (replica owners included).
+    const auto owners_before = replica_owners_;
+    struct Restore {
+      FakeCluster& cluster;
+      const std::map<std::string, std::set<std::string>>& owners;
+      bool dry_run;
+      ~Restore() {
+        if (dry_run) cluster.replica_owners_ = owners;
+      }
+    } restore{*this, owners_before, options.dry_run};
     json o = old != nullptr ? *old : json{{"metadata", {{"namespace", std::string(ns)}, {"name", std::string(name)}}}};
     const json old_spec = o.value("spec", json());
     json sent = object;
@@ -274,6 +301,7 @@ class FakeCluster final : public Reader, public ApiReader, public Writer, public
     } else if (o.value("spec", json()) != old_spec) {
       o["metadata"]["generation"] = o["metadata"].value("generation", 1) + 1;
     }
+    if (options.dry_run) return o;
     return store(gvr.resource, std::move(o));
   }
   kube::Result<json> patch(const kube::GroupVersionResource& gvr, std::string_view ns, std::string_view name,
@@ -368,6 +396,56 @@ class FakeCluster final : public Reader, public ApiReader, public Writer, public
     }
     return std::nullopt;
   }
+  // Server-side apply of {} over a map that had fields leaves null (the fields go, no map is kept).
+  static void empty_maps_to_null(json& sent, const json& live) {
+    if (!sent.is_object() || !live.is_object()) return;
+    for (auto& [key, value] : sent.items()) {
+      const auto it = live.find(key);
+      if (it == live.end() || !it->is_object()) continue;
+      if (value.is_object() && value.empty() && !it->empty()) {
+        value = nullptr;
+      } else {
+        empty_maps_to_null(value, *it);
+      }
+    }
+  }
+  // The first violation of a structural schema, as the API server words it; nullopt when valid.
+  static std::optional<std::string> schema_error(const json& value, const json& schema, const std::string& path) {
+    const auto type = schema.value("type", "");
+    const auto wrong = [&] {
+      return path + ": Invalid value: \"" + (value.is_null() ? std::string("null") : value.type_name()) + "\": " + path +
+             " in body must be of type " + type + ": \"" + (value.is_null() ? std::string("null") : value.type_name()) + "\"";
+    };
+    if (value.is_null()) {
+      if (!type.empty() && !schema.value("nullable", false)) return wrong();
+      return std::nullopt;
+    }
+    if (type == "object") {
+      if (!value.is_object()) return wrong();
+      const json props = schema.value("properties", json::object());
+      for (const auto& [key, child] : value.items()) {
+        if (props.contains(key)) {
+          if (auto e = schema_error(child, props[key], path + "." + key)) return e;
+        } else if (schema.contains("additionalProperties") && schema["additionalProperties"].is_object()) {
+          if (auto e = schema_error(child, schema["additionalProperties"], path + "." + key)) return e;
+        }
+      }
+    } else if (type == "array") {
+      if (!value.is_array()) return wrong();
+      if (schema.contains("items")) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          if (auto e = schema_error(value[i], schema["items"], path + "[" + std::to_string(i) + "]")) return e;
+        }
+      }
+    } else if (type == "string") {
+      if (!value.is_string()) return wrong();
+    } else if (type == "integer") {
+      if (!value.is_number_integer()) return wrong();
+    } else if (type == "boolean") {
+      if (!value.is_boolean()) return wrong();
+    }
+    return std::nullopt;
+  }
   json store(const std::string& resource, json o) {
     o["metadata"]["resourceVersion"] = std::to_string(++rv_);
     for (const char* list : {"ownerReferences", "finalizers"}) {  // empty lists are omitted, as the API does
@@ -389,6 +467,7 @@ class FakeCluster final : public Reader, public ApiReader, public Writer, public
   std::map<std::string, std::set<std::string>> replica_owners_;
   std::map<std::string, std::vector<int>> replica_history_;
   std::map<std::string, bool> served_;
+  std::map<std::string, json> status_schemas_;
   std::deque<Fault> faults_;
   bool lag_ = false;
   long long rv_ = 100;

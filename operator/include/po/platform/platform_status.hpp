@@ -27,6 +27,16 @@ bool begin_attempt(nlohmann::json& status, const std::string& revision, std::int
 void finish_attempt(nlohmann::json& status, const std::string& revision, std::string_view result,
                     const std::string& now, const std::string& message = {});
 
+// A failed attempt of `revision` (the head of history) whose workloads all became ready after all: the
+// entry turns Succeeded with `message` saying so. Returns false when the head is not such an entry.
+bool recover_attempt(nlohmann::json& status, const std::string& revision, const std::string& now,
+                     const std::string& message);
+
+// What a status apply sends: `status` without nulls and empty objects or arrays. Server-side apply turns
+// an empty object sent where the live one had fields into null, which the CRD's schema refuses (422), so
+// an empty field is left out instead (which removes it, as the applier no longer owns anything there).
+nlohmann::json status_for_apply(const nlohmann::json& status);
+
 struct Observed {
   std::string revision;                              // the revision just applied
   std::int64_t generation = 0;

@@ -60,16 +60,34 @@ bool closed_dialog(const GumboNode* n) {
   return n->v.element.tag == GUMBO_TAG_UNKNOWN && !attr(n, "open").present && iequals(tag_name(n), "dialog");
 }
 
-// Appends text with whitespace runs collapsed to one space, stopping at max_bytes.
+// Appends text with whitespace runs collapsed to one space, stopping at max_bytes. A no-break space
+// (U+00A0) counts as whitespace, as in axe's sanitize: a link of only &nbsp; has no name.
 void append_collapsed(std::string_view text, std::string& out, std::size_t max_bytes) {
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
     if (out.size() >= max_bytes) return;
-    if (is_space(c)) {
+    const char c = text[i];
+    const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+    if (is_space(c) || nbsp) {
       if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      i += nbsp ? 1 : 0;
     } else {
       out.push_back(c);
     }
   }
+}
+
+// Content of a closed <details> other than its first <summary> is not rendered (axe's detailsHidden).
+bool closed_details_content(const GumboNode* n) {
+  const GumboNode* parent = n->parent;
+  if (parent == nullptr || !is_element(parent) || parent->v.element.tag != GUMBO_TAG_DETAILS) return false;
+  if (attr(parent, "open").present) return false;
+  if (n->v.element.tag != GUMBO_TAG_SUMMARY) return true;
+  const GumboVector& kids = parent->v.element.children;
+  for (unsigned i = 0; i < kids.length; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (is_element(k) && k->v.element.tag == GUMBO_TAG_SUMMARY) return k != n;
+  }
+  return true;
 }
 
 }  // namespace
@@ -167,7 +185,7 @@ Document::Document(std::string_view html, std::size_t max_depth) {
         const std::string_view style = attr(n, "style").value;
         const std::string_view display = style.empty() ? std::string_view() : style_property(style, "display");
         if (iequals(display, "none") || (attr(n, "hidden").present && display.empty()) ||
-            closed_dialog(n))
+            closed_dialog(n) || closed_details_content(n))
           state |= kHidden;
         if (!style.empty()) {
           const std::string_view visibility = style_property(style, "visibility");
@@ -265,7 +283,7 @@ bool hides_subtree(const GumboNode* n) {
   const std::string_view style = attr(n, "style").value;
   const std::string_view display = style.empty() ? std::string_view() : style_property(style, "display");
   if (iequals(display, "none") || (attr(n, "hidden").present && display.empty())) return true;
-  if (closed_dialog(n)) return true;
+  if (closed_dialog(n) || closed_details_content(n)) return true;
   if (style.empty()) return false;
   const std::string_view visibility = style_property(style, "visibility");
   return iequals(visibility, "hidden") || iequals(visibility, "collapse");
@@ -321,6 +339,19 @@ bool append_native_name(const GumboNode* n, std::string& out, std::size_t max_by
   return false;
 }
 
+// Embedded content (HTML's content model): its subtree is fallback or graphics, never part of a name from
+// content; only its own name counts (axe's subtreeText returns nothing for it), so an svg's <text> or
+// <desc> and an object's fallback text do not name the link around them.
+bool embedded(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_VIDEO: case GUMBO_TAG_AUDIO: case GUMBO_TAG_CANVAS: case GUMBO_TAG_IMG:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void space_before(std::string& out) {
   if (!out.empty() && out.back() != ' ') out.push_back(' ');
 }
@@ -361,7 +392,7 @@ void append_text_content(const GumboNode* root, std::string& out, std::size_t ma
             append_collapsed(label, out, max_bytes);
             named = true;
           }
-        if (named || append_native_name(n, out, max_bytes) || tag == GUMBO_TAG_INPUT) {
+        if (named || append_native_name(n, out, max_bytes) || tag == GUMBO_TAG_INPUT || embedded(tag)) {
           descend = false;
         } else if (labelled_by != nullptr) {
           if (const std::string* known = labelled_by->content_text_if_known(n)) {

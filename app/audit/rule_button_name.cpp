@@ -1,7 +1,8 @@
 // button-name (WCAG 4.1.2), as axe-core means it: every <button> that assistive technology sees needs an
-// accessible name (its content, descendants' names, aria-label, aria-labelledby or title); an icon-only
-// button says nothing to a screen reader. role="button" on other elements is axe's aria-command-name,
-// <input type=button> its input-button-name: neither is this rule.
+// accessible name (its content, descendants' names, aria-label, aria-labelledby or title), whatever role it
+// is given (a tab, menuitem or link button is still unnamed; none/presentation do not apply to a focusable
+// element); an icon-only button says nothing to a screen reader. role="button" on other elements is axe's
+// aria-command-name, <input type=button> its input-button-name: neither is this rule.
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
@@ -17,7 +18,6 @@ class ButtonName final : public Rule {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_BUTTON || e.hidden) continue;
-      if (!e.role.empty() && !e.has_role("button") && !e.has_role("none") && !e.has_role("presentation")) continue;
       if (!accessible_name(doc, e.node, /*from_content=*/true).empty()) continue;
       out.report(e.node, "Button has no accessible name: give it text content, an aria-label, or a title");
     }

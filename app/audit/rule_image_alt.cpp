@@ -10,6 +10,22 @@ namespace {
 
 bool only_whitespace(std::string_view s) { return !s.empty() && trim(s).empty(); }
 
+// role none/presentation holds only when nothing makes the element interactive or named (WAI-ARIA's
+// presentational role conflict resolution, as axe applies it): a tabindex or a global aria-* attribute
+// (aria-label, aria-describedby, ...) brings the img role back.
+bool presentational(const Element& e) {
+  if (!e.has_role("none") && !e.has_role("presentation")) return false;
+  if (attr(e.node, "tabindex").present) return false;
+  static constexpr const char* kGlobal[] = {"aria-atomic", "aria-busy", "aria-controls", "aria-current",
+                                            "aria-describedby", "aria-details", "aria-dropeffect", "aria-flowto",
+                                            "aria-grabbed", "aria-haspopup", "aria-invalid", "aria-keyshortcuts",
+                                            "aria-label", "aria-labelledby", "aria-live", "aria-owns",
+                                            "aria-relevant", "aria-roledescription"};
+  for (const char* name : kGlobal)
+    if (attr(e.node, name).present) return false;
+  return true;
+}
+
 class ImageAlt final : public Rule {
  public:
   ImageAlt()
@@ -26,7 +42,7 @@ class ImageAlt final : public Rule {
                            "describe the image, or use alt=\"\" if it is decorative");
         continue;
       }
-      if (alt.present || e.has_role("none") || e.has_role("presentation")) continue;
+      if (alt.present || presentational(e)) continue;
       if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;   // aria-*, title
       out.report(e.node, "Image has no alt attribute: add alt text that describes it, or alt=\"\" if it is decorative");
     }

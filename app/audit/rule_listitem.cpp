@@ -1,6 +1,7 @@
 // listitem (WCAG 1.3.1), as axe-core means it: an li without a role of its own (axe applies the rule only
-// to those) must sit in a ul, ol or menu, or in an element with role="list". A ul/ol/menu parent whose
-// explicit role is something else is no list, so it does not count.
+// to those) must sit in a ul, ol or menu, or in an element with role="list", "none" or "presentation" (a
+// list made presentational takes its items' semantics with it). A ul/ol/menu parent whose explicit role is
+// something else is no list, so it does not count.
 #include "audit/rule.hpp"
 
 namespace a11y::audit {
@@ -20,7 +21,7 @@ class ListItem final : public Rule {
       if (parent != nullptr && is_element(parent)) {
         const std::string_view role = trim(attr(parent, "role").value);
         const GumboTag t = parent->v.element.tag;
-        if (iequals(role, "list")) continue;
+        if (iequals(role, "list") || iequals(role, "none") || iequals(role, "presentation")) continue;
         if ((t == GUMBO_TAG_UL || t == GUMBO_TAG_OL || t == GUMBO_TAG_MENU) && role.empty()) continue;
       }
       out.report(e.node, "List item is not inside a ul, ol or menu: put it in a list or use another element");

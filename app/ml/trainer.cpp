@@ -10,6 +10,7 @@
 
 #include "ml/features.hpp"
 #include "ml/text_heuristics.hpp"
+#include "ml/text_normalize.hpp"
 
 namespace a11y::ml {
 namespace {
@@ -69,9 +70,10 @@ std::vector<Example> read_dataset(const std::string& path) {
 }
 
 bool is_held_out(const Example& e) {
+  char buf[kMaxNormalizedBytes];
   std::uint32_t h = fnv1a(kind_name(e.kind));
   h = fnv1a("\t", h);
-  h = fnv1a(e.text, h);
+  h = fnv1a(normalize_text(e.text, buf), h);
   return h % 5 == 0;
 }
 
@@ -140,7 +142,7 @@ std::string model_json(const TrainResult& r, const std::string& version, const T
   out << "  \"threshold\": " << number(o.threshold) << ",\n";
   out << "  \"evaluation\": " << eval_json(r.evaluation) << ",\n";
   out << "  \"training\": {\"dataset\": " << nlohmann::json(dataset_name).dump() << ", \"train_examples\": "
-      << r.train_examples << ", \"split\": \"fnv1a(kind TAB text) % 5 == 0 held out\", \"epochs\": " << o.epochs
+      << r.train_examples << ", \"split\": \"fnv1a(kind TAB normalized text) % 5 == 0 held out\", \"epochs\": " << o.epochs
       << ", \"learning_rate\": " << number(o.learning_rate) << ", \"l2\": " << number(o.l2) << ", \"seed\": " << o.seed
       << ", \"heuristic_baseline\": " << eval_json(r.heuristic_baseline) << "},\n";
   out << "  \"dense_weights\": [";

@@ -20,8 +20,9 @@ struct Example {
 // Throws std::runtime_error naming the file and line on a malformed line.
 std::vector<Example> read_dataset(const std::string& path);
 
-// Held out when the FNV-1a hash of "<kind>\t<text>" is 0 mod 5: about 20%, stable when the file is reordered
-// or grows, and the same text never lands on both sides.
+// Held out when the FNV-1a hash of "<kind>\t<normalized text>" is 0 mod 5: about 20%, stable when the file is
+// reordered or grows. The hash is of the text the model sees (normalize_text: case, whitespace, surrounding
+// punctuation), so variants such as "Read more" and "read more »" never land on both sides.
 bool is_held_out(const Example& e);
 
 struct TrainOptions {

@@ -1,11 +1,13 @@
 // text-quality-train: trains the text-quality model on a labelled TSV dataset, prints the held-out
-// evaluation, and writes the versioned model file the server loads at start.
+// evaluation and the held-out examples it gets wrong (what to add data for), and writes the versioned
+// model file the server loads at start.
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
 
+#include "ml/text_quality.hpp"
 #include "ml/trainer.hpp"
 
 namespace {
@@ -46,6 +48,14 @@ int main(int argc, char** argv) {
     std::cout << "examples: " << dataset.size() << " (train " << result.train_examples << ")\n";
     print("model    ", result.evaluation);
     print("heuristic", result.heuristic_baseline);
+    const auto model = a11y::ml::TextQualityModel::parse(a11y::ml::model_json(result, version, options, data), "trained");
+    for (const auto& e : dataset) {
+      if (!a11y::ml::is_held_out(e)) continue;
+      const auto p = model.predict(e.text, e.kind);
+      if (p.non_descriptive == e.non_descriptive) continue;
+      std::cout << (p.non_descriptive ? "false positive " : "false negative ")
+                << (e.kind == a11y::ml::TextKind::AltText ? "alt  " : "link ") << p.probability << "  " << e.text << "\n";
+    }
     if (result.evaluation.f1 < min_f1) {
       std::cerr << "text-quality-train: held-out f1 " << result.evaluation.f1 << " is below --min-f1 " << min_f1 << "\n";
       return 1;

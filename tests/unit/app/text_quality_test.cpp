@@ -80,6 +80,16 @@ TEST_CASE("malformed model files are runtime_errors with the reason") {
   CHECK_NOTHROW((void)TextQualityModel::parse(good, "test.json"));
 }
 
+// Pagination links name their page within the list (issue 14 §6: the model flagged them); page numbers
+// and phrasings not in the dataset too.
+TEST_CASE("page numbers in pagination are not flagged") {
+  const auto model = a11y::test::committed_model();
+  for (const char* good : {"1", "2", "Page 2", "13", "30", "Page 6", "Go to page 11", "Page 7 of 30"}) {
+    CAPTURE(good);
+    CHECK_FALSE(model->predict(good, TextKind::LinkText).non_descriptive);
+  }
+}
+
 TEST_CASE("clear cases are predicted the right way") {
   const auto model = a11y::test::committed_model();
   for (const char* bad : {"click here", "Read more", "more", "here", "link", "Learn more »"}) {

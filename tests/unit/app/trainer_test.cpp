@@ -6,8 +6,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "app_test_support.hpp"
+#include "ml/text_normalize.hpp"
 #include "ml/trainer.hpp"
 
 using namespace a11y::ml;
@@ -41,9 +45,31 @@ TEST_CASE("the held-out split is about a fifth and depends only on the example")
   CHECK(is_held_out(copy) == is_held_out(copy));
 }
 
-// Bar: F1 >= 0.90 on the held-out fifth (~165 examples). The committed model reaches 0.96; the phrase and
-// file-name heuristics alone reach ~0.77 on the same split, so 0.90 proves the model learned beyond the
-// lists, while leaving room for a few flipped borderline examples if the dataset grows.
+// The split is by the text the model sees: no held-out example is a variant (case, whitespace, surrounding
+// punctuation) of a training example, so the held-out figures are not inflated by near-copies.
+TEST_CASE("no held-out example is a normalised variant of a training example") {
+  const auto data = read_dataset(dataset_path());
+  std::set<std::pair<int, std::string>> train_keys;
+  char buf[kMaxNormalizedBytes];
+  for (const auto& e : data)
+    if (!is_held_out(e)) train_keys.emplace(static_cast<int>(e.kind), std::string(normalize_text(e.text, buf)));
+  std::size_t leaked = 0, held = 0;
+  for (const auto& e : data) {
+    if (!is_held_out(e)) continue;
+    ++held;
+    if (train_keys.count({static_cast<int>(e.kind), std::string(normalize_text(e.text, buf))}) != 0) {
+      ++leaked;
+      MESSAGE("held-out example also in training after normalisation: " << e.text);
+    }
+  }
+  CHECK(held > 100);
+  CHECK(leaked == 0);
+}
+
+// Bar: F1 >= 0.90 on the held-out fifth (195 examples, split by normalised text). The committed model
+// reaches 0.93 (the raw-text split it replaced put variants of training rows in the test set and read
+// 0.96); the phrase and file-name heuristics alone reach ~0.78 on the same split, so 0.90 proves the model
+// learned beyond the lists, while leaving room for a few flipped borderline examples if the dataset grows.
 TEST_CASE("retraining on the repo dataset clears the held-out F1 bar and beats the heuristics") {
   const auto data = read_dataset(dataset_path());
   const auto result = train(data);

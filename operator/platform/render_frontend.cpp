@@ -17,11 +17,12 @@ std::vector<DesiredObject> render_frontend(const Platform& p) {
       {"imagePullPolicy", "IfNotPresent"},
       {"ports", json::array({{{"name", "http"}, {"containerPort", kFrontendPort}, {"protocol", "TCP"}}})},
       // The frontend calls the api Service directly (not through the gateway, whose per-client limits would
-      // count every user as the frontend's pods), signing its own short-lived tokens server-side with the
-      // Platform's generated key; the browser never sees it.
+      // count every user as the frontend's pods). Its server exchanges its own client credential (the
+      // `frontend` key of <name>-api-clients) at the api's token endpoint; the browser never sees either.
       {"env", json::array({{{"name", "PORT"}, {"value", std::to_string(kFrontendPort)}},
                            {{"name", "API_BASE_URL"}, {"value", "http://" + names::api(p) + ":" + std::to_string(kApiPort)}},
-                           env_from_secret("API_SECRET_KEY", names::jwt_secret(p), "secret-key")})},
+                           {{"name", "API_CLIENT_ID"}, {"value", std::string(kApiClientFrontend)}},
+                           env_from_secret("API_CLIENT_SECRET", names::api_clients(p), std::string(kApiClientFrontend))})},
       {"resources", resources_json(fe.resources)},
       {"livenessProbe", http_probe("/healthz", "http", 10, 3, 5)},
       {"readinessProbe", http_probe("/healthz", "http", 5, 3)},

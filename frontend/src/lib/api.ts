@@ -1,46 +1,53 @@
 // The server side's client of platform-api. Only server components, server actions and route handlers
 // import this: the credential it reads from the environment never reaches the browser.
-import { readApiConfig, type ApiConfig } from './config';
+import { readApiConfig } from './config';
 import { failureFromBody, type ApiFailure } from './errors';
-import { signToken } from './token';
+import { TokenSource } from './token';
 
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; failure: ApiFailure };
 
-const kTokenTtlSeconds = 300;
-let cached: { key: string; token: string; expires: number } | undefined;
+// One per server process: every request of every user shares the frontend's token.
+const tokens = new TokenSource();
 
-function bearer(config: ApiConfig): string {
-  if (!config.secretKey) return config.token ?? '';
-  const now = Math.floor(Date.now() / 1000);
-  const key = `${config.subject}\u0000${config.secretKey}`;
-  // Reused until a minute before it expires; a changed secret (a rotated Secret) signs a new one at once.
-  if (!cached || cached.key !== key || cached.expires - 60 <= now) {
-    cached = { key, token: signToken(config.secretKey, config.subject, now, kTokenTtlSeconds), expires: now + kTokenTtlSeconds };
-  }
-  return cached.token;
-}
+type Init = { method?: 'GET' | 'POST'; body?: unknown; auth?: boolean };
 
-export async function apiRequest<T>(
-  path: string,
-  init: { method?: 'GET' | 'POST'; body?: unknown; auth?: boolean } = {},
-): Promise<ApiResult<T>> {
+export async function apiRequest<T>(path: string, init: Init = {}): Promise<ApiResult<T>> {
   const read = readApiConfig(process.env);
   if (!read.ok) {
     console.error(`frontend: the api is not configured: ${read.problem}`);
     return { ok: false, failure: { status: 0, code: 'not_configured' } };
   }
   const config = read.config;
+  // A token the api refuses is exchanged once more (the api's signing key may have rotated under it);
+  // a second refusal is the answer.
+  for (let attempt = 1; ; ++attempt) {
+    let token: string | undefined;
+    if (init.auth !== false) {
+      const t = await tokens.token(config);
+      if (!t.ok) return t;
+      token = t.token;
+    }
+    const res = await send<T>(config.baseUrl, config.timeoutMs, path, init, token);
+    if (!res.ok && res.failure.status === 401 && token !== undefined && attempt === 1) {
+      tokens.invalidate(token);
+      continue;
+    }
+    return res;
+  }
+}
+
+async function send<T>(baseUrl: string, timeoutMs: number, path: string, init: Init, token?: string): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (init.auth !== false) headers.Authorization = `Bearer ${bearer(config)}`;
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${config.baseUrl}${path}`, {
+    res = await fetch(`${baseUrl}${path}`, {
       method: init.method ?? 'GET',
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       cache: 'no-store',
-      signal: AbortSignal.timeout(config.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
     console.error(`frontend: ${init.method ?? 'GET'} ${path} failed: ${(e as Error).message}`);

@@ -20,7 +20,7 @@ export function plainMessage(f: ApiFailure): string {
       return `The audit service could not use that input${f.detail ? `: ${f.detail}` : '.'}`;
     case 401:
     case 403:
-      return 'The audit service refused the frontend\u2019s credential. An administrator needs to check the frontend\u2019s API secret.';
+      return 'The audit service refused the frontend\u2019s credential. An administrator needs to check the frontend\u2019s client credential.';
     case 404:
       return f.code === 'audit_not_found' ? 'There is no audit with that id.' : 'The audit service has no such page.';
     case 413:
@@ -28,7 +28,10 @@ export function plainMessage(f: ApiFailure): string {
     case 429:
       return 'Too many requests right now. Wait a minute and try again.';
     case 502:
-      return 'The AI provider failed to answer. Try again later.';
+      // The api's own 502 is the AI provider's; any other (a gateway's) is the service's.
+      return f.code === 'ai_upstream_error'
+        ? 'The AI provider failed to answer. Try again later.'
+        : 'The audit service cannot be reached right now. Try again in a moment.';
     case 503:
       switch (f.code) {
         case 'ai_disabled':

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { Stack, frontendDir, launchChromium } from './stack.mjs';
-import { signToken } from './token.mjs';
+import { clientToken } from './token.mjs';
 
 const runs = Number(process.env.BENCH_RUNS || 7);
 const apiBin = resolve(process.env.PLATFORM_API_BIN || join(frontendDir, '../build/app/platform-api'));
@@ -66,7 +66,7 @@ const stack = await new Stack().start(apiBin, operatorBin);
 let browser;
 try {
   browser = await launchChromium(puppeteer, stack);
-  const token = signToken(stack.secret, 'frontend-browser-test');
+  const token = await clientToken(stack.apiUrl, stack.client);
   const r = await fetch(`${stack.apiUrl}/api/v1/audits`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },

@@ -1,25 +1,80 @@
-// Browser tests of the frontend: Debian's Chromium, driven by puppeteer-core, against the frontend's
-// standalone server and a real platform-api with real PostgreSQL and Redis (stack.mjs). axe-core runs in
-// the browser on every page the test visits and any violation fails the test; the platform's own engine
-// audits the server-rendered HTML of the same pages and must find nothing either. Screenshots go to
-// FRONTEND_TEST_OUT (default frontend/test-output).
+// Browser tests of the frontend: Debian's Chromium, driven by puppeteer-core. axe-core runs in the browser
+// on every page the test visits and any violation fails the test; the platform's own engine audits the
+// server-rendered HTML of the same pages and must find nothing either. Screenshots go to FRONTEND_TEST_OUT
+// (default frontend/test-output).
 //
-//   PLATFORM_API_BIN=build/app/platform-api node tests/browser/browser.test.mjs
+// Where the frontend is, one of:
+//   - on loopback (the default): stack.mjs starts real PostgreSQL, Redis, platform-api, the frontend's
+//     standalone server and, with PLATFORM_OPERATOR_BIN, the gateway nginx.conf the operator renders;
+//       PLATFORM_API_BIN=build/app/platform-api node tests/browser/browser.test.mjs
+//   - already running (a Platform on the real node, tests/node/frontend_test.sh): FRONTEND_BASE_URL is the
+//     gateway, which also serves the api under /api/; FRONTEND_CLIENT_ID/SECRET is the frontend's own
+//     client (its audits are the ones the UI lists) and FRONTEND_AUDIT_CLIENT_ID/SECRET another client
+//     for the engine's self-audit. The tests that must stop the api or start a misconfigured frontend
+//     run on loopback only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { Stack, frontendDir, launchChromium } from './stack.mjs';
+import { clientToken } from './token.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const out = resolve(process.env.FRONTEND_TEST_OUT || join(frontendDir, 'test-output'));
 mkdirSync(out, { recursive: true });
+const remote = process.env.FRONTEND_BASE_URL?.replace(/\/+$/, '');
 const apiBin = resolve(process.env.PLATFORM_API_BIN || join(frontendDir, '../build/app/platform-api'));
 // With the operator binary, the browser goes through the gateway nginx.conf the operator renders.
 const operatorBin = process.env.PLATFORM_OPERATOR_BIN ? resolve(process.env.PLATFORM_OPERATOR_BIN) : undefined;
+const localOnly = remote ? 'needs the loopback stack (it stops the api or starts another frontend)' : false;
+
+function envClient(prefix) {
+  const id = process.env[`${prefix}_ID`];
+  const secret = process.env[`${prefix}_SECRET`];
+  if (!id || !secret) throw new Error(`FRONTEND_BASE_URL needs ${prefix}_ID and ${prefix}_SECRET`);
+  return { id, secret };
+}
+
+// What the tests talk to: the same fields for a loopback stack and for a running Platform.
+async function startTarget() {
+  if (remote) {
+    return {
+      baseUrl: remote,
+      apiUrl: process.env.FRONTEND_API_URL?.replace(/\/+$/, '') || remote,
+      viaGateway: true,
+      fresh: false, // earlier runs' audits may be in its history
+      client: envClient('FRONTEND_CLIENT'),
+      auditClient: envClient('FRONTEND_AUDIT_CLIENT'),
+      secrets: [process.env.FRONTEND_CLIENT_SECRET, process.env.FRONTEND_AUDIT_CLIENT_SECRET],
+      // Above the api's default BODY_LIMIT_BYTES (2 MiB), below the gateway's and Next's 10 MiB.
+      oversizeBytes: Number(process.env.FRONTEND_OVERSIZE_BYTES || 3 * 1024 * 1024),
+      scratch: mkdtempSync(join(tmpdir(), 'po-frontend-remote-')),
+      extraDirs: [], // launchChromium's profile
+      async stop() {
+        for (const d of [this.scratch, ...this.extraDirs]) rmSync(d, { recursive: true, force: true });
+      },
+    };
+  }
+  const stack = await new Stack({ logDir: out, apiEnv: { BODY_LIMIT_BYTES: String(64 * 1024) } }).start(apiBin, operatorBin);
+  return {
+    stack,
+    baseUrl: target.baseUrl,
+    apiUrl: stack.apiUrl,
+    viaGateway: Boolean(stack.gatewayUrl),
+    fresh: true,
+    client: stack.client,
+    auditClient: stack.auditClient,
+    secrets: [stack.secret, stack.client.secret, stack.auditClient.secret],
+    oversizeBytes: 112 * 1024,
+    scratch: stack.dir,
+    extraDirs: stack.extraDirs,
+    stop: () => stack.stop(),
+  };
+}
 
 // A page with known problems: no lang, no title, an image without alt, a vague link, an unlabelled field,
 // an empty button.
@@ -29,11 +84,14 @@ const violating = `<!DOCTYPE html><html><head></head><body><main>
 // "click here" has a name, so axe's link-name passes it; the text-quality model reports it under its own id.
 const expectedRules = ['html-has-lang', 'document-title', 'image-alt', 'link-text-quality', 'label', 'button-name'];
 
-let stack;
+let target;
 let browser;
 let page;
 let auditUrl;
+let uploadUrl;
 const secretSeen = [];
+// A JWT anywhere in what the browser receives would be the frontend's bearer token.
+const kJwt = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
 const cspRefusals = [];
 const pagesChecked = [];
 
@@ -70,9 +128,9 @@ async function submitHtml(html) {
 }
 
 before(async () => {
-  stack = await new Stack({ logDir: out, apiEnv: { BODY_LIMIT_BYTES: String(64 * 1024) } }).start(apiBin, operatorBin);
-  console.log(`browser tests against ${stack.gatewayUrl ? 'the rendered gateway' : 'the frontend directly'}: ${stack.baseUrl}`);
-  browser = await launchChromium(puppeteer, stack);
+  target = await startTarget();
+  console.log(`browser tests against ${remote ? 'a running Platform\'s gateway' : target.viaGateway ? 'the rendered gateway' : 'the frontend directly'}: ${target.baseUrl}`);
+  browser = await launchChromium(puppeteer, target);
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
   page.on('console', (msg) => {
@@ -83,7 +141,7 @@ before(async () => {
     // The credential must never reach the browser, in any document, script or data response.
     try {
       const body = await res.text();
-      if (body.includes(stack.secret)) secretSeen.push(res.url());
+      if (target.secrets.some((x) => body.includes(x)) || kJwt.test(body)) secretSeen.push(res.url());
     } catch {
       // redirects and aborted requests have no body
     }
@@ -92,7 +150,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await stack?.stop();
+  await target?.stop();
 });
 
 test('axe in this browser does catch violations (control)', async () => {
@@ -104,9 +162,9 @@ test('axe in this browser does catch violations (control)', async () => {
 });
 
 test('the audit form is accessible', async () => {
-  const res = await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${target.baseUrl}/`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
-  if (stack.gatewayUrl) {
+  if (target.viaGateway) {
     assert.match(res.headers()['content-security-policy'] ?? '', /default-src 'self'/);
     assert.equal(res.headers()['x-frame-options'], 'DENY');
   }
@@ -124,7 +182,7 @@ test('an empty submission is an error message, not a request', async () => {
 });
 
 test('a page with known violations lists its findings by rule', async () => {
-  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
+  await page.goto(`${target.baseUrl}/`, { waitUntil: 'networkidle0' });
   await submitHtml(violating);
   await page.waitForFunction(() => /\/audits\/[0-9a-f-]{36}$/.test(location.pathname), { timeout: 30000 });
   await page.waitForSelector('[data-rule]');
@@ -165,56 +223,59 @@ test('AI suggestions say plainly that no provider is configured', async () => {
 });
 
 test('an uploaded file is audited', async () => {
-  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
-  const file = join(stack.dir, 'upload.html');
+  await page.goto(`${target.baseUrl}/`, { waitUntil: 'networkidle0' });
+  const file = join(target.scratch, 'upload.html');
   writeFileSync(file, '<!DOCTYPE html><html lang="en"><head><title>Upload</title></head><body><main><img src="dog.png"></main></body></html>');
   const input = await page.$('#file');
   await input.uploadFile(file);
   await page.click('button[type="submit"]');
   await page.waitForFunction((prev) => /\/audits\/[0-9a-f-]{36}$/.test(location.pathname) && location.href !== prev, { timeout: 30000 }, auditUrl);
   await page.waitForSelector('[data-rule]');
+  uploadUrl = page.url();
   assert.deepEqual(await ruleIds(), ['image-alt']);
 });
 
 test('history lists audits newest first, paged', async () => {
-  // 22 more audits through the api (as the frontend's subject) so that history has a second page.
-  const { signToken } = await import('./token.mjs');
-  const token = signToken(stack.secret, 'frontend-browser-test');
+  // 22 more audits through the api as the frontend's own client, so that history has a second page.
+  const token = await clientToken(target.apiUrl, target.client);
+  const created = [];
   for (let i = 0; i < 22; i++) {
-    const r = await fetch(`${stack.apiUrl}/api/v1/audits`, {
+    const r = await fetch(`${target.apiUrl}/api/v1/audits`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ html: `<html lang="en"><head><title>p${i}</title></head><body><p>${i}</p></body></html>` }),
     });
     assert.equal(r.status, 201, await r.text());
+    created.push(`/audits/${(await r.json()).id}`);
   }
-  const newest = await (await fetch(`${stack.apiUrl}/api/v1/audits?limit=1`, { headers: { Authorization: `Bearer ${token}` } })).json();
-  const res = await page.goto(`${stack.baseUrl}/audits`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${target.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   const links = await page.$$eval('tbody a', (as) => as.map((a) => a.getAttribute('href')));
-  assert.equal(links.length, 20);
-  assert.equal(links[0], `/audits/${newest.items[0].id}`);
+  // The 20 newest are the last 20 just made, newest first.
+  assert.deepEqual(links, created.slice(2).reverse());
   await axeCheck('history');
   await shot('06-history');
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('nav[aria-label="Pages of audits"] a')]);
   const older = await page.$$eval('tbody a', (as) => as.map((a) => a.getAttribute('href')));
-  // The first audit of this test is the oldest of the 24: last on the second page.
-  assert.equal(older.length, 4);
-  assert.equal(older[older.length - 1], new URL(auditUrl).pathname);
+  // Then the first two, the uploaded file's and the first audit of this file; nothing older on a fresh stack.
+  const expected = [created[1], created[0], new URL(uploadUrl).pathname, new URL(auditUrl).pathname];
+  assert.deepEqual(older.slice(0, 4), expected);
+  if (target.fresh) assert.equal(older.length, 4);
   await axeCheck('history-page-2');
 });
 
 test('an oversized page is a plain 413 message', async () => {
-  await page.goto(`${stack.baseUrl}/`, { waitUntil: 'networkidle0' });
-  await submitHtml(`<html lang="en"><body>${'<p>too big</p>'.repeat(8000)}</body></html>`);
-  await page.waitForSelector('[role="alert"]', { timeout: 30000 });
+  await page.goto(`${target.baseUrl}/`, { waitUntil: 'networkidle0' });
+  const paragraph = '<p>too big</p>';
+  await submitHtml(`<html lang="en"><body>${paragraph.repeat(Math.ceil(target.oversizeBytes / paragraph.length))}</body></html>`);
+  await page.waitForSelector('[role="alert"]', { timeout: 60000 });
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /too large to audit/);
   await axeCheck('error-too-large');
   await shot('07-error-too-large');
 });
 
 test('the health page shows the api health endpoints and the models', async () => {
-  const res = await page.goto(`${stack.baseUrl}/status`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${target.baseUrl}/status`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   const rows = await page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.innerText));
   const joined = rows.join('\n');
@@ -230,25 +291,24 @@ test('the health page shows the api health endpoints and the models', async () =
 
 test('an unknown audit id, and an unknown address, say so', async () => {
   for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
-    const res = await page.goto(`${stack.baseUrl}/audits/${id}`, { waitUntil: 'networkidle0' });
+    const res = await page.goto(`${target.baseUrl}/audits/${id}`, { waitUntil: 'networkidle0' });
     assert.equal(res.status(), 200);
     assert.equal(await page.$eval('h1', (h) => h.textContent), 'Audit not found');
   }
   await axeCheck('audit-not-found');
   await shot('09-audit-not-found');
-  const res = await page.goto(`${stack.baseUrl}/no/such/page`, { waitUntil: 'networkidle0' });
+  const res = await page.goto(`${target.baseUrl}/no/such/page`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 404);
   assert.equal(await page.$eval('h1', (h) => h.textContent), 'Not found');
   await axeCheck('not-found');
 });
 
 test('the platform engine agrees: no findings on the server-rendered pages', async () => {
-  const { signToken } = await import('./token.mjs');
-  const token = signToken(stack.secret, 'frontend-self-audit');
+  const token = await clientToken(target.apiUrl, target.auditClient);
   const report = [];
   for (const { label, url } of pagesChecked) {
     const html = await (await fetch(url)).text();
-    const r = await fetch(`${stack.apiUrl}/api/v1/audits`, {
+    const r = await fetch(`${target.apiUrl}/api/v1/audits`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ html }),
@@ -262,13 +322,13 @@ test('the platform engine agrees: no findings on the server-rendered pages', asy
   assert.deepEqual(bad, [], `the platform's engine found problems: ${JSON.stringify(bad, null, 2)}`);
 });
 
-test('the api credential never reached the browser, and no script was refused', () => {
+test('no credential or token reached the browser, and no script was refused', () => {
   assert.deepEqual(secretSeen, []);
   assert.deepEqual(cspRefusals, []);
 });
 
-test('a credential the api refuses (401) is a plain message', async () => {
-  const wrong = await stack.startFrontend({ name: 'frontend-wrong-secret', secret: 'not-the-api-secret-key-0123' });
+test('a credential the api refuses (401) is a plain message', { skip: localOnly }, async () => {
+  const wrong = await target.stack.startFrontend({ name: 'frontend-wrong-secret', secret: 'not-the-client-secret-0123' });
   const res = await page.goto(`${wrong}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /refused the frontend.s credential/);
@@ -276,14 +336,14 @@ test('a credential the api refuses (401) is a plain message', async () => {
   await shot('10-error-unauthorized');
 });
 
-test('with the api down, pages say so plainly', async () => {
-  await stack.stopChild(stack.api);
-  const res = await page.goto(`${stack.baseUrl}/audits`, { waitUntil: 'networkidle0' });
+test('with the api down, pages say so plainly', { skip: localOnly }, async () => {
+  await target.stack.stopChild(target.stack.api);
+  const res = await page.goto(`${target.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);
   assert.match(await page.$eval('[role="alert"]', (e) => e.textContent), /cannot be reached/);
   await axeCheck('error-api-down');
   await shot('11-error-api-down');
-  const health = await page.goto(`${stack.baseUrl}/status`, { waitUntil: 'networkidle0' });
+  const health = await page.goto(`${target.baseUrl}/status`, { waitUntil: 'networkidle0' });
   assert.equal(health.status(), 200);
   assert.match(await page.$eval('main', (m) => m.innerText), /unreachable/);
   await axeCheck('health-api-down');

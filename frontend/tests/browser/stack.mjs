@@ -48,7 +48,11 @@ export class Stack {
     this.dir = mkdtempSync(join(tmpdir(), 'po-frontend-'));
     this.logDir = logDir || this.dir;
     mkdirSync(this.logDir, { recursive: true });
+    // The api's signing key, and two clients of its token endpoint: the frontend's, and the tests' own
+    // (whose audits stay out of the frontend's history).
     this.secret = randomBytes(24).toString('hex');
+    this.client = { id: 'frontend-browser-test', secret: randomBytes(24).toString('hex') };
+    this.auditClient = { id: 'frontend-self-audit', secret: randomBytes(24).toString('hex') };
     this.apiEnv = apiEnv;
     this.onExit = () => this.killAllNow();
     this.onSignal = (sig) => {
@@ -120,23 +124,28 @@ export class Stack {
   async startApi(bin) {
     if (!bin || !existsSync(bin)) throw new Error(`platform-api binary not found: ${bin} (set PLATFORM_API_BIN)`);
     this.apiPort = await freePort();
+    // One file per client, named by its id and holding its secret, as the kubelet mounts <name>-api-clients.
+    const clientsDir = join(this.dir, 'api-clients');
+    mkdirSync(clientsDir);
+    for (const c of [this.client, this.auditClient]) writeFileSync(join(clientsDir, c.id), c.secret, { mode: 0o400 });
     // No OPENAI_API_KEY / GEMINI_API_KEY: the UI must say plainly that no provider is configured.
     const env = { PORT: String(this.apiPort), BIND_ADDRESS: '127.0.0.1', HTTP_THREADS: '2', DB_POOL_SIZE: '2',
-      DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, SECRET_KEY: this.secret,
+      DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, SECRET_KEY: this.secret, AUTH_CLIENTS_DIR: clientsDir,
       OPENAI_API_KEY: '', GEMINI_API_KEY: '', AI_PROVIDER: '', ...this.apiEnv };
     this.api = this.spawnLogged('platform-api', [bin], env);
     this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
     await until('platform-api ready', async () => (await fetch(`${this.apiUrl}/health/ready`)).status === 200, { child: this.api });
   }
 
-  // The frontend's standalone server; `secret` other than the api's makes one whose credential the api refuses.
-  async startFrontend({ name = 'frontend', secret = this.secret } = {}) {
+  // The frontend's standalone server; a `secret` other than its client's makes one whose credential the
+  // api's token endpoint refuses.
+  async startFrontend({ name = 'frontend', secret = this.client.secret } = {}) {
     const server = join(frontendDir, '.next/standalone/server.js');
     if (!existsSync(server)) throw new Error(`${server} is missing: run \`npm run build\` in frontend/ first`);
     const port = await freePort();
     const child = this.spawnLogged(name, [process.execPath, server], {
       PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1',
-      API_BASE_URL: this.apiUrl, API_SECRET_KEY: secret, API_SUBJECT: 'frontend-browser-test', NODE_ENV: 'production',
+      API_BASE_URL: this.apiUrl, API_CLIENT_ID: this.client.id, API_CLIENT_SECRET: secret, NODE_ENV: 'production',
     });
     const url = `http://127.0.0.1:${port}`;
     await until(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).status === 200, { child });

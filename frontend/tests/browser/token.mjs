@@ -1,9 +1,13 @@
-// The tests' own HS256 token for calling the api directly (the same format the frontend's lib/token.ts makes).
-import { createHmac } from 'node:crypto';
-
-export function signToken(secret, subject, ttlSeconds = 600) {
-  const now = Math.floor(Date.now() / 1000);
-  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc({ sub: subject, iat: now, exp: now + ttlSeconds })}`;
-  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+// The tests' own bearer token for calling the api: a client credential exchanged at the token endpoint
+// (POST /api/v1/auth/token), as the frontend's server does it.
+export async function clientToken(apiUrl, { id, secret }) {
+  const basic = Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
+  const res = await fetch(`${apiUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`POST ${apiUrl}/api/v1/auth/token -> ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text).access_token;
 }

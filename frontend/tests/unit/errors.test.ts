@@ -5,6 +5,9 @@ import { failureFromBody, plainMessage } from '@/lib/errors';
 describe('plainMessage', () => {
   it.each([
     [401, 'invalid_token', /refused the frontend.s credential/],
+    [401, 'invalid_client', /refused the frontend.s credential/],
+    [502, 'ai_upstream_error', /AI provider failed/],
+    [502, 'unknown', /cannot be reached/],
     [413, 'payload_too_large', /too large to audit/],
     [429, 'rate_limited', /Too many requests/],
     [503, 'database_unavailable', /database is unavailable/],

@@ -14,10 +14,17 @@ TEST_CASE("frontend: HPA with the spec's behavior, no spec.replicas, probes and 
   CHECK(c["image"] == "ghcr.io/a11y-platform/platform-frontend:1.2.0");
   CHECK(c["readinessProbe"]["httpGet"]["path"] == "/healthz");
   CHECK(c["livenessProbe"]["httpGet"]["path"] == "/healthz");
-  bool key_from_jwt_secret = false;
-  for (const auto& e : c["env"])
-    if (e["name"] == "API_SECRET_KEY") key_from_jwt_secret = e["valueFrom"]["secretKeyRef"]["name"] == "a11y-jwt";
-  CHECK(key_from_jwt_secret);
+  // Its own client credential from <name>-api-clients, never the api's signing key.
+  std::map<std::string, nlohmann::json> env;
+  for (const auto& e : c["env"]) env[e["name"].get<std::string>()] = e;
+  CHECK(env.at("API_CLIENT_ID")["value"] == "frontend");
+  CHECK(env.at("API_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]["name"] == "a11y-api-clients");
+  CHECK(env.at("API_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]["key"] == "frontend");
+  CHECK(env.at("API_BASE_URL")["value"] == "http://a11y-api:8000");
+  for (const auto& [name, e] : env) {
+    INFO(name);
+    CHECK(e.dump().find("a11y-jwt") == std::string::npos);
+  }
   CHECK(c["securityContext"]["capabilities"]["drop"][0] == "ALL");
   const auto hpa = find(objects, "HorizontalPodAutoscaler", "a11y-frontend");
   CHECK(hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300);

@@ -20,12 +20,11 @@ some_ready() { [ "$(ready_count)" -ge 3 ]; }
 poll 90 "3 Platforms Ready" some_ready
 before=$(ready_count)
 [ "$before" -lt "$count" ] || fail "all $count were Ready before the kill: nothing was converging"
-apiserver=$(cluster_pid kube-apiserver)
-e2e_log "killing kube-apiserver (pid $apiserver) with $before of $count Platforms Ready"
-kill -KILL "$apiserver"
+e2e_log "killing kube-apiserver (pid $(cluster_pid kube-apiserver)) with $before of $count Platforms Ready"
+kill_apiserver
 sleep 5
 kill -0 "$OPERATOR_PID" 2>/dev/null || fail "the operator died while the apiserver was down"
-restart_cluster
+restart_apiserver
 back=$API_BACK
 e2e_log "kube-apiserver is back (pid $(cluster_pid kube-apiserver))"
 

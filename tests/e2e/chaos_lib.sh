@@ -11,15 +11,26 @@ cluster_pid() {
   echo "$pid"
 }
 
-# restart_cluster: hack/cluster.sh up starts whatever of the cluster is not running; sets API_BACK to $SECONDS
-# when the API answers /readyz again (cluster.sh goes on a little longer, checking nodes and storage).
-restart_cluster() {
-  "$PO_SOURCE_DIR/hack/cluster.sh" up >"$log_dir/cluster-up.log" 2>&1 &
-  local up=$!
+# kill_apiserver: SIGKILL on this cluster's kube-apiserver; its command line is kept for restart_apiserver.
+kill_apiserver() {
+  local pid; pid=$(cluster_pid kube-apiserver)
+  mapfile -d '' -t APISERVER_CMD < "/proc/$pid/cmdline"
+  kill -KILL "$pid"
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "kube-apiserver (pid $pid) did not die"
+    sleep 0.1
+  done
+}
+
+# restart_apiserver: starts the killed kube-apiserver again as hack/cluster.sh does (same command line, own
+# session, its log and pid file); sets API_BACK to $SECONDS once /readyz answers.
+restart_apiserver() {
+  setsid "${APISERVER_CMD[@]}" >>"$PO_STATE/logs/kube-apiserver.log" 2>&1 </dev/null &
+  echo $! >"$PO_STATE/run/kube-apiserver.pid"
   api_ready() { kubectl get --raw /readyz >/dev/null 2>&1; }
-  poll 120 "the API server to be ready again" api_ready
+  poll 180 "the API server to be ready again" api_ready
   API_BACK=$SECONDS
-  wait "$up" || { cat "$log_dir/cluster-up.log" >&2; fail "hack/cluster.sh up failed"; }
 }
 
 # external_backends: a Secret with the database and cache URLs, so Platforms run no StatefulSets (light enough

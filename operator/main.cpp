@@ -157,6 +157,12 @@ int run_controller(std::vector<std::string> args) {
   spdlog::info("platform-operator {} starting: {} workers, {} child kinds watched", po::version(), flags.workers,
                child_informers.size());
   const int code = manager->run();
+  if (code == 1) {
+    // Leadership lost: another replica leads now. Exit at once, as controller-runtime does; a reconcile
+    // still in flight must not go on writing beside the new leader, nor may we wait for it.
+    spdlog::default_logger()->flush();
+    std::_Exit(1);
+  }
   // The controllers' workers use the reconciler: they are joined (with the manager) before it goes.
   manager.reset();
   return code;

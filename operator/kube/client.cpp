@@ -1,14 +1,20 @@
 #include "po/kube/client.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
 // spdlog (fmt) before cpprestsdk: cpprestsdk defines a macro U() that breaks fmt's headers.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_client.h>
 #include <pplx/pplxtasks.h>
@@ -34,6 +40,46 @@ void configure_tls(boost::asio::ssl::context& ctx, const std::string& ca_pem, co
     ctx.use_private_key(boost::asio::buffer(creds.client_key_pem.data(), creds.client_key_pem.size()),
                         boost::asio::ssl::context::pem);
   }
+}
+
+// Turns TCP keepalive on for a connection's socket, so a peer that vanished (a dropped NAT entry, a node
+// gone) is noticed by the kernel instead of leaving a read waiting forever.
+void set_keepalive(boost::asio::ip::tcp::socket& socket, const std::string& host, const TcpKeepalive& k) {
+  if (!socket.is_open()) {
+    // A new connection: cpprestsdk calls us before it connects. asio connects an open socket as it is,
+    // so open it here, for the address family of a literal host; a host name is resolved later by
+    // cpprestsdk, and its connections get keepalive when they are reused.
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host, ec);
+    if (ec) return;
+    socket.open(address.is_v6() ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4(), ec);
+    if (ec) return;
+  }
+  const int fd = socket.native_handle();
+  const int on = 1, idle = static_cast<int>(k.idle.count()), interval = static_cast<int>(k.interval.count()),
+            count = k.probes;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
+// Waits for a task until `until`; false when it is still running then (the task goes on).
+template <class T>
+bool wait_until(const pplx::task<T>& task, std::chrono::steady_clock::time_point until) {
+  if (task.is_done()) return true;
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  task.then([done](const pplx::task<T>&) { done->set_value(); });
+  return finished.wait_until(until) == std::future_status::ready;
+}
+
+// client-go's context deadline for cpprestsdk: waits for task, cancelling the request at the deadline;
+// then the task ends at once (the connection is closed) and get() throws.
+template <class T>
+T get_by(const pplx::task<T>& task, std::optional<Deadline> deadline, pplx::cancellation_token_source& cancel) {
+  if (deadline && !wait_until(task, *deadline)) cancel.cancel();
+  return task.get();
 }
 
 std::string content_type_for(PatchType type) {
@@ -63,7 +109,18 @@ struct Client::Impl {
     hc::http_client_config cfg;
     cfg.set_timeout(timeout);
     cfg.set_validate_certificates(!config.insecure_skip_tls_verify);
-    if (config.server.rfind("https://", 0) == 0) {
+    const bool https = config.server.rfind("https://", 0) == 0;
+    if (options.tcp_keepalive.idle.count() > 0) {
+      // No proxy is configured, so the handle's type follows the scheme (cpprestsdk's documented contract).
+      cfg.set_nativehandle_options([https, host = web::uri(config.server).host(), k = options.tcp_keepalive](hc::native_handle h) {
+        if (https) {
+          set_keepalive(static_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>*>(h)->next_layer(), host, k);
+        } else {
+          set_keepalive(*static_cast<boost::asio::ip::tcp::socket*>(h), host, k);
+        }
+      });
+    }
+    if (https) {
       cfg.set_ssl_context_callback([ca = config.ca_pem, creds](boost::asio::ssl::context& ctx) {
         configure_tls(ctx, ca, creds);
       });
@@ -126,7 +183,9 @@ const Config& Client::config() const { return impl_->config; }
 std::uint64_t Client::malformed_watch_lines() const { return impl_->malformed_lines.load(); }
 
 Result<json> Client::request(std::string_view method, const std::string& path_and_query, const std::string& body,
-                             std::string_view content_type) {
+                             std::string_view content_type, std::optional<Deadline> deadline) {
+  auto past_deadline = [&] { return deadline && std::chrono::steady_clock::now() >= *deadline; };
+  auto deadline_error = [&] { return transport_error(std::string(method) + " " + path_and_query + ": deadline exceeded"); };
   bool reauthenticated = false;
   for (int attempt = 0;; ++attempt) {
     std::shared_ptr<hc::http_client> client;
@@ -136,17 +195,21 @@ Result<json> Client::request(std::string_view method, const std::string& path_an
     } catch (const ConfigError& e) {
       return transport_error(e.what());
     }
+    if (past_deadline()) return deadline_error();
     int code = 0;
     std::string text;
     std::string retry_after;
     try {
-      http::http_response resp =
-          client->request(impl_->make_request(method, path_and_query, creds, body, content_type)).get();
+      pplx::cancellation_token_source cancel;
+      http::http_response resp = get_by(
+          client->request(impl_->make_request(method, path_and_query, creds, body, content_type), cancel.get_token()),
+          deadline, cancel);
       code = resp.status_code();
-      text = resp.extract_utf8string(true).get();
+      text = get_by(resp.extract_utf8string(true), deadline, cancel);
       if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) retry_after = it->second;
     } catch (const std::exception& e) {
       impl_->observe(method, 0);
+      if (past_deadline()) return deadline_error();
       return transport_error(std::string(method) + " " + path_and_query + ": " + e.what());
     }
     impl_->observe(method, code);
@@ -165,6 +228,7 @@ Result<json> Client::request(std::string_view method, const std::string& path_an
     }
     if (code == 429 && attempt < impl_->options.max_429_retries) {
       const auto wait = std::min(err.retry_after.value_or(std::chrono::seconds(1)), impl_->options.max_retry_after);
+      if (deadline && std::chrono::steady_clock::now() + wait >= *deadline) return err;  // no time to wait it out
       std::this_thread::sleep_for(wait);
       continue;
     }
@@ -253,7 +317,8 @@ Result<bool> Client::has_resource(std::string_view group, std::string_view versi
 }
 
 Status Client::watch(const GroupVersionResource& gvr, std::string_view ns, const ListOptions& options,
-                     const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop) {
+                     const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop,
+                     std::chrono::milliseconds progress_deadline) {
   ListOptions opts = options;
   opts.watch = true;
   opts.limit = 0;
@@ -274,9 +339,27 @@ Status Client::watch(const GroupVersionResource& gvr, std::string_view ns, const
   pplx::cancellation_token_source cancel;
   std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
 
+  // Progress: the response head, then every complete line (an event or a bookmark). A stream with none
+  // for progress_deadline is cancelled as dead; the apiserver sends a bookmark about once a minute.
+  using Clock = std::chrono::steady_clock;
+  const bool bounded = progress_deadline > std::chrono::milliseconds::zero();
+  auto last_progress = Clock::now();
+  bool stalled = false;
+  auto wait_for_progress = [&](const auto& task) {
+    if (bounded && !wait_until(task, last_progress + progress_deadline)) {
+      stalled = true;
+      cancel.cancel();
+    }
+  };
+  auto stalled_error = [&] {
+    return transport_error("watch " + path + ": no event or bookmark for " +
+                           std::to_string(progress_deadline.count()) + " ms; the connection is taken as dead");
+  };
   try {
-    http::http_response resp =
-        client.request(impl_->make_request("GET", path, creds, {}, {}), cancel.get_token()).get();
+    auto response = client.request(impl_->make_request("GET", path, creds, {}, {}), cancel.get_token());
+    wait_for_progress(response);
+    http::http_response resp = response.get();
+    last_progress = Clock::now();
     const int code = resp.status_code();
     impl_->observe("WATCH", code);
     if (code != 200) {
@@ -292,7 +375,10 @@ Status Client::watch(const GroupVersionResource& gvr, std::string_view ns, const
     while (keep_going && !stop.stop_requested()) {
       // Read what has arrived (at least one byte) so events are handled as they come, not at the end.
       const std::size_t avail = static_cast<std::size_t>(std::max<std::streamsize>(buf.in_avail(), 1));
-      const std::size_t n = buf.getn(chunk.data(), std::min(avail, chunk.size())).get();
+      auto read = buf.getn(chunk.data(), std::min(avail, chunk.size()));
+      wait_for_progress(read);
+      const std::size_t n = read.get();  // after a cancel: returns or throws at once (the connection is closed)
+      if (stalled) return stalled_error();
       if (n == 0) break;  // the server ended the watch
       splitter.feed(std::string_view(reinterpret_cast<const char*>(chunk.data()), n), [&](std::string_view line) {
         if (!keep_going) return;
@@ -303,13 +389,16 @@ Status Client::watch(const GroupVersionResource& gvr, std::string_view ns, const
           spdlog::warn("watch {}: skipping a malformed event: {}", path, error);
           return;
         }
+        last_progress = Clock::now();
         keep_going = on_event(std::move(*event));
       });
     }
     cancel.cancel();  // close the connection if we stopped early
   } catch (const pplx::task_canceled&) {
+    if (stalled) return stalled_error();
     return Ok{};  // stop requested
   } catch (const std::exception& e) {
+    if (stalled) return stalled_error();
     if (stop.stop_requested()) return Ok{};
     return transport_error("watch " + path + ": " + e.what());
   }

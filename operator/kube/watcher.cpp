@@ -64,7 +64,7 @@ WatcherStats run_watcher(Client& client, const GroupVersionResource& gvr, const 
               return true;
           }
         },
-        stop);
+        stop, options.progress_deadline);
     if (stop.stop_requested()) break;
     if (!result && result.error().gone()) gone = true;
     if (gone) {

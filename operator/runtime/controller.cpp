@@ -94,6 +94,10 @@ void Controller::record(const char* result, double seconds) {
 
 void Controller::worker(std::stop_token stop) {
   while (auto key = queue_.get(stop)) {
+    if (holds_lease_ && !holds_lease_()) {
+      queue_.done(*key);  // not (or no longer) the leader: the queue is being shut down
+      continue;
+    }
     if (active_workers_) active_workers_->add(1);
     const auto started = std::chrono::steady_clock::now();
     ReconcileResult result;
@@ -109,6 +113,12 @@ void Controller::worker(std::stop_token stop) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ++reconciles_;
+    if (holds_lease_ && !holds_lease_()) {
+      ++reconciles_while_not_leader_;
+      if (reconciles_while_not_leader_total_) reconciles_while_not_leader_total_->inc();
+      spdlog::error("controller {}: reconcile {} ended after the lease ran out: another replica may have "
+                    "reconciled at the same time", options_.name, *key);
+    }
     switch (result.kind) {
       case ReconcileResult::Kind::Done:
         queue_.forget(*key);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -70,49 +71,65 @@ void LeaderElector::set_leader(bool leader) {
   if (master_status_) master_status_->set(leader ? 1 : 0);
 }
 
-bool LeaderElector::try_acquire_or_renew() {
+bool LeaderElector::holds_lease(Clock::time_point now) const {
+  return leader_.load() && now.time_since_epoch().count() < valid_until_.load();
+}
+
+kube::Result<json> LeaderElector::call(std::string_view method, const std::string& path, const json& body,
+                                       Clock::time_point deadline) {
+  return client_.request(method, path, body.is_null() ? std::string() : body.dump(), "application/json", deadline);
+}
+
+LeaderElector::Attempt LeaderElector::attempt(Clock::time_point deadline) {
   const auto now_wall = std::chrono::system_clock::now();
-  const auto now = std::chrono::steady_clock::now();
-  auto lease = client_.get(kube::resources::kLeases, config_.namespace_, config_.name);
+  const auto started = Clock::now();
+  const std::string item = kube::resource_path(kube::resources::kLeases, config_.namespace_, config_.name);
+  // Others count the lease from when they see our write, which is after we started it: the lease is ours
+  // until at least started + lease duration.
+  auto wrote = [&](const json& lease) {
+    observed_ = lease_record_from(lease);
+    observed_at_ = started;
+    valid_until_ = (started + config_.lease_duration).time_since_epoch().count();
+    return Attempt::Held;
+  };
+  auto lease = call("GET", item, nullptr, deadline);
   if (!lease) {
     if (!lease.error().not_found()) {
       spdlog::warn("leader election: reading lease {}/{}: {}", config_.namespace_, config_.name, lease.error().to_string());
-      return false;
+      return Attempt::Failed;
     }
     json object = {{"apiVersion", "coordination.k8s.io/v1"},
                    {"kind", "Lease"},
                    {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_}}},
                    {"spec", lease_spec_for({}, config_.identity, config_.lease_duration, now_wall)}};
     object["spec"]["leaseTransitions"] = 0;  // the first holder is no transition
-    auto created = client_.create(kube::resources::kLeases, config_.namespace_, object);
-    if (!created) return false;
-    observed_ = lease_record_from(*created);
-    observed_at_ = now;
-    return true;
+    auto created = call("POST", kube::resource_path(kube::resources::kLeases, config_.namespace_), object, deadline);
+    if (!created) return Attempt::Failed;
+    return wrote(*created);
   }
   const LeaseRecord record = lease_record_from(*lease);
   if (!observed_ || !(*observed_ == record)) {
     observed_ = record;
-    observed_at_ = now;
+    observed_at_ = started;
   }
-  if (!can_acquire(record, config_.identity, observed_at_, now)) return false;
+  if (!can_acquire(record, config_.identity, observed_at_, started)) return Attempt::HeldByOther;
   json updated = *lease;
   updated["spec"] = lease_spec_for(record, config_.identity, config_.lease_duration, now_wall);
-  auto result = client_.replace(kube::resources::kLeases, config_.namespace_, config_.name, updated);
+  auto result = call("PUT", item, updated, deadline);
   if (!result) {
     if (!result.error().conflict())
       spdlog::warn("leader election: updating lease {}/{}: {}", config_.namespace_, config_.name, result.error().to_string());
-    return false;
+    return Attempt::Failed;
   }
   if (record.holder != config_.identity)
     spdlog::info("leader election: {} acquired lease {}/{}", config_.identity, config_.namespace_, config_.name);
-  observed_ = lease_record_from(*result);
-  observed_at_ = now;
-  return true;
+  return wrote(*result);
 }
 
 bool LeaderElector::release() {
-  auto lease = client_.get(kube::resources::kLeases, config_.namespace_, config_.name);
+  const auto deadline = Clock::now() + config_.renew_deadline;
+  const std::string item = kube::resource_path(kube::resources::kLeases, config_.namespace_, config_.name);
+  auto lease = call("GET", item, nullptr, deadline);
   if (!lease) return false;
   if (lease_record_from(*lease).holder != config_.identity) return false;
   json updated = *lease;
@@ -121,7 +138,7 @@ bool LeaderElector::release() {
   updated["spec"]["leaseDurationSeconds"] = 1;
   updated["spec"]["acquireTime"] = now;
   updated["spec"]["renewTime"] = now;
-  auto result = client_.replace(kube::resources::kLeases, config_.namespace_, config_.name, updated);
+  auto result = call("PUT", item, updated, deadline);
   if (result) spdlog::info("leader election: released lease {}/{}", config_.namespace_, config_.name);
   return result.ok();
 }
@@ -131,28 +148,42 @@ bool LeaderElector::run(std::stop_token stop, const std::function<void()>& on_st
   spdlog::info("leader election: {} waiting for lease {}/{}", config_.identity, config_.namespace_, config_.name);
   const auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(config_.retry_period);
   // Acquire: retry every retry_period (with a little jitter so candidates do not move in lockstep).
-  while (!try_acquire_or_renew()) {
+  auto last_renew = Clock::now();
+  while (attempt(last_renew + config_.renew_deadline) != Attempt::Held) {
     const auto wait = kube::apply_jitter(retry, 0.2, kube::unit_random());
     if (!kube::sleep_unless_stopped(wait, stop)) return true;
+    last_renew = Clock::now();
   }
   set_leader(true);
   if (on_started_leading) on_started_leading();
-  // Renew: give up when renewals keep failing for renew_deadline.
-  auto last_renew = std::chrono::steady_clock::now();
-  while (kube::sleep_unless_stopped(retry, stop)) {
-    if (try_acquire_or_renew()) {
-      last_renew = std::chrono::steady_clock::now();
-      continue;
+  auto lose = [&](const char* why) {
+    spdlog::error("leader election: {} lost lease {}/{}: {}", config_.identity, config_.namespace_, config_.name, why);
+    set_leader(false);
+    if (on_stopped_leading) on_stopped_leading();
+    return false;
+  };
+  // Renew every retry_period; a failed attempt is retried within the round, which ends at the renew
+  // deadline counted from the last renewal that succeeded (a request in flight then is cut off).
+  auto wait = retry;
+  while (kube::sleep_unless_stopped(wait, stop)) {
+    const auto deadline = last_renew + config_.renew_deadline;
+    const auto started = Clock::now();
+    switch (attempt(deadline)) {
+      case Attempt::Held:
+        last_renew = started;
+        wait = retry;
+        continue;
+      case Attempt::HeldByOther:
+        return lose(("held by " + (observed_ ? observed_->holder : std::string("another candidate"))).c_str());
+      case Attempt::Failed:
+        break;
     }
-    if (std::chrono::steady_clock::now() - last_renew >= config_.renew_deadline) {
-      spdlog::error("leader election: {} lost lease {}/{}", config_.identity, config_.namespace_, config_.name);
-      set_leader(false);
-      if (on_stopped_leading) on_stopped_leading();
-      return false;
-    }
+    const auto now = Clock::now();
+    if (now >= deadline) return lose("renew deadline passed");
+    wait = std::min(retry, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
   }
-  release();
   set_leader(false);
+  release();
   if (on_stopped_leading) on_stopped_leading();
   return true;
 }

@@ -1,6 +1,7 @@
 #include "po/runtime/manager.hpp"
 
 #include <charconv>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -97,6 +98,14 @@ ManagerOptions parse_manager_flags(std::vector<std::string>& args) {
       o.retry_period = parse_seconds("--leader-election-retry-period", v);
       continue;
     }
+    if (take_value(args, i, "--request-timeout", v)) {
+      o.request_timeout = parse_seconds("--request-timeout", v);
+      continue;
+    }
+    if (take_value(args, i, "--watch-progress-deadline", v)) {
+      o.watch_progress_deadline = parse_seconds("--watch-progress-deadline", v);
+      continue;
+    }
     ++i;
   }
   parse_bind_address(o.metrics_bind_address);
@@ -117,6 +126,11 @@ std::string manager_flags_help() {
   --log-format text|json               log format (default text)
   --v N / --log-level LEVEL            verbosity (0 = info, more = debug)
   --graceful-shutdown-timeout SECONDS  bound for in-flight reconciles on SIGTERM (default 30)
+  --leader-election-lease-duration S   how long a lease lasts without renewal (default 15)
+  --leader-election-renew-deadline S   the leader gives up when renewals fail this long (default 10)
+  --leader-election-retry-period S     between lease attempts (default 2)
+  --request-timeout S                  give up on one API request (not a watch) after S seconds (default 30)
+  --watch-progress-deadline S          restart a watch without an event or bookmark this long (default 75)
 )";
 }
 
@@ -142,13 +156,22 @@ struct Manager::Impl {
   std::unique_ptr<http::HttpServer> probe_server;
   std::unique_ptr<LeaderElector> elector;
   std::atomic<bool> lost{false};
-  std::atomic<bool> leading{false};
+  std::atomic<bool> elected{false};   // the elector holds the lease (set on the election thread)
+  std::atomic<bool> started{false};   // the controllers were started
+  std::mutex controllers_mu;          // serialises starting (starter thread) and abandoning (election thread)
   bool probes_share_metrics = false;
 };
 
 namespace {
-kube::ClientOptions client_options(metrics::Registry& registry) {
+metrics::CounterFamily& reconciles_while_not_leader(metrics::Registry& registry) {
+  return registry.counter("platform_operator_reconciles_while_not_leader_total",
+                          "Reconciles that ended after this process's lease had run out by its own clock, when "
+                          "another replica may have been reconciling too; should stay 0");
+}
+
+kube::ClientOptions client_options(metrics::Registry& registry, std::chrono::seconds timeout) {
   kube::ClientOptions o;
+  o.timeout = timeout;
   auto& family = registry.counter("rest_client_requests_total",
                                   "Number of HTTP requests, partitioned by status code, method, and host.");
   o.on_request = [&family](std::string_view method, int code) {
@@ -164,7 +187,7 @@ Manager::Manager(ManagerOptions options) : Manager(options, kube::load_config(op
 Manager::Manager(ManagerOptions options, kube::Config config)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   if (options_.leader_election_namespace.empty()) options_.leader_election_namespace = config.namespace_;
-  client_ = std::make_unique<kube::Client>(std::move(config), client_options(registry_));
+  client_ = std::make_unique<kube::Client>(std::move(config), client_options(registry_, options_.request_timeout));
   events_ = std::make_unique<EventRecorder>(*client_, options_.leader_election_id, default_identity());
 }
 
@@ -175,12 +198,15 @@ Manager::~Manager() {
 }
 
 Informer& Manager::add_informer(const kube::GroupVersionResource& gvr, kube::WatcherOptions watch) {
+  watch.progress_deadline = options_.watch_progress_deadline;
   informers_.push_back(std::make_unique<Informer>(*client_, gvr, options_.namespaces, std::move(watch)));
   return *informers_.back();
 }
 
 Controller& Manager::add_controller(Controller::Options options, Reconciler reconciler) {
   controllers_.push_back(std::make_unique<Controller>(std::move(options), std::move(reconciler), &registry_));
+  // Exported (as 0) with or without leader election, so dashboards and tests can always assert on it.
+  reconciles_while_not_leader(registry_).with({{"controller", controllers_.back()->name()}});
   return *controllers_.back();
 }
 
@@ -195,7 +221,10 @@ std::uint16_t Manager::probe_port() const {
   if (impl_->probes_share_metrics) return metrics_port();
   return impl_->probe_server ? impl_->probe_server->port() : 0;
 }
-bool Manager::is_leader() const { return impl_->leading.load(); }
+bool Manager::is_leader() const {
+  if (impl_->elector) return impl_->elector->holds_lease();
+  return impl_->started.load();
+}
 
 int Manager::run() {
   auto handler = [this](const http::Request& req) {
@@ -255,17 +284,7 @@ int Manager::run() {
 
   for (auto& i : informers_) i->start();
 
-  auto start_controllers = [this] {
-    // Reconciling from half-filled caches would delete or recreate objects that exist: wait for sync.
-    while (!ready() && !shutdown_requested_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    impl_->leading = true;
-    if (shutdown_requested_) return;
-    for (auto& c : controllers_) c->start();
-    if (started_leading_hook_) started_leading_hook_();
-  };
-
   std::jthread election;
-  std::jthread starter;
   if (options_.leader_elect) {
     LeaderElectionConfig le;
     le.namespace_ = options_.leader_election_namespace;
@@ -275,18 +294,41 @@ int Manager::run() {
     le.renew_deadline = options_.renew_deadline;
     le.retry_period = options_.retry_period;
     impl_->elector = std::make_unique<LeaderElector>(*client_, le, &registry_);
-    election = std::jthread([this, start_controllers](std::stop_token stop) {
-      const bool clean = impl_->elector->run(stop, start_controllers, [this] {
-        impl_->leading = false;
-        if (shutdown_requested_) return;
-        // Lost: stop reconciling at once; another replica is (or will be) the leader.
-        for (auto& c : controllers_) c->abandon();
-      });
+    auto& violations = reconciles_while_not_leader(registry_);
+    for (auto& c : controllers_)
+      c->set_leadership_check([this] { return impl_->elector->holds_lease(); },
+                              &violations.with({{"controller", c->name()}}));
+    election = std::jthread([this](std::stop_token stop) {
+      // The callbacks only flip flags and stop workers: renewals must never wait on anything else.
+      const bool clean = impl_->elector->run(
+          stop, [this] { impl_->elected = true; },
+          [this] {
+            impl_->elected = false;
+            if (shutdown_requested_) return;
+            // Lost: stop reconciling at once; another replica is (or will be) the leader.
+            std::scoped_lock lock(impl_->controllers_mu);
+            for (auto& c : controllers_) c->abandon();
+          });
       if (!clean) impl_->lost = true;
     });
-  } else {
-    starter = std::jthread(start_controllers);
   }
+  // Controllers start once this process leads and the caches have synced (reconciling from half-filled
+  // caches would delete or recreate objects that exist), on a thread of their own.
+  std::jthread starter([this](std::stop_token stop) {
+    while (!stop.stop_requested() && !shutdown_requested_ && !impl_->lost) {
+      if ((!impl_->elector || impl_->elected) && ready()) {
+        {
+          std::scoped_lock lock(impl_->controllers_mu);
+          if (impl_->lost || (impl_->elector && !impl_->elected)) continue;
+          for (auto& c : controllers_) c->start();
+          impl_->started = true;
+        }
+        if (started_leading_hook_) started_leading_hook_();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
 
   while (!shutdown_requested_ && !impl_->lost) {
     if (signals::wait_for_shutdown(std::chrono::milliseconds(100))) {
@@ -295,8 +337,13 @@ int Manager::run() {
     }
   }
   shutdown_requested_ = true;
-  if (starter.joinable()) starter.join();
-  const bool lost = impl_->lost.load();
+  starter.request_stop();
+  starter.join();
+  if (impl_->lost) {
+    // No graceful period: the workers were told to stop, and whatever still runs must not be waited for.
+    spdlog::error("manager: leadership lost; stopping now");
+    return 1;
+  }
   // Stop taking work and let in-flight reconciles finish, then release the lease, then stop watching.
   const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(options_.graceful_shutdown_timeout);
   for (auto& c : controllers_) {
@@ -309,8 +356,8 @@ int Manager::run() {
   for (auto& i : informers_) i->stop();
   if (impl_->probe_server) impl_->probe_server->stop();
   if (impl_->metrics_server) impl_->metrics_server->stop();
-  spdlog::info("manager: stopped{}", lost ? " (leadership lost)" : "");
-  return lost ? 1 : 0;
+  spdlog::info("manager: stopped");
+  return impl_->lost ? 1 : 0;
 }
 
 }  // namespace po::runtime

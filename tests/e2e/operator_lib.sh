@@ -47,7 +47,16 @@ operator_test_setup() {
   make_test_namespace "$1"
   log_dir=$(mktemp -d "/tmp/platform-operator-$1.XXXXXX")
   log_file="$log_dir/operator.log"
-  trap 'rc=$?; [ "$rc" = 0 ] || [ "$rc" = 77 ] || dump_namespace; kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true; stop_operator || true; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; echo "operator logs: $log_dir"' EXIT
+  trap 'operator_test_cleanup $?' EXIT
+}
+
+# operator_test_cleanup <exit-status>: the exit trap of operator_test_setup, for scripts that set their own.
+operator_test_cleanup() {
+  [ "$1" = 0 ] || [ "$1" = 77 ] || dump_namespace
+  kubectl -n "$ns" delete platforms --all --wait=true --timeout=60s >/dev/null 2>&1 || true
+  stop_operator || true
+  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  echo "operator logs: $log_dir"
 }
 
 # dump_namespace: what a person needs to see why a test failed, before the namespace goes away.

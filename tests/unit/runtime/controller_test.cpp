@@ -124,3 +124,32 @@ TEST_CASE("a reconcile that outlives shutdown is waited for, never left running 
   c.reset();
   CHECK(finished->load());
 }
+
+TEST_CASE("with a leadership check, no reconcile starts without the lease, and one that outlives it is counted") {
+  po::metrics::Registry registry;
+  std::atomic<bool> holds{true};
+  std::atomic<int> calls{0};
+  Controller c({"le", 1, {1ms, 10ms}},
+               [&](const std::string& key, std::stop_token) {
+                 ++calls;
+                 if (key == "slow") holds = false;  // the lease runs out while this reconcile runs
+                 return ReconcileResult::done();
+               },
+               &registry);
+  auto& violations =
+      registry.counter("platform_operator_reconciles_while_not_leader_total", "test").with({{"controller", "le"}});
+  c.set_leadership_check([&] { return holds.load(); }, &violations);
+  c.start();
+  c.queue().add("fast");
+  REQUIRE(eventually([&] { return calls == 1 && c.queue().processing() == 0; }));
+  CHECK(c.reconciles_while_not_leader() == 0);
+  c.queue().add("slow");
+  REQUIRE(eventually([&] { return calls == 2 && c.queue().processing() == 0; }));
+  CHECK(c.reconciles_while_not_leader() == 1);
+  CHECK(registry.render().find(R"(platform_operator_reconciles_while_not_leader_total{controller="le"} 1)") !=
+        std::string::npos);
+  c.queue().add("later");  // without the lease it is not reconciled at all
+  std::this_thread::sleep_for(100ms);
+  CHECK(calls == 2);
+  CHECK(c.shutdown(1s));
+}

@@ -1,7 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "po/kube/config.hpp"
 #include "po/runtime/leader_election.hpp"
+
+#include "eventually.hpp"
+#include "fake_lease_server.hpp"
 
 using namespace po::runtime;
 using namespace std::chrono_literals;
@@ -50,4 +56,37 @@ TEST_CASE("the spec we write keeps acquireTime while renewing and counts transit
 TEST_CASE("identities are unique per process start") {
   CHECK(default_identity() != default_identity());
   CHECK(default_identity().find('_') != std::string::npos);
+}
+
+// Issue 13 #3: a renewal that hangs in HTTP timeouts or 429 back-offs must not outlive the renew deadline,
+// or the old leader goes on reconciling after another replica took the expired lease.
+TEST_CASE("a renewal round is bounded by the renew deadline, however the API server misbehaves") {
+  using po::runtime::testing::FakeLeaseServer;
+  FakeLeaseServer::Mode mode = FakeLeaseServer::Mode::Stall;
+  SUBCASE("requests hang") { mode = FakeLeaseServer::Mode::Stall; }
+  SUBCASE("requests are answered 429 with Retry-After: 10") { mode = FakeLeaseServer::Mode::TooManyRequests; }
+  FakeLeaseServer server("ns", "lease");
+  po::kube::Client client(server.config());  // default options: 30 s timeout, 429 retried after Retry-After
+  LeaderElector elector(client, {"ns", "lease", "me", 4s, 3s, 1s});
+  std::atomic<bool> leading{false}, lost{false};
+  std::atomic<std::chrono::steady_clock::time_point> lost_at{};
+  std::jthread run([&](std::stop_token stop) {
+    elector.run(stop, [&] { leading = true; }, [&] {
+      lost_at = std::chrono::steady_clock::now();
+      lost = true;
+    });
+  });
+  REQUIRE(po::runtime::testing::eventually([&] { return leading.load() && server.renewals() >= 1; }, 5s));
+  server.set_mode(mode);
+  const auto trouble_at = std::chrono::steady_clock::now();
+  CHECK(po::runtime::testing::eventually([&] { return lost.load(); }, 8s));
+  if (lost) {
+    // Given up before the lease it last wrote could run out in another candidate's eyes (4 s)...
+    CHECK(lost_at.load() - server.last_write() < 4s);
+    // ...and within the renew deadline of the trouble starting (plus scheduling slack).
+    CHECK(lost_at.load() - trouble_at < 3s + 500ms);
+    CHECK_FALSE(elector.is_leader());
+  }
+  server.release_stalled();
+  server.set_mode(FakeLeaseServer::Mode::Serve);
 }

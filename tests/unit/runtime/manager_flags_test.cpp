@@ -14,10 +14,12 @@ TEST_CASE("kubebuilder flag names and defaults") {
   CHECK(d.lease_duration == std::chrono::seconds(15));
   CHECK(d.renew_deadline == std::chrono::seconds(10));
   CHECK(d.retry_period == std::chrono::seconds(2));
+  CHECK(d.watch_progress_deadline == std::chrono::seconds(75));  // above the apiserver's one-minute bookmarks
 
   std::vector<std::string> args{"--kubeconfig", "/k", "--leader-elect", "--namespace=a", "--namespace", "b",
                                 "--metrics-bind-address=127.0.0.1:9090", "--health-probe-bind-address", "0",
-                                "--log-format=json", "--leader-election-namespace=ops", "--other", "x"};
+                                "--log-format=json", "--leader-election-namespace=ops", "--watch-progress-deadline=20s",
+                                "--other", "x"};
   const ManagerOptions o = parse_manager_flags(args);
   CHECK(o.kubeconfig == "/k");
   CHECK(o.leader_elect);
@@ -26,6 +28,7 @@ TEST_CASE("kubebuilder flag names and defaults") {
   CHECK(o.health_probe_bind_address == "0");
   CHECK(o.log_format == "json");
   CHECK(o.leader_election_namespace == "ops");
+  CHECK(o.watch_progress_deadline == std::chrono::seconds(20));
   CHECK(args == std::vector<std::string>{"--other", "x"});  // unknown flags are left for the caller
 }
 

@@ -44,12 +44,24 @@ struct ListResult {
 // rest_client_requests_total; kube itself knows nothing of metrics.
 using RequestObserver = std::function<void(std::string_view method, int code)>;
 
+// When a call must be over, as a Go context's deadline bounds a client-go call.
+using Deadline = std::chrono::steady_clock::time_point;
+
+// TCP keepalive on every API connection: probes after `idle` without traffic, then every `interval`;
+// after `probes` unanswered ones the kernel drops the connection (a dead peer noticed in about a minute).
+struct TcpKeepalive {
+  std::chrono::seconds idle{30};  // 0 = keepalive off
+  std::chrono::seconds interval{10};
+  int probes = 3;
+};
+
 struct ClientOptions {
   std::chrono::seconds timeout{30};      // per request (watches use their own idle timeout)
   std::string user_agent = "platform-operator";
   RequestObserver on_request;
   int max_429_retries = 3;               // 429 is retried after Retry-After (capped at max_retry_after)
   std::chrono::seconds max_retry_after{10};
+  TcpKeepalive tcp_keepalive{};
 };
 
 class Client {
@@ -90,13 +102,17 @@ class Client {
   // One watch connection: on_event runs for each decoded event until the server ends the stream
   // (timeoutSeconds), on_event returns false, or stop is requested. A malformed line is skipped and
   // counted, never fatal. An HTTP error (e.g. 410) comes back as ApiError; an ERROR event is passed to on_event.
+  // With a progress_deadline, a stream that brings no response head, event or bookmark for that long is
+  // closed and a retryable transport error returned (a silently dead connection; ask for bookmarks).
   Status watch(const GroupVersionResource& gvr, std::string_view ns, const ListOptions& options,
-               const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop = {});
+               const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop = {},
+               std::chrono::milliseconds progress_deadline = std::chrono::milliseconds::zero());
   std::uint64_t malformed_watch_lines() const;
 
-  // Raw request for anything else. body empty = no body.
+  // Raw request for anything else. body empty = no body. With a deadline, the call (429 retries included)
+  // ends by then: a request still in flight is cancelled and a transport error "deadline exceeded" returned.
   Result<json> request(std::string_view method, const std::string& path_and_query, const std::string& body = {},
-                       std::string_view content_type = "application/json");
+                       std::string_view content_type = "application/json", std::optional<Deadline> deadline = {});
 
  private:
   struct Impl;

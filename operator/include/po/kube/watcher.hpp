@@ -18,6 +18,9 @@ struct WatcherOptions {
   int min_timeout_seconds = 300;  // server-side timeoutSeconds is drawn from [min, max]
   int max_timeout_seconds = 600;
   ReconnectBackoff::Options backoff{};
+  // A watch with no event or bookmark for this long is closed as dead and resumed (0 = never). The
+  // apiserver sends each watch a bookmark about once a minute.
+  std::chrono::milliseconds progress_deadline{75'000};
   // Start by watching from this resourceVersion instead of listing (a restart that kept its cache).
   std::string initial_resource_version;
 };

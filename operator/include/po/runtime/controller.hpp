@@ -55,6 +55,13 @@ class Controller {
   bool shutdown(std::chrono::milliseconds bound);
   // Leadership lost: stop handing out keys now and ask in-flight reconciles to stop; does not wait.
   void abandon();
+  // With leader election (before start()): no reconcile starts unless holds() is true, and one that ends
+  // when it is false has run while another replica may have led; those are counted in violations.
+  void set_leadership_check(std::function<bool()> holds, metrics::Counter* violations = nullptr) {
+    holds_lease_ = std::move(holds);
+    reconciles_while_not_leader_total_ = violations;
+  }
+  std::uint64_t reconciles_while_not_leader() const { return reconciles_while_not_leader_.load(); }
   bool running() const { return running_.load(); }
 
   std::uint64_t reconciles() const { return reconciles_.load(); }
@@ -70,7 +77,9 @@ class Controller {
   WorkQueue queue_;
   std::vector<std::jthread> workers_;
   std::atomic<bool> running_{false};
-  std::atomic<std::uint64_t> reconciles_{0}, errors_{0}, panics_{0};
+  std::atomic<std::uint64_t> reconciles_{0}, errors_{0}, panics_{0}, reconciles_while_not_leader_{0};
+  std::function<bool()> holds_lease_;  // fixed after start()
+  metrics::Counter* reconciles_while_not_leader_total_ = nullptr;
   // Metrics series (null without a registry).
   metrics::CounterFamily* reconcile_total_ = nullptr;
   metrics::Counter* errors_total_ = nullptr;

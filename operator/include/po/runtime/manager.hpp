@@ -30,9 +30,13 @@ struct ManagerOptions {
   std::string log_format = "text";                 // --log-format=text|json
   std::string log_level = "info";                  // --v / --log-level
   std::chrono::seconds graceful_shutdown_timeout{30};
+  std::chrono::seconds request_timeout{30};        // --request-timeout: one API request (not watches)
   std::chrono::seconds lease_duration{15};
   std::chrono::seconds renew_deadline{10};
   std::chrono::seconds retry_period{2};
+  // A watch with no event or bookmark for this long is taken as dead and started again. The apiserver
+  // sends each watch a bookmark about once a minute, so this stays above a minute.
+  std::chrono::seconds watch_progress_deadline{75};
 };
 
 // Consumes the flags it knows from args (both "--flag=value" and "--flag value"); leaves the rest.
@@ -70,13 +74,15 @@ class Manager {
   // Blocks until SIGTERM/SIGINT (block them first with po::signals::block_shutdown_signals) or
   // request_shutdown(). Returns the exit code: 0 after a clean shutdown, 1 when leadership was lost,
   // 2 when it could not start (a metrics or probe port in use; logged as one line).
+  // Leadership lost returns at once: the controllers are told to stop but not waited for, since another
+  // replica leads now; the process should exit right away (reconciles still in flight die with it).
   int run();
   void request_shutdown() { shutdown_requested_ = true; }
 
   bool ready() const;  // every informer has synced
   std::uint16_t metrics_port() const;
   std::uint16_t probe_port() const;
-  bool is_leader() const;
+  bool is_leader() const;  // controllers may run: the lease is held (or no leader election)
 
  private:
   struct Impl;

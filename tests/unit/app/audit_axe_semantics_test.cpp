@@ -317,3 +317,20 @@ TEST_CASE("axe parity: list children axe does not see, hidden explicit labels, u
     CHECK(count_rule(run(std::string("<!doctype html><html lang=") + ok + "><head><title>t</title></head><body></body></html>",
                          {"html-lang-valid"}), "html-lang-valid") == 0);
 }
+
+// Pages 49-54 of the axe corpus: attribute values axe's selectors compare exactly, and no-break-space values.
+TEST_CASE("axe parity: exact attribute values in rule scope, a value of only no-break spaces") {
+  const Engine engine;
+  const auto run = [&](const std::string& html, std::initializer_list<std::string> rules) {
+    const auto r = engine.run(html, only(rules));
+    for (const auto& f : r.findings) MESSAGE(f.rule_id << " " << f.selector << ": " << f.message);
+    return r;
+  };
+  CHECK(found(run(kHead + "<input type=BUTTON><input type=button value=\"&nbsp;\"><input type=Submit value=\" \">"
+                          "<input type=button value=Go></body></html>",
+                  {"input-button-name"})) ==
+        std::vector<std::pair<std::string, std::string>>{{"input-button-name", "html > body > input:nth-of-type(2)"}});
+  CHECK(count_rule(run("<!doctype html><html lang=en><head><title>t</title><meta name=Viewport content=\"user-scalable=no\">"
+                       "<meta name=viewport content=\"user-scalable=no\"></head><body></body></html>",
+                       {"meta-viewport"}), "meta-viewport") == 1);
+}

@@ -37,12 +37,15 @@ class InputButtonName final : public Rule {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
       if (e.tag != GUMBO_TAG_INPUT || e.hidden) continue;
-      const std::string_view type = trim(attr(e.node, "type").value);
-      const bool plain = iequals(type, "button");
-      if (!plain && !iequals(type, "submit") && !iequals(type, "reset")) continue;
+      // axe selects input[type="button"], [type="submit"], [type="reset"]; its selector engine compares the
+      // value exactly, so type="BUTTON" is not in the rule's scope.
+      const std::string_view type = attr(e.node, "type").value;
+      const bool plain = type == "button";
+      if (!plain && type != "submit" && type != "reset") continue;
       const AttrValue value = attr(e.node, "value");
-      if (!trim(value.value).empty()) continue;
       if (!value.present && !plain) continue;   // the default "Submit" / "Reset"
+      // The value is the name (after aria-labelledby and aria-label); one of only spaces or no-break
+      // spaces is no name.
       if (!accessible_name(doc, e.node, /*from_content=*/false).empty()) continue;
       out.report(e.node, "Input button has no accessible name: give it a value, an aria-label, or a title");
     }

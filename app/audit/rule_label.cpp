@@ -20,6 +20,14 @@ bool needs_label(const Element& e) {
 
 bool label_has_text(const Document& doc, const GumboNode* label) { return !trim(doc.text_of(label)).empty(); }
 
+// A <label for> that assistive technology does not see (it or an ancestor hidden) names nothing (axe's
+// hidden-explicit-label). Walks up: labels_for answers are memoised per id, so once per label.
+bool label_hidden(const GumboNode* label) {
+  for (const GumboNode* n = label; n != nullptr && is_element(n); n = n->parent)
+    if (hides_subtree(n)) return true;
+  return false;
+}
+
 // Answers per id and per wrapping label are kept for the run: a thousand controls in one <label>, or a
 // thousand labels for one id, cost one walk, not one per control.
 struct LabelMemo {
@@ -41,7 +49,7 @@ bool is_labelled(const Document& doc, const GumboNode* control, LabelMemo& memo)
     auto [it, inserted] = memo.by_for_id.try_emplace(id.value, false);
     if (inserted)
       for (const auto& [for_id, label] : doc.labels_for(id.value))
-        if (label_has_text(doc, label)) {
+        if (!label_hidden(label) && label_has_text(doc, label)) {
           it->second = true;
           break;
         }

@@ -29,7 +29,8 @@ class MetaViewport final : public Rule {
   void check(const Document& doc, const TextJudge&, Reporter& out) const override {
     for (const Element& e : doc.elements()) {
       if (out.out_of_time()) return;
-      if (e.tag != GUMBO_TAG_META || !iequals(trim(attr(e.node, "name").value), "viewport")) continue;
+      // axe selects meta[name="viewport"]: its selector engine compares the value exactly ("Viewport" is not it).
+      if (e.tag != GUMBO_TAG_META || attr(e.node, "name").value != "viewport") continue;
       std::string_view content = attr(e.node, "content").value;
       std::string_view user_scalable, maximum_scale;
       bool has_user_scalable = false, has_maximum_scale = false;

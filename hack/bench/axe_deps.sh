@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the axe tier's scripts: axe_deps DIR installs DIR's npm packages from its lockfile (`npm ci`)
 # when node_modules is missing or older than package-lock.json, as hack/frontend.sh does for the frontend.
 axe_deps() {

@@ -290,3 +290,47 @@ TEST_CASE("axe parity: role on a button, nbsp names, embedded content, closed de
                        "<img src=3 role=none aria-describedby=d><img src=4 role=none aria-label=Named>",
                        {"image-alt"}), "image-alt") == 2);
 }
+
+// More disagreements the axe tier found (pages 43-48 of tests/axe/corpus), decided as axe-core 4.11 does.
+TEST_CASE("axe parity: list children axe does not see, hidden explicit labels, unregistered language codes") {
+  const Engine engine;
+  const auto run = [&](const std::string& html, std::initializer_list<std::string> rules) {
+    const auto r = engine.run(html, only(rules));
+    for (const auto& f : r.findings) MESSAGE(f.rule_id << " " << f.selector << ": " << f.message);
+    return r;
+  };
+  const auto body = [&](const std::string& b) { return kHead + b + "</body></html>"; };
+  // Hidden children and never-rendered elements (style) do not break a list; an li with another role does.
+  CHECK(found(run(body("<ul><li>a</li><style>.x{}</style><div hidden>h</div><div aria-hidden=true>h</div>"
+                       "<div style=\"display:none\">h</div></ul><ul><li>a</li><li role=option>b</li></ul>"
+                       "<ul><div role=listitem>c</div></ul>"),
+                  {"list"})) == std::vector<std::pair<std::string, std::string>>{{"list", "html > body > ul:nth-of-type(2)"}});
+  // A <label for> that is hidden names nothing.
+  CHECK(count_rule(run(body("<label for=a style=\"display:none\">A</label><input id=a>"
+                            "<div hidden><label for=b>B</label></div><input id=b>"
+                            "<label for=c>C</label><input id=c>"),
+                       {"label"}), "label") == 2);
+  // A two-letter primary language subtag must be a registered one.
+  CHECK(count_rule(run("<!doctype html><html lang=zz><head><title>t</title></head><body></body></html>", {"html-lang-valid"}),
+                   "html-lang-valid") == 1);
+  for (const char* ok : {"en", "EN", "zh-Hant-TW", "iw", "fil", "en-GB"})
+    CHECK(count_rule(run(std::string("<!doctype html><html lang=") + ok + "><head><title>t</title></head><body></body></html>",
+                         {"html-lang-valid"}), "html-lang-valid") == 0);
+}
+
+// Pages 49-54 of the axe corpus: attribute values axe's selectors compare exactly, and no-break-space values.
+TEST_CASE("axe parity: exact attribute values in rule scope, a value of only no-break spaces") {
+  const Engine engine;
+  const auto run = [&](const std::string& html, std::initializer_list<std::string> rules) {
+    const auto r = engine.run(html, only(rules));
+    for (const auto& f : r.findings) MESSAGE(f.rule_id << " " << f.selector << ": " << f.message);
+    return r;
+  };
+  CHECK(found(run(kHead + "<input type=BUTTON><input type=button value=\"&nbsp;\"><input type=Submit value=\" \">"
+                          "<input type=button value=Go></body></html>",
+                  {"input-button-name"})) ==
+        std::vector<std::pair<std::string, std::string>>{{"input-button-name", "html > body > input:nth-of-type(2)"}});
+  CHECK(count_rule(run("<!doctype html><html lang=en><head><title>t</title><meta name=Viewport content=\"user-scalable=no\">"
+                       "<meta name=viewport content=\"user-scalable=no\"></head><body></body></html>",
+                       {"meta-viewport"}), "meta-viewport") == 1);
+}

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 export BUILD_DIR
 
-.PHONY: help deps tools build test unit fuzz bench demo demo-down cluster-up cluster-down cluster-status clean
+.PHONY: help deps tools build test unit fuzz bench demo demo-down cluster-up cluster-down cluster-status clean health-check metrics scale
 
 help:
 	@echo "make demo         build, start the local cluster, install, show it working"
@@ -11,6 +11,10 @@ help:
 	@echo "make unit         build and run the unit tests only (no cluster)"
 	@echo "make fuzz         libFuzzer runs of the audit engine and request parsing (FUZZ_SECONDS each, default 300)"
 	@echo "make bench        operator and app benchmarks (hack/bench/*.sh); prints figures and method"
+	@echo "make health-check every health endpoint of a running Platform through its gateway (non-zero on failure)"
+	@echo "make metrics      key figures of a running Platform from its Prometheus"
+	@echo "make scale api=4 frontend=2   set a running Platform's replica counts"
+	@echo "                  (PLATFORM=local NAMESPACE=a11y-local by default: the one make demo creates)"
 	@echo "make deps|tools|build|cluster-up|cluster-down|demo-down|clean"
 
 deps:
@@ -50,6 +54,15 @@ cluster-down:
 
 cluster-status:
 	@bash hack/cluster.sh status
+
+health-check:
+	@bash hack/ops.sh health-check
+
+metrics:
+	@bash hack/ops.sh metrics
+
+scale:
+	@bash hack/ops.sh scale api=$(api) frontend=$(frontend)
 
 clean:
 	rm -rf $(BUILD_DIR)

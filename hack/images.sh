@@ -28,6 +28,11 @@ BUILD_DIR=${BUILD_DIR:-build}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$top/$BUILD_DIR" ;; esac
 
 LOCAL_REPO=localhost/platform-local
+# The tag of this repository's images (platform-api, platform-operator, platform-frontend). Another tag
+# (PO_LOCAL_TAG=mybranch) keeps one worktree's images apart from the `dev` ones on a node several
+# worktrees share; such builds leave the other cached tars alone.
+LOCAL_TAG=${PO_LOCAL_TAG:-dev}
+[[ "$LOCAL_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || { echo "PO_LOCAL_TAG: '$LOCAL_TAG' is not an image tag" >&2; exit 2; }
 SUITE=bookworm
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.1
 cache="$PO_CACHE/images"
@@ -38,6 +43,7 @@ log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # Removes the cached tars of an image other than the one just built (another input digest).
 prune_others() {  # prune_others <name> <kept tar>
+  [ "$LOCAL_TAG" = dev ] || return 0
   local t
   for t in "$cache/$1"-*.tar; do
     [ "$t" != "$2" ] || continue
@@ -60,7 +66,7 @@ declare -A PACKAGES=(
   [alertmanager]="prometheus-alertmanager"
 )
 declare -A TAGS=(
-  [platform-api]=dev [platform-operator]=dev [platform-frontend]=dev [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
+  [platform-api]=$LOCAL_TAG [platform-operator]=$LOCAL_TAG [platform-frontend]=$LOCAL_TAG [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
   [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=3.16 [alertmanager]=debian12
   [coredns]=local [metrics-server]=local
 )
@@ -315,7 +321,8 @@ cmd_stack() {
   for name in postgres redis nginx postgres-exporter redis-exporter nginx-exporter alertmanager platform-api platform-operator; do
     tar=$(debian_image "$name"); import "$sock" "$(ref "$name")" "$tar"
   done
-  if [ -f "$top/frontend/package.json" ]; then
+  # PO_IMAGES_FRONTEND=0 skips the frontend (its Next.js build is the slow part) for Platforms without one.
+  if [ -f "$top/frontend/package.json" ] && [ "${PO_IMAGES_FRONTEND:-1}" != 0 ]; then
     bash "$here/frontend.sh" build >&2
     tar=$(debian_image platform-frontend); import "$sock" "$(ref platform-frontend)" "$tar"
   fi

@@ -134,7 +134,8 @@ struct App::Metrics {
         pool_waiting(r.gauge("db_pool_waiting", "Requests waiting for a database connection.").with({})),
         active_users(r.gauge("active_users", "Distinct users seen in the current minute (HyperLogLog estimate).").with({})),
         ai_requests(r.counter("ai_suggestion_requests_total", "AI suggestion requests by outcome.")),
-        model_loaded(r.gauge("ml_model_loaded", "1 when the text-quality model is loaded.").with({})) {}
+        model_loaded(r.gauge("ml_model_loaded", "1 when the text-quality model is loaded.").with({})),
+        ai_duration(r.histogram("ai_agent_response_seconds", "AI provider response time per suggestions request.").with({})) {}
 
   po::metrics::CounterFamily& requests;
   po::metrics::HistogramFamily& duration;
@@ -152,6 +153,7 @@ struct App::Metrics {
   po::metrics::Gauge& active_users;
   po::metrics::CounterFamily& ai_requests;
   po::metrics::Gauge& model_loaded;
+  po::metrics::Histogram& ai_duration;
 };
 
 App::App(Config config, LoadedModel model)
@@ -159,6 +161,8 @@ App::App(Config config, LoadedModel model)
       model_(std::move(model)),
       engine_(model_.model),
       metrics_(std::make_unique<Metrics>(registry_)),
+      process_(registry_, PO_VERSION),
+      faults_(config_.faults),
       pool_(config_.database_url, config_.db_pool_size, AuditStore::prepare),
       store_(pool_),
       cache_(parse_redis_url(config_.redis_url)),
@@ -171,6 +175,11 @@ App::App(Config config, LoadedModel model)
       workers_(effective_worker_threads(config_), config_.worker_queue, config_.worker_queue_bytes) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
+  if (faults_.active()) {
+    spdlog::warn("FAULT INJECTION ON: {}% of {}* requests fail, {}% are delayed {} ms", config_.faults.error_percent,
+                 config_.faults.path_prefix, config_.faults.delay.count() > 0 ? config_.faults.delay_percent : 0,
+                 config_.faults.delay.count());
+  }
   add_routes();
 }
 
@@ -226,6 +235,10 @@ bool is_audit_create(const po::http::Request& req) {
 }
 
 void App::handle_async(Request req, po::http::Responder done) {
+  if (faults_.active()) {
+    const auto fault = faults_.decide(req.path);
+    if (fault.fail || fault.delay.count() > 0) return inject_fault(std::move(req), std::move(done), fault);
+  }
   const auto lane = lane_for(req.path);
   if (lane == Lane::Inline) return done(handle(req));
   if (is_audit_create(req)) return post_audit(std::move(req), std::move(done));
@@ -240,6 +253,31 @@ void App::handle_async(Request req, po::http::Responder done) {
   WorkerPool::Job job{[this, shared, done] { done(handle(*shared)); }, [refuse] { refuse(true); },
                       shared->body.size(), started + config_.queue_timeout};
   if (!pool.submit(std::move(job))) refuse(false);
+}
+
+void App::inject_fault(Request req, po::http::Responder done, Fault fault) {
+  const auto started = Clock::now();
+  auto shared = std::make_shared<Request>(std::move(req));
+  auto run = [this, shared, done, fault, started] {
+    if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
+    if (!fault.fail) return done(handle(*shared, started));
+    auto res = json_error(500, "fault_injected", "failed on purpose: fault injection (FAULT_ERROR_PERCENT) is on",
+                          shared->request_id);
+    record(*shared, "fault_injected", res.status, started);
+    done(std::move(res));
+  };
+  if (fault.delay.count() == 0) return run();
+  WorkerPool::Job job{run, [this, shared, done, started] {
+                        auto res = overloaded(*shared, true);
+                        record(*shared, "overloaded", res.status, started);
+                        done(std::move(res));
+                      },
+                      shared->body.size(), started + config_.queue_timeout};
+  if (!workers_.submit(std::move(job))) {
+    auto res = overloaded(*shared, false);
+    record(*shared, "overloaded", res.status, started);
+    done(std::move(res));
+  }
 }
 
 po::http::Response App::error_response(const Request& req, std::exception_ptr error) {
@@ -282,14 +320,15 @@ void App::record(const Request& req, const std::string& route, int status, Clock
   metrics_->duration.with({{"method", method}, {"route", route}}).observe(seconds);
 }
 
-po::http::Response App::handle(const Request& req) {
+po::http::Response App::handle(const Request& req) { return handle(req, Clock::now()); }
+
+po::http::Response App::handle(const Request& req, Clock::time_point started) {
   if (is_audit_create(req)) {  // asynchronous by nature (group commit): wait for it here
     std::promise<Response> answer;
     auto future = answer.get_future();
-    post_audit(req, [&answer](Response res) { answer.set_value(std::move(res)); });
+    post_audit(req, [&answer](Response res) { answer.set_value(std::move(res)); }, started);
     return future.get();
   }
-  const auto started = Clock::now();
   Response res;
   std::string route = "unmatched";
   try {
@@ -465,8 +504,7 @@ AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
                       std::make_shared<const std::string>(std::move(result->doc)), partial};
 }
 
-void App::post_audit(Request request, po::http::Responder done) {
-  const auto started = Clock::now();
+void App::post_audit(Request request, po::http::Responder done, Clock::time_point started) {
   auto req = std::make_shared<const Request>(std::move(request));
   Finish finish = [this, req, started, done = std::move(done)](Response res) {
     record(*req, "/api/v1/audits", res.status, started);
@@ -617,7 +655,10 @@ po::http::Response App::suggestions(const Request& req, const Principal& who, co
     if (inputs.size() == kMaxSuggestionFindings) break;
     inputs.push_back({f.value("ruleId", ""), f.value("message", ""), f.value("selector", ""), f.value("snippet", "")});
   }
+  const auto asked = Clock::now();
   const auto result = ai_.suggest(inputs);
+  if (result.outcome == AiOutcome::Ok || result.outcome == AiOutcome::UpstreamError)
+    metrics_->ai_duration.observe(std::chrono::duration<double>(Clock::now() - asked).count());
   switch (result.outcome) {
     case AiOutcome::Disabled:
       metrics_->ai_requests.with({{"outcome", "disabled"}}).inc();
@@ -814,6 +855,7 @@ po::http::Response App::health_ready(const Request&) {
 }
 
 po::http::Response App::metrics(const Request&) {
+  process_.collect();
   const auto s = pool_.stats();
   metrics_->pool.with({{"state", "open"}}).set(static_cast<double>(s.open));
   metrics_->pool.with({{"state", "in_use"}}).set(static_cast<double>(s.in_use));

@@ -22,6 +22,8 @@
 #include "server/clients.hpp"
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
+#include "server/faults.hpp"
+#include "server/process_metrics.hpp"
 #include "server/redis_cache.hpp"
 #include "server/result_lru.hpp"
 #include "server/router.hpp"
@@ -54,6 +56,8 @@ class App {
   ~App();  // stops the background migrator
 
   po::http::Response handle(const po::http::Request& req);  // never throws; may block
+  // The same, for a request that arrived at `started` (its duration metric counts from then).
+  po::http::Response handle(const po::http::Request& req, std::chrono::steady_clock::time_point started);
   // Runs inline requests on the calling (I/O) thread and hands the others to their lane; never throws.
   void handle_async(po::http::Request req, po::http::Responder done);
 
@@ -76,7 +80,10 @@ class App {
   using Finish = std::function<void(Response)>;
   // POST /api/v1/audits: a body seen before is answered from results_ without leaving the calling thread
   // until the writer; otherwise the worker pool parses, consults Redis and runs the engine.
-  void post_audit(Request req, po::http::Responder done);
+  void post_audit(Request req, po::http::Responder done,
+                  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+  // FAULT_* (faults.hpp): answers 500 now, or after the delay on a worker thread, or handles it late.
+  void inject_fault(Request req, po::http::Responder done, Fault fault);
   AuditOutcome resolve_audit(const std::string& body, bool& cached);  // blocking; throws RequestError
   void store_audit(const std::shared_ptr<const Request>& req, const std::string& owner, AuditOutcome outcome,
                    bool cached, const Finish& finish);  // throws DbUnavailable before the schema exists
@@ -110,6 +117,8 @@ class App {
   audit::Engine engine_;
   po::metrics::Registry registry_;
   std::unique_ptr<Metrics> metrics_;
+  ProcessMetrics process_;
+  FaultInjector faults_;
   DbPool pool_;
   AuditStore store_;
   RedisCache cache_;

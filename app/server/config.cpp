@@ -184,6 +184,15 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   if (auto v = env("SHUTDOWN_DELAY_SECONDS"); v && !v->empty()) {
     c.shutdown_delay = std::chrono::seconds(parse_number<int>("SHUTDOWN_DELAY_SECONDS", *v, 0, 300));
   }
+  if (auto v = env("FAULT_ERROR_PERCENT"); v && !v->empty()) c.faults.error_percent = parse_number<int>("FAULT_ERROR_PERCENT", *v, 0, 100);
+  if (auto v = env("FAULT_DELAY_MS"); v && !v->empty()) {
+    c.faults.delay = std::chrono::milliseconds(parse_number<int>("FAULT_DELAY_MS", *v, 0, 60'000));
+  }
+  if (auto v = env("FAULT_DELAY_PERCENT"); v && !v->empty()) c.faults.delay_percent = parse_number<int>("FAULT_DELAY_PERCENT", *v, 0, 100);
+  if (auto v = env("FAULT_PATH_PREFIX"); v && !v->empty()) {
+    if (v->front() != '/') throw ConfigError("FAULT_PATH_PREFIX must start with /");
+    c.faults.path_prefix = *v;
+  }
   c.model_path = env("MODEL_PATH").value_or("");
   c.model_dir = env("MODEL_DIR").value_or(default_model_dir);
   return c;

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "server/faults.hpp"
+
 namespace a11y::server {
 
 // A missing or malformed variable; what() is one line naming the variable, for the operator's logs.
@@ -53,6 +55,7 @@ struct Config {
   // SHUTDOWN_DELAY_SECONDS: after SIGTERM, keep serving with readiness failing for this long, so that
   // load balancers stop sending new requests before the listener closes; then drain.
   std::chrono::seconds shutdown_delay{0};
+  FaultConfig faults;  // FAULT_ERROR_PERCENT, FAULT_DELAY_MS, FAULT_DELAY_PERCENT, FAULT_PATH_PREFIX (faults.hpp)
 };
 
 struct RedisEndpoint {

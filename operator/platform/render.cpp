@@ -25,6 +25,7 @@ std::string postgres(const Platform& p) { return p.metadata.name + "-postgres"; 
 std::string backup(const Platform& p) { return p.metadata.name + "-postgres-backup"; }
 std::string redis(const Platform& p) { return p.metadata.name + "-redis"; }
 std::string prometheus(const Platform& p) { return p.metadata.name + "-prometheus"; }
+std::string alertmanager(const Platform& p) { return p.metadata.name + "-alertmanager"; }
 std::string grafana(const Platform& p) { return p.metadata.name + "-grafana"; }
 std::string jwt_secret(const Platform& p) { return p.metadata.name + "-jwt"; }
 std::string api_clients(const Platform& p) { return p.metadata.name + "-api-clients"; }

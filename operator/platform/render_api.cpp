@@ -10,6 +10,16 @@ namespace {
 // The <name>-api-clients Secret, one file per client, read by POST /api/v1/auth/token.
 constexpr const char* kClientsDir = "/etc/platform-api/clients";
 
+// Shutdown on a rolling update: at SIGTERM the api fails readiness and keeps serving for kShutdownDelay
+// seconds, longer than it takes the endpoint controller and kube-proxy on every node to drop the pod
+// (one or two seconds on an idle cluster, several under load), so that no new request reaches a closed
+// listener; then the listener closes and in-flight requests drain for up to kDrainSeconds (the HTTP
+// server's drain timeout) while the group-commit writer flushes. The grace period covers both and a
+// margin, so the kubelet never SIGKILLs a pod that is still draining.
+constexpr int kShutdownDelaySeconds = 10;
+constexpr int kDrainSeconds = 30;
+constexpr int kTerminationGraceSeconds = kShutdownDelaySeconds + kDrainSeconds + 10;
+
 json api_env(const Platform& p) {
   const ApiSpec& api = p.spec.api;
   json env = json::array({{{"name", "PORT"}, {"value", std::to_string(kApiPort)}}});
@@ -19,6 +29,7 @@ json api_env(const Platform& p) {
   else env.push_back(env_from_secret("REDIS_URL", names::redis(p), "url"));
   env.push_back(env_from_secret("SECRET_KEY", names::jwt_secret(p), "secret-key"));
   env.push_back({{"name", "AUTH_CLIENTS_DIR"}, {"value", kClientsDir}});
+  env.push_back({{"name", "SHUTDOWN_DELAY_SECONDS"}, {"value", std::to_string(kShutdownDelaySeconds)}});
   if (api.aiProviderSecretName) {
     // Either key may be absent: the app reports the provider it lacks as disabled.
     env.push_back(env_from_secret("GEMINI_API_KEY", *api.aiProviderSecretName, "GEMINI_API_KEY", true));
@@ -53,7 +64,7 @@ std::vector<DesiredObject> render_api(const Platform& p) {
       {"serviceAccountName", name},
       {"automountServiceAccountToken", false},
       {"securityContext", pod_security_context(kUser)},
-      {"terminationGracePeriodSeconds", 30},
+      {"terminationGracePeriodSeconds", kTerminationGraceSeconds},
       {"topologySpreadConstraints", topology_spread(p, kApi)},
       {"containers", json::array({container})},
       {"volumes", json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "256Mi"}}}},

@@ -22,6 +22,7 @@ inline constexpr std::string_view kRedisImage = "docker.io/library/redis:7.4";
 inline constexpr std::string_view kRedisExporterImage = "docker.io/oliver006/redis_exporter:v1.67.0";
 inline constexpr std::string_view kPrometheusImage = "quay.io/prometheus/prometheus:v3.5.0";
 inline constexpr std::string_view kGrafanaImage = "docker.io/grafana/grafana:11.6.0";
+inline constexpr std::string_view kAlertmanagerImage = "quay.io/prometheus/alertmanager:v0.28.1";
 
 inline constexpr int kApiPort = 8000;
 inline constexpr int kFrontendPort = 3000;
@@ -35,6 +36,7 @@ inline constexpr int kRedisPort = 6379;
 inline constexpr int kRedisExporterPort = 9121;
 inline constexpr int kPrometheusPort = 9090;
 inline constexpr int kGrafanaPort = 3000;
+inline constexpr int kAlertmanagerPort = 9093;
 
 // Annotation on pod templates carrying a digest of their configuration, so a config change rolls pods.
 inline constexpr std::string_view kConfigHashAnnotation = "platform.a11y.dev/config-hash";
@@ -52,6 +54,7 @@ inline constexpr Component kBackup{"postgresql-backup", "database"};
 inline constexpr Component kRedis{"redis", "cache"};
 inline constexpr Component kPrometheus{"prometheus", "monitoring"};
 inline constexpr Component kGrafana{"grafana", "monitoring"};
+inline constexpr Component kAlertmanager{"alertmanager", "monitoring"};
 
 json labels(const Platform& p, Component c);
 json selector_labels(const Platform& p, Component c);

@@ -12,6 +12,41 @@ namespace {
 
 constexpr int kPrometheusUser = 65534;
 constexpr int kGrafanaUser = 472;
+constexpr int kAlertmanagerUser = 65534;
+
+// The alerting section of prometheus.yml: the operator's Alertmanager, or the one at spec's url.
+json alerting(const Platform& p) {
+  const MonitoringSpec& m = p.spec.monitoring;
+  std::string scheme = "http", host, path;
+  if (m.alertmanagerEnabled) {
+    host = names::alertmanager(p) + ":" + std::to_string(kAlertmanagerPort);
+  } else {
+    // Validated as http(s)://host[:port][/path].
+    const std::string& url = m.alertmanagerUrl;
+    const auto sep = url.find("://");
+    scheme = url.substr(0, sep);
+    const auto rest = url.substr(sep + 3);
+    const auto slash = rest.find('/');
+    host = rest.substr(0, slash);
+    if (slash != std::string::npos) path = rest.substr(slash);
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    if (host.find(':') == std::string::npos) host += scheme == "https" ? ":443" : ":80";
+  }
+  json am = {{"scheme", scheme}, {"timeout", "10s"}, {"api_version", "v2"}, {"static_configs", json::array({{{"targets", json::array({host})}}})}};
+  if (!path.empty()) am["path_prefix"] = path;
+  return {{"alertmanagers", json::array({am})}};
+}
+
+// Alertmanager's configuration: every alert of this Platform goes to one receiver, grouped by alert
+// name. The receiver has no integration (nothing leaves the cluster): alerts are kept and shown by
+// Alertmanager's API and UI. To be notified, send to your own Alertmanager with spec.monitoring.alertmanager.url.
+std::string render_alertmanager_config(const Platform& p) {
+  json config = {{"route", {{"receiver", "platform"}, {"group_by", json::array({"alertname", "namespace"})},
+                            {"group_wait", "10s"}, {"group_interval", "1m"}, {"repeat_interval", "4h"}}},
+                 {"receivers", json::array({{{"name", "platform"}}})}};
+  (void)p;
+  return to_yaml(config);
+}
 
 // Selector of the api's series, the same in both modes: the job label is the Service/job name.
 std::string api_series(const Platform& p, const std::string& extra = "") {
@@ -31,6 +66,13 @@ json alert(std::string name, std::string expr, std::string for_duration, std::st
           {"for", std::move(for_duration)},
           {"labels", {{"severity", std::move(severity)}}},
           {"annotations", {{"summary", std::move(summary)}, {"description", std::move(description)}, {"runbook_url", std::move(runbook)}}}};
+}
+
+// The rule group; spec.monitoring.alerts.forSeconds, when set, replaces every rule's own pending time.
+json group_of(const Platform& p, json rules) {
+  if (const auto seconds = p.spec.monitoring.alertForSeconds; seconds > 0)
+    for (auto& r : rules) r["for"] = std::to_string(seconds) + "s";
+  return json::array({{{"name", "a11y-platform." + p.metadata.namespace_ + "." + p.metadata.name}, {"rules", std::move(rules)}}});
 }
 
 // Scrape job for the pods of one component whose container port has the given name.
@@ -87,7 +129,7 @@ bool use_service_monitors(const MonitoringSpec& monitoring, const RenderOptions&
   return false;
 }
 
-json render_alert_groups(const Platform& p) {
+json render_alert_groups(const Platform& p, bool cluster_metrics) {
   const MonitoringSpec& m = p.spec.monitoring;
   const std::string err = format_number(m.errorRatePercent);
   const std::string lat = format_number(m.latencySeconds);
@@ -116,7 +158,17 @@ json render_alert_groups(const Platform& p) {
                           "15m", "warning", "API pod uses more than " + res + "% of its memory limit",
                           "{{ $labels.pod }} uses {{ $value | printf \"%.0f\" }}% of its memory limit (" + api_res.limits.memory + ")."));
   }
-  // Container-level rules need cAdvisor and kube-state-metrics series (present with kube-prometheus).
+  rules.push_back(alert("PlatformTargetDown",
+                        "up{namespace=\"" + p.metadata.namespace_ + "\",job=~\"" + p.metadata.name + "-.*\"} == 0", "5m", "critical",
+                        "A platform scrape target is down", "{{ $labels.job }} target {{ $labels.instance }} has been unreachable for 5 minutes."));
+  // Service down: no api target answers, including none at all (scaled to zero, every pod gone), which
+  // PlatformTargetDown cannot see because a target that does not exist has no `up` series.
+  const std::string api_up = "up" + api_series(p);
+  rules.push_back(alert("PlatformApiDown", "sum(" + api_up + ") == 0 or absent(" + api_up + ")", "1m", "critical",
+                        "No API replica is up", "No " + names::api(p) + " target has answered a scrape for a minute: the audit API is down."));
+  if (!cluster_metrics) return group_of(p, std::move(rules));
+  // Container-level rules need cAdvisor and kube-state-metrics series: a kube-prometheus stack (the
+  // ServiceMonitor mode) has both; the operator's own Prometheus scrapes neither, so it does not ship them.
   rules.push_back(alert("PlatformContainerCpuHigh",
                         "100 * sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{" + pods +
                             ",container!=\"\"}[5m])) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{" + pods +
@@ -129,19 +181,16 @@ json render_alert_groups(const Platform& p) {
                             ",resource=\"memory\"}) > " + res,
                         "15m", "warning", "Container uses more than " + res + "% of its memory limit",
                         "{{ $labels.pod }}/{{ $labels.container }} uses {{ $value | printf \"%.0f\" }}% of its memory limit."));
-  rules.push_back(alert("PlatformTargetDown",
-                        "up{namespace=\"" + p.metadata.namespace_ + "\",job=~\"" + p.metadata.name + "-.*\"} == 0", "5m", "critical",
-                        "A platform scrape target is down", "{{ $labels.job }} target {{ $labels.instance }} has been unreachable for 5 minutes."));
   const std::string deployments = "namespace=\"" + p.metadata.namespace_ + "\",deployment=~\"" + p.metadata.name + "-.*\"";
   rules.push_back(alert("PlatformRolloutStuck",
                         "kube_deployment_status_condition{" + deployments + ",condition=\"Progressing\",status=\"false\"} == 1 or "
                         "(kube_deployment_spec_replicas{" + deployments + "} != kube_deployment_status_replicas_updated{" + deployments + "})",
                         std::to_string(p.spec.rollout.progressDeadlineSeconds / 60 + 5) + "m", "warning", "A platform rollout is stuck",
                         "Deployment {{ $labels.deployment }} has not finished rolling out within its progress deadline."));
-  return json::array({{{"name", "a11y-platform." + p.metadata.namespace_ + "." + p.metadata.name}, {"rules", rules}}});
+  return group_of(p, std::move(rules));
 }
 
-std::string render_prometheus_rules(const Platform& p) { return to_yaml({{"groups", render_alert_groups(p)}}); }
+std::string render_prometheus_rules(const Platform& p) { return to_yaml({{"groups", render_alert_groups(p, false)}}); }
 
 std::string render_prometheus_config(const Platform& p) {
   const MonitoringSpec& m = p.spec.monitoring;
@@ -157,6 +206,7 @@ std::string render_prometheus_config(const Platform& p) {
                    {"external_labels", {{"platform", p.metadata.name}, {"platform_namespace", p.metadata.namespace_}}}}},
                  {"rule_files", json::array({"/etc/prometheus/alerts.yml"})},
                  {"scrape_configs", jobs}};
+  if (m.alertmanagerEnabled || !m.alertmanagerUrl.empty()) config["alerting"] = alerting(p);
   return to_yaml(config);
 }
 
@@ -181,6 +231,11 @@ json render_grafana_dashboard(const Platform& p) {
   panels.push_back(timeseries_panel(6, "Scrape targets up", "short",
                                     json::array({target("sum by (job) (up{namespace=\"" + p.metadata.namespace_ + "\",job=~\"" + p.metadata.name + "-.*\"})",
                                                         "{{job}}", "A")}), 12, 16));
+  panels.push_back(timeseries_panel(7, "Active users (distinct per minute)", "short",
+                                    json::array({target("max(active_users" + api + ")", "users", "A")}), 0, 24));
+  panels.push_back(timeseries_panel(8, "AI agent response time (p95)", "s",
+                                    json::array({target("histogram_quantile(0.95, sum by (le) (rate(ai_agent_response_seconds_bucket" + api +
+                                                            "[5m])))", "p95", "A")}), 12, 24));
   return {{"uid", "a11y-" + sha256_hex(p.metadata.namespace_ + "/" + p.metadata.name).substr(0, 12)},
           {"title", "Accessibility Platform: " + p.metadata.namespace_ + "/" + p.metadata.name},
           {"tags", json::array({"a11y-platform"})},
@@ -190,6 +245,53 @@ json render_grafana_dashboard(const Platform& p) {
           {"refresh", "30s"},
           {"time", {{"from", "now-6h"}, {"to", "now"}}},
           {"panels", panels}};
+}
+
+// The Alertmanager the operator's Prometheus sends to (spec.monitoring.alertmanager.enabled): one
+// replica, its silences and notification log in an emptyDir (lost on restart: alerts still firing are
+// sent again by Prometheus within its resend delay).
+std::vector<DesiredObject> render_alertmanager(const Platform& p) {
+  const MonitoringSpec& m = p.spec.monitoring;
+  const std::string name = names::alertmanager(p);
+  json cm = config_map(p, name, kAlertmanager, {{"alertmanager.yml", render_alertmanager_config(p)}});
+  json container = {
+      {"name", "alertmanager"},
+      {"image", image_ref(p, p.spec.images.alertmanager, kAlertmanagerImage)},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"args", json::array({"--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
+                            "--web.listen-address=:" + std::to_string(kAlertmanagerPort), "--cluster.listen-address="})},
+      {"ports", json::array({{{"name", "http"}, {"containerPort", kAlertmanagerPort}, {"protocol", "TCP"}}})},
+      {"resources", resources_json(m.alertmanagerResources)},
+      {"livenessProbe", http_probe("/-/healthy", "http", 15, 4, 10)},
+      {"readinessProbe", http_probe("/-/ready", "http", 5, 3)},
+      {"securityContext", container_security_context(kAlertmanagerUser)},
+      {"volumeMounts", json::array({{{"name", "config"}, {"mountPath", "/etc/alertmanager"}, {"readOnly", true}},
+                                    {{"name", "data"}, {"mountPath", "/alertmanager"}}})},
+  };
+  json deployment = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", object_meta(p, name, kAlertmanager)},
+      {"spec",
+       {{"replicas", 1},
+        {"selector", {{"matchLabels", selector_labels(p, kAlertmanager)}}},
+        {"progressDeadlineSeconds", p.spec.rollout.progressDeadlineSeconds},
+        {"revisionHistoryLimit", 3},
+        {"template",
+         {{"metadata", {{"labels", labels(p, kAlertmanager)}, {"annotations", {{kConfigHashAnnotation, config_hash(cm)}}}}},
+          {"spec",
+           {{"automountServiceAccountToken", false},
+            {"securityContext", pod_security_context(kAlertmanagerUser)},
+            {"containers", json::array({container})},
+            {"volumes", json::array({{{"name", "config"}, {"configMap", {{"name", name}}}},
+                                     {{"name", "data"}, {"emptyDir", {{"sizeLimit", "64Mi"}}}}})}}}}}}},
+  };
+  std::vector<DesiredObject> out;
+  out.push_back(desired(Tier::Monitoring, true, cm));
+  out.push_back(desired(Tier::Monitoring, true,
+                        service(p, name, kAlertmanager, json::array({{{"name", "http"}, {"port", kAlertmanagerPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
+  out.push_back(desired(Tier::Monitoring, true, deployment));
+  return out;
 }
 
 std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOptions& options) {
@@ -208,7 +310,7 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
                           {{"apiVersion", "monitoring.coreos.com/v1"},
                            {"kind", "PrometheusRule"},
                            {"metadata", object_meta(p, p.metadata.name, kPrometheus)},
-                           {"spec", {{"groups", render_alert_groups(p)}}}}));
+                           {"spec", {{"groups", render_alert_groups(p, true)}}}}));
   } else {
     const std::string name = names::prometheus(p);
     prometheus_url = "http://" + name + ":" + std::to_string(kPrometheusPort);
@@ -266,6 +368,9 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
     out.push_back(desired(Tier::Monitoring, true,
                           service(p, name, kPrometheus, json::array({{{"name", "http"}, {"port", kPrometheusPort}, {"targetPort", "http"}, {"protocol", "TCP"}}}))));
     out.push_back(desired(Tier::Monitoring, true, deployment));
+    if (m.alertmanagerEnabled) {
+      for (auto& o : render_alertmanager(p)) out.push_back(std::move(o));
+    }
   }
 
   if (m.grafanaEnabled) {

@@ -124,6 +124,14 @@ std::vector<DesiredObject> render_network(const Platform& p, const RenderOptions
     if (s.gateway.enabled) egress.push_back({{"to", json::array({pods_of(p, kGateway)})}, {"ports", tcp_ports({kNginxExporterPort})}});
     if (s.database.managed) egress.push_back({{"to", json::array({pods_of(p, kPostgres)})}, {"ports", tcp_ports({kPostgresExporterPort})}});
     if (s.cache.managed) egress.push_back({{"to", json::array({pods_of(p, kRedis)})}, {"ports", tcp_ports({kRedisExporterPort})}});
+    if (s.monitoring.alertmanagerEnabled) {
+      egress.push_back({{"to", json::array({pods_of(p, kAlertmanager)})}, {"ports", tcp_ports({kAlertmanagerPort})}});
+      // Alertmanager is read by people and tests (port-forward) and written to by this Prometheus only.
+      add("alertmanager", kAlertmanager, allow(p, kAlertmanager, json::array({{{"ports", tcp_ports({kAlertmanagerPort})}}}), json::array()));
+    } else if (!s.monitoring.alertmanagerUrl.empty()) {
+      // Your Alertmanager, at whatever address and port its URL names.
+      egress.push_back({{"to", json::array({{{"ipBlock", {{"cidr", "0.0.0.0/0"}}}}})}});
+    }
     json ingress = json::array();
     if (s.monitoring.grafanaEnabled) ingress.push_back({{"from", json::array({pods_of(p, kGrafana)})}, {"ports", tcp_ports({kPrometheusPort})}});
     add("prometheus", kPrometheus, allow(p, kPrometheus, ingress, egress));

@@ -282,6 +282,7 @@ ImagesSpec read_images(const Reader& r) {
   r.read("nginxExporter", images.nginxExporter);
   r.read("prometheus", images.prometheus);
   r.read("grafana", images.grafana);
+  r.read("alertmanager", images.alertmanager);
   return images;
 }
 
@@ -357,10 +358,16 @@ MonitoringSpec read_monitoring(const Reader& r) {
   Reader g = r.child("grafana");
   g.read("enabled", m.grafanaEnabled);
   m.grafanaResources = read_resources(g, m.grafanaResources);
+  m.alertmanagerResources = resources_of("50m", "64Mi", "200m", "128Mi");
+  Reader am = r.child("alertmanager");
+  am.read("enabled", m.alertmanagerEnabled);
+  am.read("url", m.alertmanagerUrl);
+  m.alertmanagerResources = read_resources(am, m.alertmanagerResources);
   Reader a = r.child("alerts");
   a.read("errorRatePercent", m.errorRatePercent);
   a.read("latencySeconds", m.latencySeconds);
   a.read("resourcePercent", m.resourcePercent);
+  a.read("forSeconds", m.alertForSeconds);
   std::string mode = "Auto";
   r.read("serviceMonitors", mode);
   if (mode == "Auto") m.serviceMonitors = ServiceMonitorMode::Auto;

@@ -257,8 +257,15 @@ std::vector<FieldError> validate(const Platform& p) {
   check_storage_size(c, "spec.monitoring.prometheus.storage.size", mon.prometheusStorage.size);
   check_resources(c, "spec.monitoring.prometheus.resources", mon.prometheusResources);
   check_resources(c, "spec.monitoring.grafana.resources", mon.grafanaResources);
+  check_resources(c, "spec.monitoring.alertmanager.resources", mon.alertmanagerResources);
+  if (!mon.alertmanagerUrl.empty()) {
+    if (mon.alertmanagerEnabled) c.add("spec.monitoring.alertmanager", "set either enabled (the operator deploys one) or url (yours), not both");
+    if (!std::regex_match(mon.alertmanagerUrl, std::regex(R"(^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s]*)?$)")))
+      c.add("spec.monitoring.alertmanager.url", "\"" + mon.alertmanagerUrl + "\" is not an http:// or https:// URL of an Alertmanager");
+  }
   if (mon.errorRatePercent < 0 || mon.errorRatePercent > 100) c.add("spec.monitoring.alerts.errorRatePercent", "must be between 0 and 100");
   if (mon.latencySeconds <= 0) c.add("spec.monitoring.alerts.latencySeconds", "must be greater than 0");
+  if (mon.alertForSeconds < 0 || mon.alertForSeconds > 86400) c.add("spec.monitoring.alerts.forSeconds", "must be between 0 and 86400");
   if (mon.resourcePercent < 1 || mon.resourcePercent > 100) c.add("spec.monitoring.alerts.resourcePercent", "must be between 1 and 100");
 
   // rollout

@@ -119,3 +119,14 @@ TEST_CASE("api: offline rendering (no uid) emits no owner references") {
   p.metadata.uid.clear();
   for (const auto& o : render_api(p)) CHECK_FALSE(o.manifest["metadata"].contains("ownerReferences"));
 }
+
+TEST_CASE("api: a rolling update loses no request: shutdown delay beyond endpoint propagation, grace beyond the drain") {
+  const auto d = find(render_api(sample()), "Deployment", "a11y-api");
+  const auto c = container(d, "api");
+  const int delay = std::stoi(env_value(c, "SHUTDOWN_DELAY_SECONDS"));
+  CHECK(delay >= 5);  // kube-proxy and the endpoint controller take a few seconds under load
+  const int grace = d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].get<int>();
+  constexpr int kHttpDrainSeconds = 30;  // po::http::ServerOptions::drain_timeout
+  CHECK(grace > delay + kHttpDrainSeconds);
+  CHECK(d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0);
+}

@@ -80,6 +80,7 @@ TEST_CASE("images and scheduling: the local sample runs only its own images, onl
   }
   CHECK(images.count("localhost/platform-local/postgres:15") == 1);
   CHECK(images.count("localhost/platform-local/platform-api:dev") == 1);
+  CHECK(images.count("localhost/platform-local/alertmanager:debian12") == 1);
 }
 
 TEST_CASE("scheduling: without spec.scheduling no pod gets a node selector or tolerations") {

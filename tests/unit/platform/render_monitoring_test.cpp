@@ -142,3 +142,64 @@ TEST_CASE("monitoring: every alert links to its runbook in docs/runbooks") {
   CHECK(alerts.count("PlatformApiCpuHigh") == 1);
   CHECK(alerts.count("PlatformApiMemoryHigh") == 1);
 }
+
+TEST_CASE("monitoring: the operator's own Prometheus gets only rules over series it scrapes; service down covers zero targets") {
+  const Platform p = sample();
+  const auto builtin = render_alert_groups(p, false);
+  std::set<std::string> names;
+  for (const auto& r : builtin[0]["rules"]) names.insert(r["alert"].get<std::string>());
+  CHECK(names.count("PlatformApiDown") == 1);
+  CHECK(names.count("PlatformTargetDown") == 1);
+  CHECK(names.count("PlatformContainerCpuHigh") == 0);
+  CHECK(names.count("PlatformContainerMemoryHigh") == 0);
+  CHECK(names.count("PlatformRolloutStuck") == 0);
+  CHECK(render_prometheus_rules(p) == to_yaml({{"groups", builtin}}));
+  const std::string down = rule(builtin, "PlatformApiDown")["expr"];
+  CHECK(contains(down, "absent(up{namespace=\"a11y\",job=\"a11y-api\"})"));
+  // The PrometheusRule of the ServiceMonitor mode has the cluster rules too.
+  CHECK(rule(render_alert_groups(p, true), "PlatformRolloutStuck").is_object());
+}
+
+TEST_CASE("monitoring: the operator's Prometheus sends to its own Alertmanager, or to the one at the URL") {
+  Platform p = sample();
+  CHECK_FALSE(contains(render_prometheus_config(p), "alerting:"));
+  CHECK_FALSE(has(render_monitoring(p, {}), "Deployment", "a11y-alertmanager"));
+
+  p.spec.monitoring.alertmanagerEnabled = true;
+  const std::string config = render_prometheus_config(p);
+  CHECK(contains(config, "alerting:"));
+  CHECK(contains(config, "- a11y-alertmanager:9093"));
+  const auto objects = render_monitoring(p, {});
+  const auto d = find(objects, "Deployment", "a11y-alertmanager");
+  const auto c = container(d, "alertmanager");
+  CHECK(c["image"] == "quay.io/prometheus/alertmanager:v0.28.1");
+  CHECK(contains(c["args"].dump(), "--config.file=/etc/alertmanager/alertmanager.yml"));
+  CHECK(c["readinessProbe"]["httpGet"]["path"] == "/-/ready");
+  CHECK(c["securityContext"]["readOnlyRootFilesystem"] == true);
+  CHECK(find(objects, "Service", "a11y-alertmanager")["spec"]["ports"][0]["port"] == 9093);
+  CHECK(contains(find(objects, "ConfigMap", "a11y-alertmanager")["data"]["alertmanager.yml"].get<std::string>(), "receiver: platform"));
+  // Its NetworkPolicy admits it, and Prometheus may reach it.
+  const auto policies = render_network(p, {});
+  CHECK(has(policies, "NetworkPolicy", "a11y-alertmanager"));
+  CHECK(contains(find(policies, "NetworkPolicy", "a11y-prometheus")["spec"]["egress"].dump(), "\"app.kubernetes.io/name\":\"alertmanager\""));
+  // An image override applies.
+  p.spec.images.alertmanager = "localhost/platform-local/alertmanager:debian12";
+  CHECK(container(find(render_monitoring(p, {}), "Deployment", "a11y-alertmanager"), "alertmanager")["image"] ==
+        "localhost/platform-local/alertmanager:debian12");
+
+  p.spec.monitoring.alertmanagerEnabled = false;
+  p.spec.monitoring.alertmanagerUrl = "https://am.example.internal/team-a/";
+  const std::string external = render_prometheus_config(p);
+  CHECK(contains(external, "scheme: https"));
+  CHECK(contains(external, "- am.example.internal:443"));
+  CHECK(contains(external, "path_prefix: /team-a"));
+  CHECK_FALSE(has(render_monitoring(p, {}), "Deployment", "a11y-alertmanager"));
+}
+
+TEST_CASE("monitoring: alerts.forSeconds replaces every alert's own pending time") {
+  Platform p = sample();
+  CHECK(rule(render_alert_groups(p), "PlatformHighLatency")["for"] == "10m");
+  CHECK(rule(render_alert_groups(p), "PlatformApiDown")["for"] == "1m");
+  p.spec.monitoring.alertForSeconds = 30;
+  for (const auto& r : render_alert_groups(p)[0]["rules"]) CHECK_MESSAGE(r["for"] == "30s", r["alert"]);
+}

@@ -218,3 +218,19 @@ TEST_CASE("the samples are valid") {
     CHECK_MESSAGE(r.ok(), file << ": " << to_string(r.errors));
   }
 }
+
+TEST_CASE("monitoring.alertmanager: enabled or a URL, not both; the URL must be http(s)") {
+  auto j = base();
+  ParseResult r = parse_and_validate(j);
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.platform.spec.monitoring.alertmanagerEnabled);
+  CHECK(r.platform.spec.monitoring.alertmanagerUrl.empty());
+  j["spec"]["monitoring"] = {{"alertmanager", {{"url", "http://alertmanager.monitoring:9093"}}}};
+  r = parse_and_validate(j);
+  REQUIRE_MESSAGE(r.ok(), to_string(r.errors));
+  CHECK(r.platform.spec.monitoring.alertmanagerUrl == "http://alertmanager.monitoring:9093");
+  j["spec"]["monitoring"]["alertmanager"]["enabled"] = true;
+  CHECK(has_error(parse_and_validate(j).errors, "spec.monitoring.alertmanager", "not both"));
+  j["spec"]["monitoring"] = {{"alertmanager", {{"url", "alertmanager:9093"}}}};
+  CHECK(has_error(parse_and_validate(j).errors, "spec.monitoring.alertmanager.url", "not an http:// or https:// URL"));
+}

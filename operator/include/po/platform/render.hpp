@@ -40,6 +40,8 @@ std::vector<DesiredObject> render_gateway(const Platform& platform);
 std::vector<DesiredObject> render_database(const Platform& platform);
 std::vector<DesiredObject> render_cache(const Platform& platform);
 std::vector<DesiredObject> render_monitoring(const Platform& platform, const RenderOptions& options);
+// The Alertmanager of spec.monitoring.alertmanager.enabled (part of render_monitoring's output).
+std::vector<DesiredObject> render_alertmanager(const Platform& platform);
 std::vector<DesiredObject> render_network(const Platform& platform, const RenderOptions& options);
 
 // The configuration files inside the ConfigMaps, exposed for tests and for the render command.
@@ -56,8 +58,12 @@ struct RateBudget {
 RateBudget gateway_rate_budget(std::int32_t per_minute, std::int32_t replicas);
 std::string render_redis_conf(const Platform& platform);
 std::string render_prometheus_config(const Platform& platform);
-std::string render_prometheus_rules(const Platform& platform);  // a Prometheus rule file (groups:)
-nlohmann::json render_alert_groups(const Platform& platform);  // the same groups as JSON
+// The rule file of the operator's own Prometheus (groups:): only rules over series it scrapes.
+std::string render_prometheus_rules(const Platform& platform);
+// The alert groups as JSON. cluster_metrics adds the rules over cAdvisor and kube-state-metrics series,
+// which a kube-prometheus stack has (the PrometheusRule of the ServiceMonitor mode) and the operator's
+// own Prometheus does not scrape.
+nlohmann::json render_alert_groups(const Platform& platform, bool cluster_metrics = true);
 
 // Every alert's runbook_url annotation is this base followed by "<AlertName>.md": the pages in the
 // repository's docs/runbooks/ (a unit test checks that each rendered alert has its page there).
@@ -82,6 +88,7 @@ std::string postgres(const Platform& p);    // <name>-postgres
 std::string backup(const Platform& p);      // <name>-postgres-backup
 std::string redis(const Platform& p);       // <name>-redis
 std::string prometheus(const Platform& p);  // <name>-prometheus
+std::string alertmanager(const Platform& p);  // <name>-alertmanager
 std::string grafana(const Platform& p);     // <name>-grafana
 std::string jwt_secret(const Platform& p);  // <name>-jwt
 std::string api_clients(const Platform& p);  // <name>-api-clients: the api's token-endpoint clients

@@ -143,9 +143,15 @@ struct MonitoringSpec {
   Resources prometheusResources;
   bool grafanaEnabled = true;
   Resources grafanaResources;
+  // Where the operator's Prometheus sends alerts: an Alertmanager the operator deploys (enabled), or one
+  // of the platform team's at url; neither: alerts are only visible in Prometheus.
+  bool alertmanagerEnabled = false;
+  std::string alertmanagerUrl;
+  Resources alertmanagerResources;
   double errorRatePercent = 5;
   double latencySeconds = 2;
   double resourcePercent = 80;
+  std::int32_t alertForSeconds = 0;  // 0: each alert's own pending time (1-15 min); else this for all of them
   ServiceMonitorMode serviceMonitors = ServiceMonitorMode::Auto;
 };
 
@@ -171,6 +177,7 @@ struct ImagesSpec {
   std::string nginxExporter;
   std::string prometheus;
   std::string grafana;
+  std::string alertmanager;
 };
 
 // Where the Platform's pods may run: added to every pod template the operator renders.

@@ -3,7 +3,9 @@
 #   hack/frontend.sh deps      npm ci when node_modules is missing or older than package-lock.json
 #   hack/frontend.sh build     deps, then `npm run build` (standalone server) when a source is newer than the build
 #   hack/frontend.sh unit      deps, then the Jest tests (npm test)
-#   hack/frontend.sh browser   build, then the browser tests (needs PLATFORM_API_BIN; output in FRONTEND_TEST_OUT)
+#   hack/frontend.sh browser   build, then the browser tests (needs PLATFORM_API_BIN; output in FRONTEND_TEST_OUT);
+#                              with FRONTEND_BASE_URL, the same tests against a frontend already running there
+#                              (tests/node/frontend_test.sh: a Platform's gateway on the real node), no build
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fe="$top/frontend"
@@ -32,8 +34,12 @@ case "${1:-}" in
   build) build ;;
   unit) deps; npx jest --ci ;;
   browser)
-    build
-    : "${PLATFORM_API_BIN:?set PLATFORM_API_BIN to the platform-api binary}"
+    if [ -n "${FRONTEND_BASE_URL:-}" ]; then
+      deps
+    else
+      build
+      : "${PLATFORM_API_BIN:?set PLATFORM_API_BIN to the platform-api binary}"
+    fi
     node --test-reporter=spec tests/browser/browser.test.mjs ;;
   *) echo "usage: $0 deps|build|unit|browser" >&2; exit 2 ;;
 esac

@@ -45,6 +45,8 @@ log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 prune_others() {  # prune_others <name> <kept tar>
   [ "$LOCAL_TAG" = dev ] || return 0
   local t
+  # Another tag's tar may be another worktree's image: kept (only the default tag prunes).
+  [ "$LOCAL_TAG" = dev ] || return 0
   for t in "$cache/$1"-*.tar; do
     [ "$t" != "$2" ] || continue
     [[ "$(basename "$t")" =~ ^$1-[0-9a-f]{16}\.tar$ ]] && rm -f "$t"
@@ -65,6 +67,9 @@ declare -A PACKAGES=(
   [nginx-exporter]="prometheus-nginx-exporter"
   [alertmanager]="prometheus-alertmanager"
 )
+# PO_LOCAL_TAG: the tag of the three images built from this repo, so that two worktrees sharing the real
+# node can import theirs side by side (tests/node/frontend_test.sh uses it too).
+LOCAL_TAG=${PO_LOCAL_TAG:-dev}
 declare -A TAGS=(
   [platform-api]=$LOCAL_TAG [platform-operator]=$LOCAL_TAG [platform-frontend]=$LOCAL_TAG [postgres]=15 [postgres-exporter]=debian12 [redis]=debian12
   [redis-exporter]=debian12 [nginx]=debian12 [nginx-exporter]=debian12 [prometheus]=3.16 [alertmanager]=debian12
@@ -229,7 +234,8 @@ debian_image() {
   if [ -f "$out" ]; then echo "$out"; return; fi
   local f; for f in $(repo_inputs "$name"); do [ -e "$f" ] || die "$name needs $f (run hack/build.sh first)"; done
   log "$name: building (${PACKAGES[$name]})" >&2
-  local work="$cache/work-$name"; unmount_under "$work"; rm -rf "$work"; mkdir -p "$work"
+  local work="$cache/work-$name-$key";  # per input digest: two worktrees build theirs side by side
+  unmount_under "$work"; rm -rf "$work"; mkdir -p "$work"
   cp -a "$base" "$work/layout"
   umoci unpack --image "$work/layout:base" "$work/bundle" >/dev/null
   customize "$name" "$work/bundle" >&2
@@ -253,7 +259,7 @@ static_image() {  # static_image <name> <tag> <binary> <path-in-image> <uid> [en
   local out="$cache/$name-$key.tar"
   if [ -f "$out" ]; then echo "$out"; return; fi
   log "$name: packing $(basename "$bin")" >&2
-  local work="$cache/work-$name"; rm -rf "$work"; mkdir -p "$work"
+  local work="$cache/work-$name-$key"; rm -rf "$work"; mkdir -p "$work"
   umoci init --layout "$work/layout"
   umoci new --image "$work/layout:$tag"
   umoci unpack --image "$work/layout:$tag" "$work/bundle" >/dev/null

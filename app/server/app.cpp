@@ -4,11 +4,13 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include "server/app_internal.hpp"
 #include "server/migrations.hpp"
 #include "server/request_parsing.hpp"
 
@@ -20,30 +22,18 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kJsonReplace = json::error_handler_t::replace;
-constexpr std::size_t kMaxSuggestionFindings = 20;
 constexpr std::size_t kProbeThreads = 2;
-constexpr std::chrono::milliseconds kHealthCheckMaxAge{1000};
 constexpr std::size_t kWriterBatch = 256;
 // The one /api/ route without a bearer token: it is where clients get one.
 constexpr std::string_view kTokenPath = "/api/v1/auth/token";
+
+}  // namespace
 
 po::http::Response json_response(int status, const json& body) {
   po::http::Response r;
   r.status = status;
   r.body = body.dump(-1, ' ', false, kJsonReplace);
   return r;
-}
-
-json finding_json(const audit::Finding& f) {
-  return {{"ruleId", f.rule_id},
-          {"wcag", {{"criterion", f.wcag_criterion}, {"level", f.wcag_level}}},
-          {"tags", f.tags},
-          {"impact", audit::to_string(f.impact)},
-          {"needsReview", f.needs_review},
-          {"selector", f.selector},
-          {"message", f.message},
-          {"snippet", f.snippet}};
 }
 
 json model_json(const ml::TextQualityModel& m, const std::string& path) {
@@ -69,8 +59,6 @@ std::string result_cache_key(const std::string& hash) { return "a11y:audit-resul
 std::string audit_cache_key(const std::string& owner, const std::string& id) {
   return "a11y:audit:" + sha256_hex(owner) + ":" + id;
 }
-
-}  // namespace
 
 std::string sha256_hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -115,47 +103,6 @@ LoadedModel load_model(const Config& config) {
   return loaded;
 }
 
-struct App::Metrics {
-  explicit Metrics(po::metrics::Registry& r)
-      : requests(r.counter("http_requests_total", "HTTP requests by method, route pattern and status code.")),
-        duration(r.histogram("http_request_duration_seconds", "HTTP request latency by method and route pattern.")),
-        prediction(r.histogram("ml_prediction_duration_seconds", "Text-quality model latency per prediction call.",
-                               po::metrics::exponential_buckets(0.00001, 2, 16)).with({})),
-        audits(r.counter("audits_total", "Audits created, by whether the result came from the cache.")),
-        audit_engine(r.histogram("audit_engine_duration_seconds", "Time the audit engine spent per audit.",
-                                 po::metrics::exponential_buckets(0.0001, 2, 16)).with({})),
-        cache_hits(r.counter("cache_hits_total", "Redis cache hits, by cache.")),
-        cache_misses(r.counter("cache_misses_total", "Redis cache misses, by cache.")),
-        cache_bypassed(r.counter("cache_bypassed_total", "Redis operations skipped or failed because Redis was unavailable.").with({})),
-        redis_up(r.gauge("redis_up", "1 when the last Redis operation succeeded.").with({})),
-        database_up(r.gauge("database_up", "1 when the last database health check succeeded.").with({})),
-        pool(r.gauge("db_pool_connections", "Database pool connections by state.")),
-        pool_max(r.gauge("db_pool_max_connections", "Configured size of the database pool.").with({})),
-        pool_waiting(r.gauge("db_pool_waiting", "Requests waiting for a database connection.").with({})),
-        active_users(r.gauge("active_users", "Distinct users seen in the current minute (HyperLogLog estimate).").with({})),
-        ai_requests(r.counter("ai_suggestion_requests_total", "AI suggestion requests by outcome.")),
-        model_loaded(r.gauge("ml_model_loaded", "1 when the text-quality model is loaded.").with({})),
-        ai_duration(r.histogram("ai_agent_response_seconds", "AI provider response time per suggestions request.").with({})) {}
-
-  po::metrics::CounterFamily& requests;
-  po::metrics::HistogramFamily& duration;
-  po::metrics::Histogram& prediction;
-  po::metrics::CounterFamily& audits;
-  po::metrics::Histogram& audit_engine;
-  po::metrics::CounterFamily& cache_hits;
-  po::metrics::CounterFamily& cache_misses;
-  po::metrics::Counter& cache_bypassed;
-  po::metrics::Gauge& redis_up;
-  po::metrics::Gauge& database_up;
-  po::metrics::GaugeFamily& pool;
-  po::metrics::Gauge& pool_max;
-  po::metrics::Gauge& pool_waiting;
-  po::metrics::Gauge& active_users;
-  po::metrics::CounterFamily& ai_requests;
-  po::metrics::Gauge& model_loaded;
-  po::metrics::Histogram& ai_duration;
-};
-
 App::App(Config config, LoadedModel model)
     : config_(std::move(config)),
       model_(std::move(model)),
@@ -180,6 +127,7 @@ App::App(Config config, LoadedModel model)
                  config_.faults.path_prefix, config_.faults.delay.count() > 0 ? config_.faults.delay_percent : 0,
                  config_.faults.delay.count());
   }
+  register_health_checks();
   add_routes();
 }
 
@@ -199,21 +147,33 @@ void App::add_routes() {
     return [this, fn](const Request& req, const Params&) { return (this->*fn)(req); };
   };
   router_.add("GET", "/health", open(&App::health));
-  router_.add("GET", "/health/database", open(&App::health_database));
-  router_.add("GET", "/health/redis", open(&App::health_redis));
-  router_.add("GET", "/health/ml-models", open(&App::health_models));
-  router_.add("GET", "/health/ai-agents", open(&App::health_ai));
+  for (const auto& check : health_.entries()) {
+    router_.add("GET", "/health/" + check.name, [this, &check](const Request&, const Params&) { return health_check(check.check); });
+  }
   router_.add("GET", "/health/live", [](const Request&, const Params&) {
     return json_response(200, {{"status", "alive"}});
   });
   router_.add("GET", "/health/ready", open(&App::health_ready));
   router_.add("GET", "/metrics", open(&App::metrics));
-  // /api/v1/audits* take the principal and are dispatched in handle(); these need only authentication.
-  router_.add("GET", "/api/v1/rules", open(&App::list_rules));
   router_.add("POST", std::string(kTokenPath), open(&App::issue_token));
-  router_.add("GET", "/api/v1/models", open(&App::list_models));
-  router_.add("POST", "/api/v1/models/{name}/predict",
-              [this](const Request& req, const Params& p) { return predict(req, p.at("name")); });
+
+  // Everything else under /api/ needs a bearer token: the router says so, handle() authenticates.
+  router_.declare("POST", "/api/v1/audits", Access::Bearer);  // answered by post_audit (group commit)
+  router_.declare("POST", "/api/v1/audits/", Access::Bearer);
+  const auto list = [this](const Request& req, const Params&, const Principal& who) { return list_audits(req, who); };
+  router_.add_bearer("GET", "/api/v1/audits", list);
+  router_.add_bearer("GET", "/api/v1/audits/", list, "/api/v1/audits");
+  router_.add_bearer("GET", "/api/v1/audits/{id}", [this](const Request& req, const Params& p, const Principal& who) {
+    return get_audit(req, who, p.at("id"));
+  });
+  router_.add_bearer("POST", "/api/v1/audits/{id}/suggestions", [this](const Request& req, const Params& p, const Principal& who) {
+    return suggestions(req, who, p.at("id"));
+  });
+  router_.add_bearer("GET", "/api/v1/rules", [this](const Request& req, const Params&, const Principal&) { return list_rules(req); });
+  router_.add_bearer("GET", "/api/v1/models", [this](const Request& req, const Params&, const Principal&) { return list_models(req); });
+  router_.add_bearer("POST", "/api/v1/models/{name}/predict", [this](const Request& req, const Params& p, const Principal&) {
+    return predict(req, p.at("name"));
+  });
 }
 
 Lane lane_for(std::string_view path) {
@@ -332,63 +292,43 @@ po::http::Response App::handle(const Request& req, Clock::time_point started) {
   Response res;
   std::string route = "unmatched";
   try {
-    // Audit routes need the principal; they are matched here rather than through the generic router
-    // so that the handlers take it as a parameter.
-    const bool api = req.path.rfind("/api/", 0) == 0 && req.path != kTokenPath;
-    std::optional<Principal> principal;
-    if (api) {
-      AuthFailure failure;
-      principal = auth_.authenticate(req.header("authorization"), failure);
-      if (!principal) {
-        res = json_error(401, failure.code, failure.message, req.request_id);
-        res.headers["WWW-Authenticate"] = "Bearer";
-      } else {
-        note_active_user(principal->subject);
-      }
-    }
-    if (!api || principal) {
-      static constexpr std::string_view kAudits = "/api/v1/audits";
-      std::string_view path = req.path;
-      if (path.rfind(kAudits, 0) == 0) {
-        const auto rest = path.substr(kAudits.size());
-        const bool get = req.method == "GET" || req.method == "HEAD";
-        const auto method_not_allowed = [&](std::string allow) {
-          auto r = json_error(405, "method_not_allowed", "method " + req.method + " is not allowed here", req.request_id);
-          r.headers["Allow"] = std::move(allow);
-          return r;
-        };
-        if (rest.empty() || rest == "/") {
-          route = "/api/v1/audits";
-          res = get ? list_audits(req, *principal) : method_not_allowed("GET, POST");
-        } else if (rest.front() == '/' && rest.find('/', 1) == std::string_view::npos) {
-          route = "/api/v1/audits/{id}";
-          res = get ? get_audit(req, *principal, std::string(rest.substr(1))) : method_not_allowed("GET");
-        } else if (rest.front() == '/' && rest.size() > 13 && rest.substr(rest.size() - 12) == "/suggestions" &&
-                   rest.find('/', 1) == rest.size() - 12) {
-          route = "/api/v1/audits/{id}/suggestions";
-          res = req.method == "POST" ? suggestions(req, *principal, std::string(rest.substr(1, rest.size() - 13)))
-                                     : method_not_allowed("POST");
-        } else {
-          res = json_error(404, "not_found", "no route for " + req.path, req.request_id);
-        }
-      } else {
-        const auto match = router_.match(req.method, req.path);
-        route = match.pattern;
-        if (match.handler) {
-          res = (*match.handler)(req, match.params);
-        } else if (!match.allow.empty()) {
-          res = json_error(405, "method_not_allowed", "method " + req.method + " is not allowed here", req.request_id);
-          res.headers["Allow"] = match.allow;
-        } else {
-          res = json_error(404, "not_found", "no route for " + req.path, req.request_id);
-        }
-      }
-    }
+    const auto match = router_.match(req.method, req.path);
+    route = match.pattern;
+    res = dispatch(req, match);
   } catch (...) {
     res = error_response(req, std::current_exception());
   }
   record(req, route, res.status, started);
   return res;
+}
+
+po::http::Response App::dispatch(const Request& req, const RouteMatch& match) {
+  std::optional<Principal> principal;
+  if (match.access == Access::Bearer) {
+    Response refusal;
+    principal = authenticate(req, refusal);
+    if (!principal) return refusal;
+  }
+  if (match.principal_handler) return (*match.principal_handler)(req, match.params, *principal);
+  if (match.handler) return (*match.handler)(req, match.params);
+  if (!match.allow.empty()) {
+    auto res = json_error(405, "method_not_allowed", "method " + req.method + " is not allowed here", req.request_id);
+    res.headers["Allow"] = match.allow;
+    return res;
+  }
+  return json_error(404, "not_found", "no route for " + req.path, req.request_id);
+}
+
+std::optional<Principal> App::authenticate(const Request& req, Response& refusal) {
+  AuthFailure failure;
+  auto principal = auth_.authenticate(req.header("authorization"), failure);
+  if (!principal) {
+    refusal = json_error(401, failure.code, failure.message, req.request_id);
+    refusal.headers["WWW-Authenticate"] = "Bearer";
+    return std::nullopt;
+  }
+  note_active_user(principal->subject);
+  return principal;
 }
 
 void App::note_active_user(const std::string& subject) {
@@ -414,465 +354,6 @@ void App::note_active_user(const std::string& subject) {
     std::scoped_lock lock(active_mutex_);
     active_seen_.erase(subject);
   }
-}
-
-// ---- audits ---------------------------------------------------------------------------------------
-
-namespace {
-
-// Result cache values: "<score>\n<finding count>\n<result document>", so that a hit needs no JSON parse.
-std::string encode_cached_result(double score, std::size_t findings, const std::string& doc) {
-  return json(score).dump() + "\n" + std::to_string(findings) + "\n" + doc;
-}
-struct CachedResult {
-  double score = 0;
-  int finding_count = 0;
-  std::string doc;
-};
-std::optional<CachedResult> decode_cached_result(std::string value) {
-  const auto first = value.find('\n');
-  const auto second = first == std::string::npos ? first : value.find('\n', first + 1);
-  if (second == std::string::npos) return std::nullopt;
-  CachedResult r;
-  try {
-    r.score = std::stod(value.substr(0, first));
-    r.finding_count = std::stoi(value.substr(first + 1, second - first - 1));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  r.doc = value.substr(second + 1);
-  if (r.doc.size() < 2 || r.doc.front() != '{' || r.doc.back() != '}') return std::nullopt;
-  return r;
-}
-
-// {head fields..., result document fields...} without re-serialising the (large) result document.
-std::string splice(const json& head, const std::string& doc) {
-  std::string out = head.dump(-1, ' ', false, kJsonReplace);
-  out.pop_back();
-  if (doc.size() > 2) {
-    out += ',';
-    out.append(doc, 1, std::string::npos);
-  } else {
-    out += '}';
-  }
-  return out;
-}
-
-}  // namespace
-
-AuditOutcome App::resolve_audit(const std::string& body, bool& cached) {
-  auto parsed = parse_audit_request(body);
-  json options_key = {{"rules", parsed.options.rules}, {"max", parsed.options.max_findings},
-                      {"ruleset", audit::kRulesetVersion}};
-  const std::string model_version = model_.model ? model_.model->version() : "none";
-  const auto hash = sha256_hex(model_version + "\n" + options_key.dump() + "\n" + parsed.html);
-
-  std::optional<CachedResult> result;
-  bool partial = false;
-  if (auto hit = cache_.get(result_cache_key(hash))) result = decode_cached_result(std::move(*hit));
-  cached = result.has_value();
-  metrics_->cache_hits.with({{"cache", "audit_result"}}).inc(cached ? 1 : 0);
-  metrics_->cache_misses.with({{"cache", "audit_result"}}).inc(cached ? 0 : 1);
-  if (!cached) {
-    const auto t0 = Clock::now();
-    audit::Result run;
-    parsed.options.cpu_budget = config_.audit_cpu_budget;
-    try {
-      run = engine_.run(parsed.html, parsed.options);
-    } catch (const std::invalid_argument& e) {
-      throw RequestError(422, "unprocessable_html", e.what());
-    }
-    metrics_->audit_engine.observe(std::chrono::duration<double>(Clock::now() - t0).count());
-    json findings = json::array();
-    for (const auto& f : run.findings) findings.push_back(finding_json(f));
-    json doc = {{"score", run.score},
-                {"nodes", run.nodes},
-                {"truncated", run.truncated},
-                {"partial", run.partial},
-                {"rulesRun", run.rules_run},
-                {"findings", std::move(findings)}};
-    if (run.truncated) doc["truncatedBy"] = run.truncated_by;
-    if (run.partial) doc["reason"] = run.partial_reason;
-    partial = run.partial;
-    result = CachedResult{run.score, static_cast<int>(run.findings.size()), doc.dump(-1, ' ', false, kJsonReplace)};
-    // A partial result depends on how busy the CPU was: not cached, so that the next try may finish.
-    if (!partial)
-      cache_.set(result_cache_key(hash), encode_cached_result(result->score, run.findings.size(), result->doc),
-                 config_.cache_ttl);
-  }
-  return AuditOutcome{hash, static_cast<int>(parsed.html.size()), result->score, result->finding_count,
-                      std::make_shared<const std::string>(std::move(result->doc)), partial};
-}
-
-void App::post_audit(Request request, po::http::Responder done, Clock::time_point started) {
-  auto req = std::make_shared<const Request>(std::move(request));
-  Finish finish = [this, req, started, done = std::move(done)](Response res) {
-    record(*req, "/api/v1/audits", res.status, started);
-    done(std::move(res));
-  };
-  try {
-    AuthFailure failure;
-    const auto principal = auth_.authenticate(req->header("authorization"), failure);
-    if (!principal) {
-      auto res = json_error(401, failure.code, failure.message, req->request_id);
-      res.headers["WWW-Authenticate"] = "Bearer";
-      return finish(std::move(res));
-    }
-    note_active_user(principal->subject);
-    // The same body always yields the same audit: a hit needs neither the JSON parse nor Redis, and the
-    // request goes straight from this (I/O) thread to the group-commit writer.
-    auto body_key = sha256_hex(req->body);
-    if (auto hit = results_.get(body_key)) {
-      metrics_->cache_hits.with({{"cache", "audit_result"}}).inc();
-      return store_audit(req, principal->subject, std::move(*hit), true, finish);
-    }
-    WorkerPool::Job job;
-    job.run = [this, req, owner = principal->subject, body_key, finish] {
-      try {
-        bool cached = false;
-        auto outcome = resolve_audit(req->body, cached);
-        if (!outcome.partial) results_.put(body_key, outcome);
-        store_audit(req, owner, std::move(outcome), cached, finish);
-      } catch (...) {
-        finish(error_response(*req, std::current_exception()));
-      }
-    };
-    job.expired = [this, req, finish] { finish(overloaded(*req, true)); };
-    job.bytes = req->body.size();
-    job.deadline = started + config_.queue_timeout;
-    if (!workers_.submit(std::move(job))) finish(overloaded(*req, false));
-  } catch (...) {
-    finish(error_response(*req, std::current_exception()));
-  }
-}
-
-void App::store_audit(const std::shared_ptr<const Request>& req, const std::string& owner, AuditOutcome outcome,
-                      bool cached, const Finish& finish) {
-  if (!migrated_) throw DbUnavailable("schema not migrated yet");
-  PendingAudit pending;
-  pending.owner = owner;
-  pending.audit.id = new_uuid();
-  pending.audit.content_hash = outcome.content_hash;
-  pending.audit.score = outcome.score;
-  pending.audit.finding_count = outcome.finding_count;
-  pending.audit.html_bytes = outcome.html_bytes;
-  pending.result = outcome.doc;
-  pending.result_known_stored = cached;
-  auto head = [id = pending.audit.id, hash = outcome.content_hash, bytes = outcome.html_bytes](const std::string& created_at) {
-    return json{{"id", id}, {"createdAt", created_at}, {"contentHash", hash}, {"htmlBytes", bytes}};
-  };
-  // Reads by id are served from the cache (also while the database is down): a small record pointing
-  // at the result, which is cached under its content hash.
-  pending.cache_key = audit_cache_key(owner, pending.audit.id);
-  pending.cache_value = [head](const std::string& created_at) { return head(created_at).dump(); };
-  pending.done = [this, req, head, id = pending.audit.id, doc = outcome.doc, cached, finish](
-                     const std::string& created_at, std::exception_ptr error) {
-    if (error) return finish(error_response(*req, error));
-    metrics_->audits.with({{"cache", cached ? "hit" : "miss"}}).inc();
-    auto h = head(created_at);
-    h["cached"] = cached;
-    Response res;
-    res.status = 201;
-    res.body = splice(h, *doc);
-    res.headers["Location"] = "/api/v1/audits/" + id;
-    finish(std::move(res));
-  };
-  writer_.submit(std::move(pending));
-}
-
-std::optional<std::string> App::load_audit_json(const Principal& who, const std::string& id) {
-  if (auto head_text = cache_.get(audit_cache_key(who.subject, id))) {
-    const auto head = json::parse(*head_text, nullptr, false);
-    if (head.is_object() && head.contains("contentHash") && head["contentHash"].is_string()) {
-      if (auto hit = cache_.get(result_cache_key(head["contentHash"].get<std::string>()))) {
-        if (auto result = decode_cached_result(std::move(*hit))) {
-          metrics_->cache_hits.with({{"cache", "audit"}}).inc();
-          return splice(head, result->doc);
-        }
-      }
-    }
-  }
-  metrics_->cache_misses.with({{"cache", "audit"}}).inc();
-  if (!migrated_) throw DbUnavailable("schema not migrated yet");
-  const auto stored = store_.get(who.subject, id);
-  if (!stored) return std::nullopt;
-  const json head = {{"id", stored->id},
-                     {"createdAt", stored->created_at},
-                     {"contentHash", stored->content_hash},
-                     {"htmlBytes", stored->html_bytes}};
-  cache_.set(audit_cache_key(who.subject, id), head.dump(), config_.cache_ttl);
-  cache_.set(result_cache_key(stored->content_hash),
-             encode_cached_result(stored->score, static_cast<std::size_t>(stored->finding_count), stored->result_json),
-             config_.cache_ttl);
-  return splice(head, stored->result_json);
-}
-
-po::http::Response App::get_audit(const Request& req, const Principal& who, const std::string& id) {
-  if (!is_uuid(id)) return json_error(404, "audit_not_found", "no audit with id " + id, req.request_id);
-  auto text = load_audit_json(who, id);
-  if (!text) return json_error(404, "audit_not_found", "no audit with id " + id, req.request_id);
-  Response res;
-  res.body = std::move(*text);
-  return res;
-}
-
-po::http::Response App::list_audits(const Request& req, const Principal& who) {
-  const auto q = parse_list_query(req.query);
-  if (!q.cursor.empty()) {
-    try {
-      decode_cursor(q.cursor);
-    } catch (const std::invalid_argument&) {
-      throw RequestError(400, "invalid_cursor", "the cursor is not one this API returned");
-    }
-  }
-  if (!migrated_) throw DbUnavailable("schema not migrated yet");
-  const auto page = store_.list(who.subject, q.limit, q.cursor);
-  json items = json::array();
-  for (const auto& a : page.items) {
-    items.push_back({{"id", a.id},
-                     {"createdAt", a.created_at},
-                     {"contentHash", a.content_hash},
-                     {"score", a.score},
-                     {"findingCount", a.finding_count},
-                     {"htmlBytes", a.html_bytes}});
-  }
-  return json_response(200, {{"items", std::move(items)},
-                             {"nextCursor", page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor)}});
-}
-
-po::http::Response App::suggestions(const Request& req, const Principal& who, const std::string& id) {
-  if (!ai_.enabled()) {
-    metrics_->ai_requests.with({{"outcome", "disabled"}}).inc();
-    return json_error(503, "ai_disabled", "AI suggestions are disabled: set OPENAI_API_KEY or GEMINI_API_KEY",
-                      req.request_id);
-  }
-  if (!is_uuid(id)) return json_error(404, "audit_not_found", "no audit with id " + id, req.request_id);
-  const auto text = load_audit_json(who, id);
-  if (!text) return json_error(404, "audit_not_found", "no audit with id " + id, req.request_id);
-  const auto audit_doc = json::parse(*text);
-  std::vector<SuggestionInput> inputs;
-  for (const auto& f : audit_doc.at("findings")) {
-    if (inputs.size() == kMaxSuggestionFindings) break;
-    inputs.push_back({f.value("ruleId", ""), f.value("message", ""), f.value("selector", ""), f.value("snippet", "")});
-  }
-  const auto asked = Clock::now();
-  const auto result = ai_.suggest(inputs);
-  if (result.outcome == AiOutcome::Ok || result.outcome == AiOutcome::UpstreamError)
-    metrics_->ai_duration.observe(std::chrono::duration<double>(Clock::now() - asked).count());
-  switch (result.outcome) {
-    case AiOutcome::Disabled:
-      metrics_->ai_requests.with({{"outcome", "disabled"}}).inc();
-      return json_error(503, "ai_disabled", "AI suggestions are disabled", req.request_id);
-    case AiOutcome::CircuitOpen: {
-      metrics_->ai_requests.with({{"outcome", "circuit_open"}}).inc();
-      auto r = json_error(503, "ai_unavailable", "the AI provider is failing; suggestions are paused", req.request_id);
-      r.headers["Retry-After"] = "30";
-      return r;
-    }
-    case AiOutcome::UpstreamError:
-      spdlog::warn("request {}: AI provider {} failed: {}", req.request_id, to_string(ai_.provider()), result.error);
-      metrics_->ai_requests.with({{"outcome", "error"}}).inc();
-      return json_error(502, "ai_upstream_error", "the AI provider failed: " + result.error, req.request_id);
-    case AiOutcome::Ok: break;
-  }
-  metrics_->ai_requests.with({{"outcome", "ok"}}).inc();
-  json out = json::array();
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    out.push_back({{"ruleId", inputs[i].rule_id}, {"selector", inputs[i].selector}, {"suggestion", result.suggestions[i]}});
-  }
-  return json_response(200, {{"auditId", id},
-                             {"provider", to_string(ai_.provider())},
-                             {"model", config_.ai_model},
-                             {"suggestions", std::move(out)}});
-}
-
-// ---- models and rules -----------------------------------------------------------------------------
-
-po::http::Response App::list_models(const Request&) {
-  json models = json::array();
-  if (model_.model) models.push_back(model_json(*model_.model, model_.path));
-  return json_response(200, {{"models", std::move(models)}});
-}
-
-po::http::Response App::predict(const Request& req, const std::string& name) {
-  if (!model_.model) {
-    return json_error(503, "model_unavailable", "the text-quality model is not loaded: " + model_.error, req.request_id);
-  }
-  if (name != model_.model->name()) return json_error(404, "model_not_found", "no model named " + name, req.request_id);
-  const auto parsed = parse_predict_request(req.body);
-  const auto t0 = Clock::now();
-  const auto predictions = model_.model->predict_batch(parsed.items);
-  metrics_->prediction.observe(std::chrono::duration<double>(Clock::now() - t0).count());
-  json out = json::array();
-  for (const auto& p : predictions) out.push_back({{"nonDescriptive", p.non_descriptive}, {"probability", p.probability}});
-  return json_response(200, {{"model", model_.model->name()}, {"version", model_.model->version()}, {"predictions", std::move(out)}});
-}
-
-po::http::Response App::issue_token(const Request& req) {
-  const auto creds = parse_token_request(req.header("authorization"), req.header("content-type"), req.body);
-  if (!clients_.verify(creds.id, creds.secret)) {
-    spdlog::warn("request {}: token refused: unknown client or wrong secret", req.request_id);
-    auto res = json_error(401, "invalid_client", "unknown client or wrong client secret", req.request_id);
-    res.headers["WWW-Authenticate"] = "Basic realm=\"platform-api\"";
-    res.headers["Cache-Control"] = "no-store";
-    return res;
-  }
-  auto res = json_response(200, {{"access_token", auth_.issue(creds.id, config_.auth_token_ttl)},
-                                 {"token_type", "Bearer"},
-                                 {"expires_in", config_.auth_token_ttl.count()}});
-  res.headers["Cache-Control"] = "no-store";  // RFC 6749 §5.1
-  res.headers["Pragma"] = "no-cache";
-  return res;
-}
-
-po::http::Response App::list_rules(const Request&) {
-  json rules = json::array();
-  for (const auto& r : audit::Engine::rules()) {
-    rules.push_back({{"id", r.id},
-                     {"wcag", {{"criterion", r.wcag_criterion}, {"level", r.wcag_level}}},
-                     {"description", r.description},
-                     {"impact", audit::to_string(r.impact)},
-                     {"tags", r.tags},
-                     {"source", audit::to_string(r.source)},
-                     {"bestPractice", r.best_practice},
-                     {"reviewOnFail", r.review_on_fail}});
-  }
-  return json_response(200, {{"rules", std::move(rules)}});
-}
-
-// ---- health ---------------------------------------------------------------------------------------
-
-bool App::database_ok(std::string& error, std::chrono::milliseconds max_age) {
-  // /health is polled by every monitor and load balancer: its checks are reused for max_age, while
-  // /health/database and /health/redis always look now (and refresh what /health reports).
-  std::scoped_lock lock(probe_mutex_);
-  const auto now = Clock::now();
-  if (max_age.count() > 0 && db_checked_at_ != Clock::time_point{} && now - db_checked_at_ < max_age) {
-    error = db_error_;
-    return db_ok_;
-  }
-  db_checked_at_ = now;
-  db_ok_ = database_check(db_error_);
-  error = db_error_;
-  return db_ok_;
-}
-
-bool App::redis_ok(std::chrono::milliseconds max_age) {
-  std::scoped_lock lock(probe_mutex_);
-  const auto now = Clock::now();
-  if (max_age.count() > 0 && redis_checked_at_ != Clock::time_point{} && now - redis_checked_at_ < max_age) {
-    return redis_ok_;
-  }
-  redis_checked_at_ = now;
-  redis_ok_ = cache_.ping();
-  return redis_ok_;
-}
-
-bool App::database_check(std::string& error) {
-  // A connection of its own, not one from the pool: a pool busy with slow queries is not a database down.
-  try {
-    if (!migrated_) {
-      error = "schema migrations not applied yet (database unreachable at start?)";
-      return false;
-    }
-    if (!probe_conn_ || !probe_conn_->is_open()) {
-      probe_conn_.reset();
-      auto c = std::make_unique<pqxx::connection>(with_connect_timeout(config_.database_url, 2));
-      pqxx::nontransaction(*c).exec("SET statement_timeout = 2000");
-      probe_conn_ = std::move(c);
-      pool_.mark_up();
-    }
-    pqxx::nontransaction tx(*probe_conn_);
-    tx.exec("SELECT 1");
-    metrics_->database_up.set(1);
-    return true;
-  } catch (const std::exception& e) {
-    probe_conn_.reset();
-    pool_.mark_down();  // so that requests after a recovery do not meet the pool's dead connections
-    error = e.what();
-    metrics_->database_up.set(0);
-    return false;
-  }
-}
-
-po::http::Response App::health(const Request&) {
-  std::string db_error;
-  const bool db = database_ok(db_error, kHealthCheckMaxAge);
-  const bool redis = redis_ok(kHealthCheckMaxAge);
-  const bool model = model_.model != nullptr;
-  const auto ai_state = ai_.circuit_state();
-  json checks = {
-      {"database", db ? json{{"status", "up"}} : json{{"status", "down"}, {"error", db_error}}},
-      {"redis", redis ? json{{"status", "up"}} : json{{"status", "down"}, {"note", "cache bypassed"}}},
-      {"mlModels", model ? json{{"status", "up"}} : json{{"status", "down"}, {"error", model_.error}}},
-      {"aiAgents", {{"status", !ai_.enabled() ? "disabled" : ai_state == CircuitBreaker::State::Closed ? "up" : "degraded"}}},
-  };
-  const bool healthy = db && redis && model && (!ai_.enabled() || ai_state == CircuitBreaker::State::Closed);
-  return json_response(200, {{"status", healthy ? "healthy" : "degraded"}, {"version", PO_VERSION}, {"checks", checks}});
-}
-
-po::http::Response App::health_database(const Request&) {
-  std::string error;
-  const bool ok = database_ok(error, {});
-  const auto s = pool_.stats();
-  json body = {{"status", ok ? "up" : "down"},
-               {"migrated", migrated_.load()},
-               {"pool", {{"size", s.size}, {"open", s.open}, {"inUse", s.in_use}, {"waiting", s.waiting}}}};
-  if (!ok) body["error"] = error;
-  return json_response(ok ? 200 : 503, body);
-}
-
-po::http::Response App::health_redis(const Request&) {
-  const bool ok = redis_ok({});
-  metrics_->redis_up.set(ok ? 1 : 0);
-  return json_response(ok ? 200 : 503, {{"status", ok ? "up" : "down"}, {"bypassedOperations", cache_.failures()}});
-}
-
-po::http::Response App::health_models(const Request&) {
-  if (!model_.model) return json_response(503, {{"status", "down"}, {"error", model_.error}});
-  return json_response(200, {{"status", "up"}, {"models", json::array({model_json(*model_.model, model_.path)})}});
-}
-
-po::http::Response App::health_ai(const Request&) {
-  if (!ai_.enabled()) {
-    return json_response(200, {{"status", "disabled"}, {"reason", "no OPENAI_API_KEY or GEMINI_API_KEY configured"}});
-  }
-  const auto state = ai_.circuit_state();
-  const bool ok = state == CircuitBreaker::State::Closed;
-  return json_response(ok ? 200 : 503, {{"status", ok ? "up" : "degraded"},
-                                        {"provider", to_string(ai_.provider())},
-                                        {"model", config_.ai_model},
-                                        {"circuit", to_string(state)}});
-}
-
-po::http::Response App::health_ready(const Request&) {
-  json reasons = json::array();
-  if (draining_) reasons.push_back("shutting down");
-  if (!migrated_) reasons.push_back("database schema not migrated yet");
-  if (!model_.model) reasons.push_back("text-quality model not loaded");
-  if (reasons.empty()) return json_response(200, {{"status", "ready"}});
-  return json_response(503, {{"status", "not ready"}, {"reasons", reasons}});
-}
-
-po::http::Response App::metrics(const Request&) {
-  process_.collect();
-  const auto s = pool_.stats();
-  metrics_->pool.with({{"state", "open"}}).set(static_cast<double>(s.open));
-  metrics_->pool.with({{"state", "in_use"}}).set(static_cast<double>(s.in_use));
-  metrics_->pool.with({{"state", "idle"}}).set(static_cast<double>(s.open - s.in_use));
-  metrics_->pool_waiting.set(static_cast<double>(s.waiting));
-  if (auto n = cache_.pfcount(active_users_key(current_minute()))) metrics_->active_users.set(static_cast<double>(*n));
-  metrics_->redis_up.set(cache_.available() ? 1 : 0);
-  {
-    std::scoped_lock lock(bypass_mutex_);
-    const auto failures = cache_.failures();
-    if (failures > bypass_reported_) metrics_->cache_bypassed.inc(static_cast<double>(failures - bypass_reported_));
-    bypass_reported_ = failures;
-  }
-  Response r;
-  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = registry_.render();
-  return r;
 }
 
 // ---- migrations -----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // The platform-api service: routes, handlers and the components they use. main.cpp only parses
 // arguments, builds an App from the Config and runs it under an HttpServer until SIGTERM.
+// app.cpp holds the routing, authentication, lanes and errors; each resource's handlers are in their own
+// file: app_audits.cpp, app_suggestions.cpp, app_models.cpp, app_auth.cpp, app_health.cpp, app_metrics.cpp.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include "server/db_pool.hpp"
 #include "server/faults.hpp"
 #include "server/process_metrics.hpp"
+#include "server/health_checks.hpp"
 #include "server/redis_cache.hpp"
 #include "server/result_lru.hpp"
 #include "server/router.hpp"
@@ -77,6 +80,11 @@ class App {
   using Request = po::http::Request;
 
   void add_routes();
+  void register_health_checks();
+  // The route's handler, after authenticating the request once when the route needs a bearer token.
+  Response dispatch(const Request& req, const RouteMatch& match);
+  // The bearer token's principal, or nullopt with the 401 in `refusal`.
+  std::optional<Principal> authenticate(const Request& req, Response& refusal);
   using Finish = std::function<void(Response)>;
   // POST /api/v1/audits: a body seen before is answered from results_ without leaving the calling thread
   // until the writer; otherwise the worker pool parses, consults Redis and runs the engine.
@@ -98,10 +106,7 @@ class App {
   Response list_rules(const Request&);
   Response issue_token(const Request&);
   Response health(const Request&);
-  Response health_database(const Request&);
-  Response health_redis(const Request&);
-  Response health_models(const Request&);
-  Response health_ai(const Request&);
+  Response health_check(const HealthChecks::Check& check);  // /health/<name>: 200 or 503
   Response health_ready(const Request&);
   Response metrics(const Request&);
 
@@ -125,6 +130,7 @@ class App {
   Authenticator auth_;
   ClientRegistry clients_;  // AUTH_CLIENTS_DIR, read once at start
   AiClient ai_;
+  HealthChecks health_;  // registered in the constructor, before the routes that serve them
   Router router_;
   std::atomic<bool> migrated_{false};
   std::atomic<bool> draining_{false};

@@ -17,10 +17,22 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, RouteHandler handler) {
-  Route r{std::move(method), std::move(pattern), {}, std::move(handler)};
+void Router::add_route(Route r) {
+  if (r.label.empty()) r.label = r.pattern;
   for (const auto seg : split_path(r.pattern)) r.segments.emplace_back(seg);
   routes_.push_back(std::move(r));
+}
+
+void Router::add(std::string method, std::string pattern, RouteHandler handler, std::string label) {
+  add_route({std::move(method), std::move(pattern), std::move(label), {}, Access::Open, std::move(handler), {}});
+}
+
+void Router::add_bearer(std::string method, std::string pattern, PrincipalHandler handler, std::string label) {
+  add_route({std::move(method), std::move(pattern), std::move(label), {}, Access::Bearer, {}, std::move(handler)});
+}
+
+void Router::declare(std::string method, std::string pattern, Access access) {
+  add_route({std::move(method), std::move(pattern), {}, {}, access, {}, {}});
 }
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
@@ -43,13 +55,16 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     }
     if (!ok) continue;
     if (route.method == method || (method == "HEAD" && route.method == "GET")) {
-      result.handler = &route.handler;
-      result.pattern = route.pattern;
+      result.handler = route.handler ? &route.handler : nullptr;
+      result.principal_handler = route.principal_handler ? &route.principal_handler : nullptr;
+      result.access = route.access;
+      result.pattern = route.label;
       result.params = std::move(params);
       result.allow.clear();
       return result;
     }
-    result.pattern = route.pattern;
+    result.pattern = route.label;
+    if (route.access == Access::Bearer) result.access = Access::Bearer;
     if (!result.allow.empty()) result.allow += ", ";
     result.allow += route.method;
   }

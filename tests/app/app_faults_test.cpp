@@ -31,6 +31,16 @@ TEST_SUITE("faults") {
     CHECK(db["error"].is_string());
     CHECK(body_of(http(e.port(), "GET", "/health"))["status"] == "degraded");
     CHECK(body_of(http(e.port(), "GET", "/health"))["checks"]["database"]["status"] == "down");
+    // The health answers are public (the gateway routes /health to the api): their error text must not
+    // name the database's address, port, user or URL, which libpq's own messages do.
+    for (const char* path : {"/health", "/health/database"}) {
+      const auto body = http(e.port(), "GET", path).body;
+      INFO(path << ": " << body);
+      for (const std::string& leak : {std::string("127.0.0.1"), std::to_string(e.pg.port()), std::string("postgres@"),
+                                      std::string("postgresql://"), std::string("user")})
+        CHECK(body.find(leak) == std::string::npos);
+    }
+    CHECK_FALSE(db["error"].get<std::string>().empty());
 
     const auto write = e.post("/api/v1/audits", json{{"html", small_page(8)}}.dump());
     CHECK(write.status == 503);

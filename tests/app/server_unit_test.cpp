@@ -14,6 +14,7 @@
 #include "server/clients.hpp"
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
+#include "server/health_checks.hpp"
 #include "server/request_parsing.hpp"
 #include "server/result_lru.hpp"
 #include "server/router.hpp"
@@ -501,4 +502,98 @@ TEST_CASE("database failures: server gone and transient ones are 503, failures i
   CHECK(classify_sqlstate("22P02") == SqlFailure::Permanent);   // invalid text representation
   CHECK(classify_sqlstate("23505") == SqlFailure::Permanent);   // unique violation
   CHECK(classify_sqlstate("42P01") == SqlFailure::Permanent);   // undefined table
+}
+
+TEST_CASE("router: each route says whether it needs a bearer token; declared routes and labels") {
+  Router r;
+  r.add("GET", "/open", [](const po::http::Request&, const Params&) { return po::http::Response{}; });
+  std::string seen;
+  r.add_bearer("GET", "/items/{id}", [&](const po::http::Request&, const Params& p, const Principal& who) {
+    seen = who.subject + ":" + p.at("id");
+    return po::http::Response{};
+  });
+  r.add_bearer("GET", "/items/", [](const po::http::Request&, const Params&, const Principal&) { return po::http::Response{}; }, "/items");
+  r.declare("POST", "/items", Access::Bearer);
+  r.add_bearer("GET", "/items", [](const po::http::Request&, const Params&, const Principal&) { return po::http::Response{}; });
+
+  auto m = r.match("GET", "/open");
+  CHECK(m.handler);
+  CHECK_FALSE(m.principal_handler);
+  CHECK(m.access == Access::Open);
+  m = r.match("GET", "/items/7");
+  REQUIRE(m.principal_handler);
+  CHECK(m.access == Access::Bearer);
+  Principal alice;
+  alice.subject = "alice";
+  (*m.principal_handler)(po::http::Request{}, m.params, alice);
+  CHECK(seen == "alice:7");
+  CHECK(r.match("GET", "/items/").pattern == "/items");  // an alias counts under its label
+  // A declared route is matched (for its access) but has no handler here.
+  m = r.match("POST", "/items");
+  CHECK_FALSE(m.handler);
+  CHECK_FALSE(m.principal_handler);
+  CHECK(m.access == Access::Bearer);
+  // 405 on a bearer path is Bearer too: the token is checked before the method is refused.
+  m = r.match("DELETE", "/items");
+  CHECK(m.allow == "POST, GET");
+  CHECK(m.access == Access::Bearer);
+  CHECK(r.match("GET", "/nothing").access == Access::Open);
+}
+
+TEST_CASE("health: a database error is published without host, port, user, database or URL") {
+  // libpq's messages as it writes them (PostgreSQL 15).
+  const std::vector<std::string> messages = {
+      "connection to server at \"10.96.12.7\", port 5432 failed: Connection refused\n\tIs the server running on that host "
+      "and accepting TCP/IP connections?",
+      "connection to server at \"db.internal\" (10.96.12.7), port 5432 failed: FATAL:  password authentication failed "
+      "for user \"platform\"",
+      "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  role \"platform\" does not exist",
+      "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"platform\" does not exist",
+      "could not translate host name \"minimal-postgres.ns.svc\" to address: Name or service not known",
+      "connection to server at \"127.0.0.1\", port 5432 failed: timeout expired",
+      "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  sorry, too many clients already",
+      "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+      "postgresql://platform:hunter2@minimal-postgres:5432/platform: something new",
+  };
+  const std::map<std::size_t, std::string> expected = {
+      {0, "connection refused"}, {1, "the database refused the api's credentials"},
+      {2, "the database or its role does not exist"}, {4, "the database's host name does not resolve"},
+      {5, "the connection timed out"}, {7, "the database closed the connection"},
+  };
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const std::string out = public_database_error(messages[i]);
+    INFO(messages[i] << " -> " << out);
+    CHECK_FALSE(out.empty());
+    for (const char* leak : {"10.96", "127.0.0.1", "5432", "platform", "db.internal", "minimal-postgres", "hunter2", "postgresql:", "\""})
+      CHECK(out.find(leak) == std::string::npos);
+    if (expected.count(i)) CHECK(out == expected.at(i));
+  }
+}
+
+TEST_CASE("health: checks are named, run in order, and sum up into /health") {
+  HealthChecks checks;
+  std::vector<std::chrono::milliseconds> ages;
+  checks.add("database", "database", [&](std::chrono::milliseconds age) {
+    ages.push_back(age);
+    HealthReport r;
+    r.status = "down";
+    r.healthy = false;
+    r.error = "connection refused";
+    r.details = {{"migrated", true}};
+    return r;
+  });
+  checks.add("ai-agents", "aiAgents", [](std::chrono::milliseconds) {
+    HealthReport r;
+    r.status = "disabled";
+    return r;
+  });
+  REQUIRE(checks.entries().size() == 2);
+  CHECK(checks.entries()[1].name == "ai-agents");
+  bool healthy = true;
+  const auto summary = checks.summary(std::chrono::milliseconds(1000), healthy);
+  CHECK_FALSE(healthy);
+  CHECK(summary == nlohmann::json{{"database", {{"status", "down"}, {"error", "connection refused"}}}, {"aiAgents", {{"status", "disabled"}}}});
+  CHECK(ages == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(1000)});
+  CHECK(health_body(checks.entries()[0].check({})) ==
+        nlohmann::json{{"status", "down"}, {"migrated", true}, {"error", "connection refused"}});
 }

@@ -11,7 +11,8 @@ export async function submitAudit(_prev: SubmitState, form: FormData): Promise<S
   const pasted = form.get('html');
   const file = form.get('file');
   let html = typeof pasted === 'string' ? pasted : '';
-  if (file instanceof File && file.size > 0) {
+  // Not `instanceof File`: Node 18 (Debian bookworm's, which the local image runs) has no global File.
+  if (file !== null && typeof file !== 'string' && file.size > 0) {
     if (html.trim() !== '') return { error: 'Paste HTML or choose a file, not both.' };
     html = await file.text();
   }

@@ -62,7 +62,7 @@ async function startTarget() {
   const stack = await new Stack({ logDir: out, apiEnv: { BODY_LIMIT_BYTES: String(64 * 1024) } }).start(apiBin, operatorBin);
   return {
     stack,
-    baseUrl: target.baseUrl,
+    baseUrl: stack.baseUrl,
     apiUrl: stack.apiUrl,
     viaGateway: Boolean(stack.gatewayUrl),
     fresh: true,
@@ -130,7 +130,7 @@ async function submitHtml(html) {
 before(async () => {
   target = await startTarget();
   console.log(`browser tests against ${remote ? 'a running Platform\'s gateway' : target.viaGateway ? 'the rendered gateway' : 'the frontend directly'}: ${target.baseUrl}`);
-  browser = await launchChromium(puppeteer, target);
+  browser = await launchChromium(puppeteer, target, remote ? [new URL(target.baseUrl).hostname] : []);
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
   page.on('console', (msg) => {
@@ -245,8 +245,9 @@ test('history lists audits newest first, paged', async () => {
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ html: `<html lang="en"><head><title>p${i}</title></head><body><p>${i}</p></body></html>` }),
     });
-    assert.equal(r.status, 201, await r.text());
-    created.push(`/audits/${(await r.json()).id}`);
+    const text = await r.text();
+    assert.equal(r.status, 201, text);
+    created.push(`/audits/${JSON.parse(text).id}`);
   }
   const res = await page.goto(`${target.baseUrl}/audits`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 200);

@@ -257,9 +257,11 @@ export class Stack {
   }
 }
 
-// Chromium from Debian, never a downloaded browser; every host but loopback fails to resolve, and the
-// background services that would call out (updates, metrics, translation) are off.
-export async function launchChromium(puppeteer, stack) {
+// Chromium from Debian, never a downloaded browser; every host but loopback and `allowHosts` (a cluster
+// Service address under test) fails to resolve, and the background services that would call out
+// (updates, metrics, translation) are off.
+export async function launchChromium(puppeteer, stack, allowHosts = []) {
+  const resolverRules = ['MAP * ~NOTFOUND', ...['127.0.0.1', ...allowHosts].map((h) => `EXCLUDE ${h}`)].join(', ');
   // The profile lives in a directory the stack removes when it stops.
   const userDataDir = mkdtempSync(join(tmpdir(), 'po-chromium-'));
   stack.extraDirs.push(userDataDir);
@@ -270,7 +272,7 @@ export async function launchChromium(puppeteer, stack) {
     userDataDir,
     args: [
       ...(process.getuid() === 0 ? ['--no-sandbox'] : []),
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      `--host-resolver-rules=${resolverRules}`,
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-domain-reliability',
       '--disable-breakpad', '--no-first-run', '--no-default-browser-check', '--disable-dev-shm-usage',
       '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication',

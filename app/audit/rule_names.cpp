@@ -27,13 +27,20 @@ void check_role_names(const Document& doc, Reporter& out, std::string_view roles
                       bool skip_native, std::string_view what) {
   const auto elements = doc.elements();
   const Semantics& sem = doc.semantics();
-  for (std::size_t i = 0; i < elements.size(); ++i) {
+  std::vector<std::size_t> unnamed;
+  // Innermost first: a nested widget's content name is then known when its ancestor's is computed, so
+  // 500 nested role=button cost one walk over each node, not one per ancestor.
+  for (std::size_t i = elements.size(); i-- > 0;) {
     if (out.out_of_time()) return;
     const Element& e = elements[i];
     const AriaRole* role = sem[i].explicit_role;
     if (role == nullptr || e.hidden || !list_has(roles, role->name) || sem[i].role != role) continue;
     if (skip_native && native_control(e)) continue;
-    if (!accessible_name(doc, e.node, from_content).empty()) continue;
+    if (accessible_name(doc, e.node, from_content).empty()) unnamed.push_back(i);
+  }
+  for (auto it = unnamed.rbegin(); it != unnamed.rend(); ++it) {
+    const Element& e = elements[*it];
+    const AriaRole* role = sem[*it].explicit_role;
     out.report(e.node, std::string(what) + " (role " + quoted(role->name) + ") has no accessible name: add " +
                            (from_content ? "text content, " : "") + "an aria-label or aria-labelledby");
   }

@@ -72,6 +72,12 @@ struct RuleInfo {
   bool review_on_fail = false;   // every finding needs review
 };
 
+// An axe-core rule the engine does not implement because it needs what a static parse cannot give
+// (layout, computed styles, other documents, media playback), and why.
+struct OutOfScopeRule {
+  std::string id, reason;
+};
+
 class Engine {
  public:
   // model may be null: then text-quality checks fall back to the built-in heuristics only.
@@ -80,6 +86,7 @@ class Engine {
   // attributes in a tag than Document accepts.
   Result run(std::string_view html, const Options& options = {}) const;
   static const std::vector<RuleInfo>& rules();
+  static const std::vector<OutOfScopeRule>& out_of_scope_rules();
  private:
   std::shared_ptr<const ml::TextQualityModel> model_;
 };

@@ -3,6 +3,7 @@
 #include "audit/attribute_bound.hpp"
 #include "audit/color.hpp"
 #include "audit/nesting_estimate.hpp"
+#include "audit/semantics.hpp"
 
 #include <algorithm>
 #include <csetjmp>

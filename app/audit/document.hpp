@@ -4,6 +4,7 @@
 // elements of the document the rules see, nor ids: a browser that runs scripts renders neither.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@
 #include "audit/audit.hpp"
 
 namespace a11y::audit {
+
+class Semantics;
 
 struct Element {
   const GumboNode* node = nullptr;
@@ -78,6 +81,8 @@ class Document {
   // innermost first makes all of them cost one walk over each node. Null when not computed yet.
   const std::string& content_text(const GumboNode* node) const;
   const std::string* content_text_if_known(const GumboNode* node) const;
+  // Roles, ancestors and focusability of every element (semantics.hpp), computed on first use.
+  const Semantics& semantics() const;
 
  private:
   ArenaLease lease_;
@@ -90,6 +95,7 @@ class Document {
   bool has_stylesheets_ = false;
   mutable std::unordered_map<const GumboNode*, std::string> text_memo_;
   mutable std::unordered_map<const GumboNode*, std::string> content_memo_;
+  mutable std::unique_ptr<Semantics> semantics_;
 };
 
 // An attribute's value; present is false when the element has no such attribute.

@@ -112,6 +112,14 @@ const Rule& listitem_rule();
 const Rule& meta_viewport_rule();
 const Rule& select_name_rule();
 const Rule& input_button_name_rule();
+// The rule families added with the ARIA tables: each file defines several rules.
+const std::vector<const Rule*>& landmark_rules();        // rule_landmarks.cpp
+const std::vector<const Rule*>& aria_validity_rules();   // rule_aria_validity.cpp
+const std::vector<const Rule*>& aria_structure_rules();  // rule_aria_structure.cpp
+const std::vector<const Rule*>& name_rules();            // rule_names.cpp
+const std::vector<const Rule*>& form_rules();            // rule_forms.cpp
+const std::vector<const Rule*>& page_rules();            // rule_page.cpp
+const std::vector<const Rule*>& table_rules();           // rule_tables.cpp
 // The text-quality model's rules (not axe's): names that exist but do not describe.
 const Rule& link_text_quality_rule();
 const Rule& image_alt_quality_rule();

@@ -253,7 +253,10 @@ po::http::Response App::list_rules(const Request&) {
                      {"bestPractice", r.best_practice},
                      {"reviewOnFail", r.review_on_fail}});
   }
-  return json_response(200, {{"rules", std::move(rules)}});
+  json out_of_scope = json::array();
+  for (const auto& r : audit::Engine::out_of_scope_rules())
+    out_of_scope.push_back({{"id", r.id}, {"source", "axe-core"}, {"reason", r.reason}});
+  return json_response(200, {{"rules", std::move(rules)}, {"outOfScope", std::move(out_of_scope)}});
 }
 
 }  // namespace a11y::server

@@ -194,6 +194,19 @@ TEST_SUITE("endpoints") {
     CHECK(by_id["image-alt"]["source"] == "axe-core");
     CHECK(by_id["link-text-quality"]["source"] == "text-quality");
     CHECK(by_id["image-alt-quality"]["source"] == "text-quality");
+    // The rules added from axe's set (issue 14 §3), and the layout rules listed as out of scope.
+    CHECK(ids.size() >= 60);
+    CHECK(by_id["region"]["tags"] == json::array({"cat.keyboard", "best-practice"}));
+    CHECK(by_id["aria-required-children"]["impact"] == "critical");
+    CHECK(by_id["bypass"]["reviewOnFail"] == true);
+    std::set<std::string> out_of_scope;
+    for (const auto& rule : j["outOfScope"]) {
+      out_of_scope.insert(rule["id"].get<std::string>());
+      CHECK(!rule["reason"].get<std::string>().empty());
+      CHECK(ids.count(rule["id"].get<std::string>()) == 0);
+    }
+    CHECK(out_of_scope.count("target-size") == 1);
+    CHECK(out_of_scope.count("link-in-text-block") == 1);
   }
 
   TEST_CASE("AI suggestions come from the provider; failures open the circuit") {

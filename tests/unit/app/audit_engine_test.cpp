@@ -90,8 +90,13 @@ TEST_CASE("nesting deeper than max_depth is an error, not a recursion") {
 
   // Just under the default limit every rule still runs, and finds the deep image.
   const auto deep = engine.run(nested_divs(500, "<img src=x.png>"));
-  REQUIRE(deep.findings.size() == 1);
+  REQUIRE(deep.findings.size() == 4);
   CHECK(deep.findings[0].rule_id == "image-alt");
+  CHECK(deep.findings[0].selector.size() <= a11y::audit::kMaxSelectorBytes);
+  CHECK(deep.findings[1].rule_id == "region");   // the outermost div: no landmark anywhere
+  CHECK(deep.findings[1].selector == "html > body > div");
+  CHECK(deep.findings[2].rule_id == "landmark-one-main");
+  CHECK(deep.findings[3].rule_id == "page-has-heading-one");
   CHECK(deep.nodes == 500 + 5);   // html, head, title, body, the divs, img
 }
 

@@ -119,14 +119,20 @@ TEST_CASE("the text-quality model's findings have their own rule ids, never axe'
 
   const auto images = engine.run(a11y::test::fixture("image-alt-fail.html"));
   std::vector<std::pair<std::string, std::string>> got;
-  for (const auto& f : images.findings) got.emplace_back(f.rule_id, f.selector);
+  for (const auto& f : images.findings)
+    if (f.rule_id.rfind("image-alt", 0) == 0) got.emplace_back(f.rule_id, f.selector);
   CHECK(got == std::vector<std::pair<std::string, std::string>>{
                    {"image-alt", "html > body > main > img:nth-of-type(1)"},
                    {"image-alt", "html > body > main > img:nth-of-type(3)"},
                    {"image-alt-quality", "html > body > main > img:nth-of-type(2)"}});
-  CHECK(images.findings[0].message.find("no alt attribute") != std::string::npos);
-  CHECK(images.findings[1].message.find("only whitespace") != std::string::npos);
-  CHECK(images.findings[2].message.find("\"IMG_2031.jpg\" does not describe") != std::string::npos);
+  const auto message_of = [&](const std::string& id, std::size_t k) {
+    for (const auto& f : images.findings)
+      if (f.rule_id == id && k-- == 0) return f.message;
+    return std::string();
+  };
+  CHECK(message_of("image-alt", 0).find("no alt attribute") != std::string::npos);
+  CHECK(message_of("image-alt", 1).find("only whitespace") != std::string::npos);
+  CHECK(message_of("image-alt-quality", 0).find("\"IMG_2031.jpg\" does not describe") != std::string::npos);
 
   for (const auto& r : Engine::rules()) {
     CAPTURE(r.id);

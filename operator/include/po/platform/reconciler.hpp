@@ -90,6 +90,19 @@ class PlatformReconciler {
   std::uint64_t skipped_applies() const { return skipped_.load(); }
 
  private:
+  // One reconcile's shared state (reconcile_attempt.hpp); each phase either lets it go on (nullopt) or
+  // ends it with a result.
+  struct Attempt;
+  std::optional<runtime::ReconcileResult> read_platform(Attempt& a);     // reconcile_guards.cpp
+  std::optional<runtime::ReconcileResult> check_guards(Attempt& a);      // reconcile_guards.cpp
+  std::optional<runtime::ReconcileResult> ensure_secrets(Attempt& a);    // reconcile_secrets.cpp
+  std::optional<runtime::ReconcileResult> plan_revision(Attempt& a);     // reconcile_plan.cpp
+  std::optional<runtime::ReconcileResult> apply_and_prune(Attempt& a);   // reconcile_apply.cpp
+  runtime::ReconcileResult observe_and_report(Attempt& a);               // reconcile_observe.cpp
+  // Applies the last good revision's stateless objects and records the outcome; true when it went through.
+  bool roll_back(Attempt& a, const std::string& why);
+  kube::Status write_status(Attempt& a, const nlohmann::json& status);
+
   struct ApplyFailure {
     std::string what;        // "Kind name: error"
     bool transient = false;  // 5xx, timeouts, 409: retry with backoff
@@ -109,8 +122,8 @@ class PlatformReconciler {
                                                 const std::string& now);
   // The PostgreSQL data claims (data-<platform>-postgres-N) of a Platform, from the informer cache.
   std::vector<runtime::ObjectPtr> postgres_data_claims(const std::string& ns, const std::string& name) const;
-  std::string save_revision(const Platform& spec, const std::string& revision,
-                            const std::vector<nlohmann::json>& stateless, int history_limit);
+  std::optional<runtime::ReconcileResult> save_revision(const Platform& spec, const std::string& revision,
+                                                       const std::vector<nlohmann::json>& stateless, int history_limit);
   // The stateless objects of a saved revision; empty when it is not saved.
   kube::Result<std::vector<nlohmann::json>> load_revision(const std::string& ns, const std::string& name,
                                                           const std::string& revision);
@@ -139,7 +152,7 @@ class PlatformReconciler {
                                                  const std::string& ns, const nlohmann::json& manifest);
 
   // Deletes this Platform's objects of the kinds without an informer that are no longer desired.
-  std::string prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+  std::optional<runtime::ReconcileResult> prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
                               const std::string& uid, const std::set<std::string>& desired_keys);
 
   std::mutex swept_mu_;  // guards swept_

@@ -1,5 +1,7 @@
 // Pure rendering: a Platform becomes the Kubernetes objects that run it. No I/O happens here.
 #pragma once
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,5 +117,18 @@ std::vector<GeneratedSecret> generated_secrets(const Platform& platform);
 // The Secret's data (string values) given generated random values keyed like randomKeys.
 std::map<std::string, std::string> secret_data(const GeneratedSecret& secret,
                                                const std::map<std::string, std::string>& random);
+
+// The generated Secret `secret` of a Platform, with its random values. The PostgreSQL credentials belong
+// with the data: under whenDeleted: Retain they have no owner (garbage collection and pruning leave them,
+// so retained data keeps its password); under Delete, like every other generated Secret, the Platform owns them.
+bool generated_secret_owned(const Platform& platform, const GeneratedSecret& secret);
+nlohmann::json render_generated_secret(const Platform& platform, const GeneratedSecret& secret,
+                                       const std::map<std::string, std::string>& random);
+
+// A rolled-out revision's stateless objects, kept as a ControllerRevision <platform>-<revision[:10]> owned
+// by the Platform; `sequence` orders revisions (newest highest) for the historyLimit trim.
+std::string controller_revision_name(const std::string& platform_name, const std::string& revision);
+nlohmann::json render_controller_revision(const Platform& platform, const std::string& revision,
+                                          const std::vector<nlohmann::json>& stateless, std::int64_t sequence);
 
 }  // namespace po::platform

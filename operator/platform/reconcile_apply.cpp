@@ -1,0 +1,271 @@
+// Phases 8-9 of a reconcile: server-side apply in tier order (skipping objects as we left them, handing
+// spec.replicas over to an HPA), the rollback to the last good revision, and pruning.
+#include "po/platform/reconciler.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <csignal>
+#include <set>
+
+#include "po/platform/child_status.hpp"
+#include "po/platform/pod_diagnosis.hpp"
+#include "po/platform/conditions.hpp"
+#include "po/platform/platform_status.hpp"
+#include "po/platform/render.hpp"
+#include "po/platform/rollback.hpp"
+#include "po/platform/spec.hpp"
+#include "po/platform/stateful.hpp"
+#include "reconcile_attempt.hpp"
+#include "render_common.hpp"
+
+namespace po::platform {
+
+using nlohmann::json;
+using runtime::ReconcileResult;
+using namespace reconcile;
+
+std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object(const std::string& platform_key,
+                                                                                const std::string& ns,
+                                                                                const json& manifest) {
+  const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
+  const auto obj_name = str(manifest, "/metadata/name");
+  if (gvr == nullptr) return ApplyFailure{"no resource is known for " + manifest.value("kind", "") + " " + obj_name, false};
+  const auto memo_key = platform_key + "|" + gvr->resource + "/" + obj_name;
+  const auto digest = digest_of(manifest);
+  runtime::ObjectPtr hold;
+  if (cache_.watches(*gvr) ? applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))
+                           : applied_.unchanged_unwatched(memo_key, digest)) {
+    ++skipped_;
+    return std::nullopt;
+  }
+  if (auto failed = hand_over_replicas(*gvr, memo_key, ns, manifest)) return failed;
+  auto applied = writer_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
+  ++applies_;
+  if (!applied.ok()) {
+    return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
+                        applied.error().retryable, rejected_by_environment(applied.error())};
+  }
+  applied_.remember(memo_key, digest, *applied);
+  return std::nullopt;
+}
+
+// Kubernetes' documented transfer of spec.replicas to an HPA: if our field manager, the only owner, just
+// stopped sending it, the API server would reset it to the default of 1. So first a second manager applies
+// the current count (sharing the field); then our apply drops it and the count stays until the HPA, which
+// takes the field over when it scales, changes it.
+std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_replicas(
+    const kube::GroupVersionResource& gvr, const std::string& memo_key, const std::string& ns, const json& manifest) {
+  const auto kind = manifest.value("kind", "");
+  if (kind != "Deployment" && kind != "StatefulSet") return std::nullopt;
+  const bool sends_replicas = manifest.contains(json::json_pointer("/spec/replicas"));
+  {
+    std::scoped_lock lock(handover_mu_);
+    if (sends_replicas) {
+      handed_over_.erase(memo_key);
+      return std::nullopt;
+    }
+    if (handed_over_.count(memo_key) != 0) return std::nullopt;
+  }
+  const auto obj_name = str(manifest, "/metadata/name");
+  auto live = api_.get(gvr, ns, obj_name);
+  if (!live.ok() && !live.error().not_found()) {
+    return ApplyFailure{kind + " " + obj_name + ": reading replicas to hand over: " + live.error().to_string(), true};
+  }
+  const auto replicas = json::json_pointer("/spec/replicas");
+  if (live.ok() && live->contains(replicas)) {
+    const json handover = {{"apiVersion", manifest.value("apiVersion", "")},
+                           {"kind", kind},
+                           {"metadata", {{"name", obj_name}, {"namespace", ns}}},
+                           {"spec", {{"replicas", live->at(replicas)}}}};
+    auto r = writer_.apply(gvr, ns, obj_name, handover, {std::string(kReplicasHandoverFieldManager), false, false});
+    ++applies_;
+    // A conflict: another manager (the HPA) already owns the field with another value; it keeps it.
+    if (!r.ok() && !r.error().conflict()) {
+      return ApplyFailure{kind + " " + obj_name + ": handing spec.replicas over: " + r.error().to_string(),
+                          r.error().retryable};
+    }
+  }
+  std::scoped_lock lock(handover_mu_);
+  handed_over_.insert(memo_key);
+  return std::nullopt;
+}
+
+Step PlatformReconciler::prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
+                                         const std::string& uid, const std::set<std::string>& desired_keys) {
+  kube::ListOptions opts;
+  opts.label_selector = "app.kubernetes.io/instance=" + name + "," + std::string(kManagedBySelector);
+  for (const auto& known : known_kinds()) {
+    const auto& gvr = known.child.gvr;
+    if (cache_.watches(gvr)) continue;
+    auto list = api_.list_all(gvr, ns, opts);
+    if (!list.ok()) {
+      if (list.error().not_found()) continue;  // the CRD is not installed: nothing of the kind exists
+      return ReconcileResult::failed("listing " + gvr.resource + ": " + list.error().to_string());
+    }
+    for (const auto& object : list->items) {
+      const auto object_name = str(object, "/metadata/name");
+      if (desired_keys.count(gvr.resource + "/" + object_name) != 0) continue;
+      const auto owner = runtime::controller_owner_index(object);
+      if (!owner || *owner != runtime::owner_index_value("Platform", ns, name)) continue;
+      bool ours = false;
+      for (const auto& ref : object["metadata"].value("ownerReferences", json::array())) {
+        ours = ours || ref.value("uid", "") == uid;
+      }
+      if (!ours) continue;
+      auto r = writer_.remove(gvr, ns, object_name, {"Background", str(object, "/metadata/uid"), {}, {}});
+      if (!r.ok() && !r.error().not_found()) {
+        return ReconcileResult::failed("pruning " + gvr.resource + "/" + object_name + ": " + r.error().to_string());
+      }
+      spdlog::info("platform {}/{}: pruned {}/{}", ns, name, gvr.resource, object_name);
+      applied_.forget_prefix(key + "|" + gvr.resource + "/" + object_name);
+    }
+  }
+  return std::nullopt;
+}
+
+// Rolls the stateless objects back to the last good revision; true when that apply went through.
+bool PlatformReconciler::roll_back(Attempt& a, const std::string& why) {
+  const auto& platform = a.platform;
+  const auto& ns = a.ns;
+  const auto& name = a.name;
+  const auto& key = a.key;
+  const auto generation = a.generation;
+  const auto& now = a.now;
+  auto& status = a.status;
+  const auto& last_good = a.last_good;
+  const auto& revision = a.revision;
+  const auto& objects = a.objects;
+    auto loaded = load_revision(ns, name, last_good);
+  bool ok = loaded.ok() && !loaded->empty();
+  std::string failure = loaded.ok() ? "its ControllerRevision is missing" : loaded.error().to_string();
+  if (ok) {
+    for (const auto& manifest : with_current_replicas(std::move(*loaded), objects)) {
+      if (auto f = apply_object(key, ns, manifest)) {
+        ok = false;
+        failure = f->what;
+        break;
+      }
+    }
+  }
+  finish_attempt(status, revision, kFailed, now, why);
+  const auto what = "revision " + revision.substr(0, 12) + " " + why;
+  if (ok) {
+    status["revision"]["current"] = last_good;
+    set_condition(status["conditions"],
+                  {"RolledBack", "True", "RollbackSucceeded", what + "; rolled back to " + last_good.substr(0, 12)},
+                  generation, now);
+    events_.record(platform, "Warning", "RolledBack", "Rollback",
+                   what + "; rolled back to revision " + last_good.substr(0, 12));
+  } else {
+    set_condition(status["conditions"],
+                  {"RolledBack", "False", "RollbackFailed", what + "; rollback to " + last_good.substr(0, 12) +
+                                                                 " failed: " + failure},
+                  generation, now);
+    events_.record(platform, "Warning", "RollbackFailed", "Rollback", what + "; rollback failed: " + failure);
+  }
+  return ok;
+}
+
+Step PlatformReconciler::apply_and_prune(Attempt& a) {
+  const auto& platform = a.platform;
+  const auto& ns = a.ns;
+  const auto& name = a.name;
+  const auto& key = a.key;
+  const auto generation = a.generation;
+  const auto& now = a.now;
+  const auto& old_status = a.old_status;
+  auto& status = a.status;
+  const Platform& spec = a.spec;
+  const auto& last_good = a.last_good;
+  const auto& revision = a.revision;
+  const auto& in_effect = a.in_effect;
+  auto& desired_keys = a.desired_keys;
+  const bool holding = a.holding;
+  const bool attempt_begun = a.attempt_begun;
+  const auto& stop = a.stop;
+
+  // 8. Server-side apply in tier order, skipping objects that are as we left them.
+  for (const auto& manifest : in_effect) {
+    if (stop.stop_requested()) return ReconcileResult::requeue();
+    const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
+    if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(manifest, "/metadata/name"));
+    const auto failed_apply = apply_object(key, ns, manifest);
+    if (!failed_apply && attempt_begun && !options_.failpoint_kill_after_apply.empty() &&
+        options_.failpoint_kill_after_apply == manifest.value("kind", "") + "/" + str(manifest, "/metadata/name")) {
+      spdlog::critical("failpoint: killing the operator after applying {} of revision {}",
+                       options_.failpoint_kill_after_apply, revision.substr(0, 12));
+      spdlog::default_logger()->flush();
+      std::raise(SIGKILL);
+    }
+    if (!failed_apply) continue;
+    const auto& failure = failed_apply->what;
+    if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
+    if (failed_apply->environment) {
+      // Not the revision's fault: keep its attempt open, say what the cluster refused, retry with backoff.
+      const bool already = find_condition(old_status.value("conditions", json::array()), "Ready") != nullptr &&
+                           find_condition(old_status.value("conditions", json::array()), "Ready")->value("message", "") ==
+                               "applying " + failure;
+      set_condition(status["conditions"], {"Ready", "False", "ApplyRejected", "applying " + failure}, generation, now);
+      set_condition(status["conditions"],
+                    {"Reconciling", "True", "ApplyRejected", "retrying: the cluster refused an object (quota, RBAC or admission)"},
+                    generation, now);
+      if (!already) {
+        spdlog::warn("platform {}/{}: applying {}", ns, name, failure);
+        events_.record(platform, "Warning", "ApplyRejected", "Apply", failure);
+      }
+      PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
+      return ReconcileResult::failed("applying " + failure);
+    }
+    // Permanent (the object is invalid): undo what was applied of the new revision, and stall.
+    if (!holding && on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision) ==
+                        FailureAction::RollBack) {
+      roll_back(a, "could not be applied (" + failure + ")");
+    } else {
+      finish_attempt(status, revision, kFailed, now, "could not be applied (" + failure + ")");
+    }
+    stall(status, generation, "ApplyFailed", "applying " + failure, now);
+    events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);
+    PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
+    // Retried rarely, in case the object was refused for a reason outside the spec after all.
+    return ReconcileResult::requeue_after(std::chrono::minutes(5));
+  }
+
+  // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).
+  for (const auto& watched : cache_.watched()) {
+    const auto& resource = watched.resource;
+    if (resource == "persistentvolumeclaims" || watched == kPlatforms) continue;
+    for (const auto& child : cache_.by_owner(watched, "Platform", ns, name)) {
+      const auto child_name = str(*child, "/metadata/name");
+      if (desired_keys.count(resource + "/" + child_name) != 0) continue;
+      if (resource == "secrets" && a.generated_names.count(child_name) != 0) continue;
+      if (resource == "secrets" && a.retain_data && child_name == a.retained_credentials) continue;
+      auto r = writer_.remove(watched, ns, child_name, {"Background", str(*child, "/metadata/uid"), {}, {}});
+      if (!r.ok() && !r.error().not_found()) {
+        return ReconcileResult::failed("pruning " + resource + "/" + child_name + ": " + r.error().to_string());
+      }
+      spdlog::info("platform {}/{}: pruned {}/{}", ns, name, resource, child_name);
+      applied_.forget_prefix(key + "|" + resource + "/" + child_name);
+    }
+  }
+
+  // Kinds without an informer (HTTPRoute, ServiceMonitor, PrometheusRule: their CRDs may be absent) are
+  // listed, which costs requests: once after start-up and whenever a new revision is applied (disabling
+  // one changes the revision).
+  bool sweep = attempt_begun;
+  {
+    std::scoped_lock lock(swept_mu_);
+    sweep = swept_.insert(key).second || sweep;
+  }
+  if (sweep) {
+    if (auto failed = prune_unwatched(key, ns, name, str(platform, "/metadata/uid"), desired_keys)) {
+      std::scoped_lock lock(swept_mu_);
+      swept_.erase(key);
+      return failed;
+    }
+  }
+
+  return std::nullopt;
+}
+}  // namespace po::platform

@@ -92,6 +92,9 @@ at_alertmanager() { curl -fsS --max-time 5 "$alertmanager/api/v2/alerts?active=t
 export -f firing_in_prometheus at_alertmanager
 export prometheus alertmanager ns
 
+# Before any fault: start-up (readiness answering 503 until the schema is migrated) is no API error.
+errors_before=$(curl -fsS --max-time 5 "$prometheus/api/v1/alerts" | jq '[.data.alerts[] | select(.labels.alertname == "PlatformHighErrorRate" or .labels.alertname == "PlatformHighLatency")] | length')
+[ "$errors_before" = 0 ] || fail "error-rate or latency alerts are pending or firing before any fault: $(curl -fsS "$prometheus/api/v1/alerts" | jq -c '.data.alerts')"
 e2e_log "turn fault injection on: 50 % of /api/v1/ requests fail, 50 % are delayed 2.5 s"
 kubectl -n "$ns" patch platform "$name" --type merge -p \
   '{"spec":{"api":{"env":[{"name":"FAULT_ERROR_PERCENT","value":"50"},{"name":"FAULT_DELAY_MS","value":"2500"},{"name":"FAULT_DELAY_PERCENT","value":"50"}]}}}' >/dev/null

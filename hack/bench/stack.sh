@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# NOTE: written in the stack12 session but not yet run end to end (no figures from it yet).
 # The stack's figures on the real node, through the gateway Service (issue 12). Prints, with the method:
 #   - audit requests/s and p50/p95/p99 latency for a cached page (the same body every time) and for unique
 #     pages (a marker per request, so no cache answers), at 100 and 1,000 connections (wrk, loopback to

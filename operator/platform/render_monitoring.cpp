@@ -48,6 +48,12 @@ std::string render_alertmanager_config(const Platform& p) {
   return to_yaml(config);
 }
 
+// The requests the error-rate and latency alerts judge: all but health checks and /metrics, which are
+// not what users see (a readiness probe answers 503 by design while the schema is not migrated yet, on
+// every start, which alone made the error ratio of a quiet api cross any threshold). Requests refused
+// before routing (route "overloaded", "fault_injected", "unmatched") do count.
+const std::string kApiRoutes = "route!~\"/health.*|/metrics\"";
+
 // Selector of the api's series, the same in both modes: the job label is the Service/job name.
 std::string api_series(const Platform& p, const std::string& extra = "") {
   std::string s = "namespace=\"" + p.metadata.namespace_ + "\",job=\"" + names::api(p) + "\"";
@@ -137,12 +143,12 @@ json render_alert_groups(const Platform& p, bool cluster_metrics) {
   const std::string pods = platform_pods(p);
   json rules = json::array();
   rules.push_back(alert("PlatformHighErrorRate",
-                        "100 * sum(rate(http_requests_total" + api_series(p, "code=~\"5..\"") + "[5m])) / sum(rate(http_requests_total" +
-                            api_series(p) + "[5m])) > " + err,
+                        "100 * sum(rate(http_requests_total" + api_series(p, kApiRoutes + ",code=~\"5..\"") + "[5m])) / sum(rate(http_requests_total" +
+                            api_series(p, kApiRoutes) + "[5m])) > " + err,
                         "5m", "critical", "More than " + err + "% of API requests fail",
                         "{{ $value | printf \"%.1f\" }}% of requests to " + names::api(p) + " answered 5xx over the last 5 minutes."));
   rules.push_back(alert("PlatformHighLatency",
-                        "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + api_series(p) + "[5m]))) > " + lat,
+                        "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + api_series(p, kApiRoutes) + "[5m]))) > " + lat,
                         "10m", "warning", "API p95 latency above " + lat + "s",
                         "The 95th percentile of " + names::api(p) + " request duration is {{ $value | printf \"%.2f\" }}s."));
   const Resources& api_res = p.spec.api.resources;

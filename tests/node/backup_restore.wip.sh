@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# NOT YET RUN (written at the end of the stack12 session): kept out of the node tier (the tier runs
+# tests/node/*_test.sh) until it has passed once on the real node; then rename it to backup_restore_test.sh.
+# node tier: the backup CronJob, triggered as a Job, writes a dump that hack/restore.sh loads into a fresh
+# Platform in another namespace; the audits come back (in PostgreSQL and through the new gateway).
+# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev.
+E2E_NAME=node-backup
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
+. "$PO_SOURCE_DIR/tests/e2e/operator_lib.sh"
+. "$PO_SOURCE_DIR/hack/lib/stack.sh"
+stack_say() { e2e_log "$*"; }
+
+require_cluster
+if [ -f "$PO_STATE/node.unavailable" ]; then
+  e2e_log "SKIP: no real node: $(cat "$PO_STATE/node.unavailable")"
+  exit 77
+fi
+
+tag=${PO_LOCAL_TAG:-dev}
+log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
+suffix=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+release=po-bak-$suffix op_ns=bak-op-$suffix name=local
+src=bak-src-$suffix dst=bak-dst-$suffix
+install_crd
+kubectl create namespace "$src" >/dev/null
+kubectl create namespace "$dst" >/dev/null
+cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+    for n in "$src" "$dst"; do ns=$n dump_namespace || true; done
+  fi
+  kubectl -n "$src" delete platforms --all --wait=false >/dev/null 2>&1 || true
+  kubectl -n "$dst" delete platforms --all --wait=false >/dev/null 2>&1 || true
+  kubectl -n "$src" wait --for=delete platform/"$name" --timeout=120s >/dev/null 2>&1 || true
+  kubectl -n "$dst" wait --for=delete platform/"$name" --timeout=120s >/dev/null 2>&1 || true
+  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
+  kubectl delete namespace "$src" "$dst" "$op_ns" --wait=false >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+e2e_log "install the chart (operator image tag $tag), watching $src and $dst"
+helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
+  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$src,$dst}" \
+  --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
+
+apply_platform() {  # apply_platform <namespace>: the local sample, lean (no frontend, no monitoring)
+  python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$1" "$tag" <<'PY' | kubectl apply -f - >/dev/null
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+p["metadata"]["namespace"] = sys.argv[2]
+p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
+p["spec"]["frontend"] = {"enabled": False}
+p["spec"]["monitoring"] = {"enabled": False}
+# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
+small = {"requests": {"cpu": "20m"}}
+for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
+    node = p["spec"]
+    for k in path:
+        node = node.setdefault(k, {})
+    node["resources"] = small
+print(yaml.safe_dump(p))
+PY
+}
+
+e2e_log "a Platform in $src with three audits"
+apply_platform "$src"
+wait_platform_ready "$src" "$name" 420 || fail "the source Platform did not become Ready"
+gateway=$(service_url "$src" "$name-gateway" http)
+token=$(mint_token "$src" "$name" backup-test)
+ids=()
+for i in 1 2 3; do
+  body=$(sample_page | sed "s|<h1>Welcome</h1>|<h1>Page $i</h1>|" | jq -Rs '{html: ., url: "https://shop.example/"}')
+  id=$(curl -fsS --max-time 30 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$gateway/api/v1/audits" | jq -r .id) \
+    || fail "audit $i through the gateway failed"
+  ids+=("$id")
+done
+e2e_log "audits ${ids[*]}"
+
+e2e_log "the backup CronJob, triggered as a Job"
+kubectl -n "$src" create job --from=cronjob/"$name-postgres-backup" "$name-backup-now" >/dev/null
+kubectl -n "$src" wait --for=condition=Complete job/"$name-backup-now" --timeout=180s >/dev/null \
+  || fail "the backup Job did not complete: $(kubectl -n "$src" logs job/"$name-backup-now" 2>&1 | tail -5)"
+e2e_log "$(kubectl -n "$src" logs job/"$name-backup-now" | tail -1)"
+
+e2e_log "a fresh Platform in $dst, then hack/restore.sh"
+apply_platform "$dst"
+wait_platform_ready "$dst" "$name" 420 || fail "the target Platform did not become Ready"
+count_dst() {
+  kubectl -n "$dst" exec "$name-postgres-0" -c postgres -- sh -c \
+    'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "SELECT count(*) FROM audits"' | tr -d '[:space:]'
+}
+[ "$(count_dst)" = 0 ] || fail "the fresh Platform already has audits"
+bash "$PO_SOURCE_DIR/hack/restore.sh" list "$src/$name" | grep -q '^platform-.*\.dump$' || fail "hack/restore.sh list shows no dump"
+bash "$PO_SOURCE_DIR/hack/restore.sh" restore --from "$src/$name" --dump latest --into "$dst/$name" || fail "hack/restore.sh restore failed"
+[ "$(count_dst)" = 3 ] || fail "after the restore $dst has $(count_dst) audits, want 3"
+
+e2e_log "the restored audits through the new Platform's gateway"
+gateway2=$(service_url "$dst" "$name-gateway" http)
+token2=$(mint_token "$dst" "$name" backup-test)
+for id in "${ids[@]}"; do
+  got=$(curl -fsS --max-time 10 -H "Authorization: Bearer $token2" "$gateway2/api/v1/audits/$id" | jq -r .id) || true
+  [ "$got" = "$id" ] || fail "GET /api/v1/audits/$id on the restored Platform returned '$got'"
+done
+e2e_log "PASS: backup Job dump restored into a fresh Platform; ${#ids[@]} audits back, served by its api"

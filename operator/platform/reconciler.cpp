@@ -7,6 +7,7 @@
 #include <csignal>
 #include <set>
 
+#include "po/common/log.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/conditions.hpp"
@@ -647,6 +648,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   }
   const auto objects = render(spec, render_options);
   const auto revision = revision_digest(objects);
+  po::log::set_field("revision", revision.substr(0, 12));  // on every later log line of this reconcile
 
   // 6. A revision that failed before is not applied again (unless retry-at asks), and failures in a row
   // back off and then stall: hold the last good one.
@@ -724,6 +726,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
     const auto what = "revision " + revision.substr(0, 12) + " " + why;
     if (ok) {
       status["revision"]["current"] = last_good;
+      status["lastRollbackTime"] = now;
       set_condition(status["conditions"],
                     {"RolledBack", "True", "RollbackSucceeded", what + "; rolled back to " + last_good.substr(0, 12)},
                     generation, now);

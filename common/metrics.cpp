@@ -304,8 +304,9 @@ std::vector<double> exponential_buckets(double start, double factor, int count) 
 }
 
 struct Registry::Impl {
-  mutable std::mutex mutex;  // guards families
+  mutable std::mutex mutex;  // guards families and collectors
   std::vector<std::unique_ptr<FamilyBase>> families;
+  std::vector<Collector> collectors;
 
   // Registering a name twice with the same type returns the first family, so independent parts of a
   // program can share a metric; a different type is a programming error.
@@ -340,8 +341,34 @@ HistogramFamily& Registry::histogram(std::string name, std::string help, std::ve
 
 std::string Registry::render() const {
   std::string out;
+  std::vector<Collector> collectors;
+  {
+    std::scoped_lock lock(impl_->mutex);
+    for (const auto& f : impl_->families) f->render(out);
+    collectors = impl_->collectors;
+  }
+  for (const auto& collect : collectors) out += collect();
+  return out;
+}
+
+void Registry::add_collector(Collector collect) {
   std::scoped_lock lock(impl_->mutex);
-  for (const auto& f : impl_->families) f->render(out);
+  impl_->collectors.push_back(std::move(collect));
+}
+
+std::string format_sample(std::string_view name, const Labels& labels, double value) {
+  std::string out(name);
+  append_labels(out, labels);
+  out += ' ';
+  append_number(out, value);
+  out += '\n';
+  return out;
+}
+
+std::string format_header(std::string_view name, std::string_view help, std::string_view type) {
+  std::string out = "# HELP " + std::string(name) + " ";
+  append_help(out, help);
+  out += "\n# TYPE " + std::string(name) + " " + std::string(type) + "\n";
   return out;
 }
 

@@ -3,7 +3,10 @@
 
 #include <malloc.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <iostream>
 #include <map>
 #include <string>
@@ -11,9 +14,11 @@
 #include <vector>
 
 #include "po/common/log.hpp"
+#include "po/common/process_metrics.hpp"
 #include "po/common/signals.hpp"
 #include "po/kube/config.hpp"
 #include "po/platform/child_status.hpp"
+#include "po/platform/platform_metrics.hpp"
 #include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/reconciler.hpp"
 #include "po/platform/render_command.hpp"
@@ -92,6 +97,17 @@ OperatorFlags parse_operator_flags(std::vector<std::string>& args) {
   return f;
 }
 
+// "<8 hex digits of this process>-<sequence>": unique across restarts, ordered within one process.
+std::string next_reconcile_id() {
+  static const std::string prefix = [] {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(std::random_device{}()));
+    return std::string(buf);
+  }();
+  static std::atomic<std::uint64_t> sequence{0};
+  return prefix + "-" + std::to_string(++sequence);
+}
+
 int run_controller(std::vector<std::string> args) {
   po::runtime::ManagerOptions options;
   OperatorFlags flags;
@@ -142,12 +158,31 @@ int run_controller(std::vector<std::string> args) {
   }
   po::runtime::ClusterClient cluster(manager->client());
   const po::runtime::InformerReader cache(std::move(informers));
-  po::platform::PlatformReconciler reconciler(cluster, cluster, cache, manager->events(), reconciler_options);
+  // The operator's own metrics: process_*, its build, and per-Platform state and counts.
+  auto& registry = manager->metrics();
+  po::metrics::register_process_metrics(registry);
+  registry.gauge("platform_operator_build_info", "The operator's version (label version); always 1.")
+      .with({{"version", std::string(po::version())}})
+      .set(1);
+  registry.add_collector([&platforms] {
+    std::vector<nlohmann::json> items;
+    for (const auto& object : platforms.cache().list()) items.push_back(*object);
+    return po::platform::platform_state_metrics(items);
+  });
+  po::platform::MetricsEventSink events(manager->events(), registry);
+  po::platform::PlatformReconciler reconciler(cluster, cluster, cache, events, reconciler_options);
   po::runtime::Controller::Options controller_options;
   controller_options.name = "platform";
   controller_options.workers = flags.workers;
   auto& controller = manager->add_controller(
-      controller_options, [&](const std::string& key, std::stop_token stop) { return reconciler.reconcile(key, stop); });
+      controller_options, [&](const std::string& key, std::stop_token stop) {
+        // Every log line of this reconcile carries the Platform and an id that tells reconciles apart.
+        const auto slash = key.find('/');
+        po::log::ScopedFields fields({{"platform_namespace", key.substr(0, slash)},
+                                      {"platform_name", slash == std::string::npos ? key : key.substr(slash + 1)},
+                                      {"reconcile_id", next_reconcile_id()}});
+        return reconciler.reconcile(key, stop);
+      });
   platforms.add_handler(po::runtime::enqueue_object(controller.queue()));
   for (auto* informer : child_informers) {
     informer->add_handler(po::runtime::enqueue_controller_owner(controller.queue(), "Platform"));

@@ -116,6 +116,9 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
     any_failed |= c.failed && !c.stateful;
     stateful_failed |= c.failed && c.stateful;
   }
+  std::size_t ready = 0;
+  for (const auto& [name, c] : o.components) ready += c.ready ? 1 : 0;
+  status["componentsReady"] = std::to_string(ready) + "/" + std::to_string(o.components.size());
   status["components"] = std::move(components);
   auto& conds = status["conditions"];
   remove_condition(conds, "Stalled");

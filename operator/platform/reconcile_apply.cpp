@@ -153,6 +153,7 @@ bool PlatformReconciler::roll_back(Attempt& a, const std::string& why) {
   const auto what = "revision " + revision.substr(0, 12) + " " + why;
   if (ok) {
     status["revision"]["current"] = last_good;
+    status["lastRollbackTime"] = now;
     set_condition(status["conditions"],
                   {"RolledBack", "True", "RollbackSucceeded", what + "; rolled back to " + last_good.substr(0, 12)},
                   generation, now);

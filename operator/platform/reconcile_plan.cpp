@@ -10,6 +10,7 @@
 #include <csignal>
 #include <set>
 
+#include "po/common/log.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/conditions.hpp"
@@ -46,6 +47,7 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
   }
   a.objects = render(spec, render_options);
   a.revision = revision_digest(a.objects);
+  po::log::set_field("revision", a.revision.substr(0, 12));  // on every later log line of this reconcile
   const auto& objects = a.objects;
   const auto& revision = a.revision;
 

@@ -27,6 +27,7 @@ std::string redis(const Platform& p) { return p.metadata.name + "-redis"; }
 std::string prometheus(const Platform& p) { return p.metadata.name + "-prometheus"; }
 std::string alertmanager(const Platform& p) { return p.metadata.name + "-alertmanager"; }
 std::string grafana(const Platform& p) { return p.metadata.name + "-grafana"; }
+std::string grafana_dashboard(const Platform& p) { return p.metadata.name + "-grafana-dashboard"; }
 std::string jwt_secret(const Platform& p) { return p.metadata.name + "-jwt"; }
 std::string api_clients(const Platform& p) { return p.metadata.name + "-api-clients"; }
 }  // namespace names

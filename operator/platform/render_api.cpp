@@ -35,7 +35,6 @@ json api_env(const Platform& p) {
     env.push_back(env_from_secret("GEMINI_API_KEY", *api.aiProviderSecretName, "GEMINI_API_KEY", true));
     env.push_back(env_from_secret("OPENAI_API_KEY", *api.aiProviderSecretName, "OPENAI_API_KEY", true));
   }
-  for (const EnvVar& var : api.env) env.push_back({{"name", var.name}, {"value", var.value}});
   return env;
 }
 
@@ -60,6 +59,7 @@ std::vector<DesiredObject> render_api(const Platform& p) {
       {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}},
                                     {{"name", "clients"}, {"mountPath", kClientsDir}, {"readOnly", true}}})},
   };
+  add_user_env(container, api.env, api.envFrom);
   json pod_spec = {
       {"serviceAccountName", name},
       {"automountServiceAccountToken", false},

@@ -195,28 +195,84 @@ std::string postgres_image(const Platform& p, const std::string& version) {
 }
 
 namespace {
-// Every pod spec in a rendered workload (Deployment, StatefulSet, Job, CronJob), or nullptr.
-json* pod_spec_of(json& manifest) {
+// The pod template of a rendered workload (Deployment, StatefulSet, Job, CronJob), or nullptr.
+json* pod_template_of(json& manifest) {
   const std::string kind = manifest.value("kind", "");
   json* spec = manifest.contains("spec") ? &manifest["spec"] : nullptr;
   if (spec == nullptr) return nullptr;
   if (kind == "CronJob") spec = spec->contains("jobTemplate") ? &(*spec)["jobTemplate"]["spec"] : nullptr;
   if (spec == nullptr || !spec->contains("template")) return nullptr;
   json& pod = (*spec)["template"];
-  return pod.contains("spec") ? &pod["spec"] : nullptr;
+  return pod.contains("spec") ? &pod : nullptr;
+}
+
+// Sets `key` to `value`, or removes it when the value is empty (an empty list or map clears a default).
+void set_or_erase(json& object, const char* key, const json& value) {
+  if (value.is_null() || value.empty() || (value.is_string() && value.get_ref<const std::string&>().empty())) object.erase(key);
+  else object[key] = value;
 }
 }  // namespace
 
+const PodSettings* pod_settings(const Platform& p, std::string_view role) {
+  const PlatformSpec& s = p.spec;
+  if (role == kApi.role) return &s.api.pod;
+  if (role == kFrontend.role) return &s.frontend.pod;
+  if (role == kGateway.role) return &s.gateway.pod;
+  if (role == kPostgres.role) return s.database.managed ? &s.database.managed->pod : nullptr;
+  if (role == kRedis.role) return s.cache.managed ? &s.cache.managed->pod : nullptr;
+  if (role == kPrometheus.role) return &s.monitoring.pod;
+  return nullptr;
+}
+
 void apply_pod_policy(const Platform& p, json& manifest) {
-  json* pod = pod_spec_of(manifest);
-  if (pod == nullptr) return;
+  json* tmpl = pod_template_of(manifest);
+  if (tmpl == nullptr) return;
+  json& pod = (*tmpl)["spec"];
+  json& meta = (*tmpl)["metadata"];
   for (const char* list : {"initContainers", "containers"}) {
-    if (!pod->contains(list)) continue;
-    for (json& container : (*pod)[list]) container["imagePullPolicy"] = p.spec.images.pullPolicy;
+    if (!pod.contains(list)) continue;
+    for (json& container : pod[list]) container["imagePullPolicy"] = p.spec.images.pullPolicy;
   }
-  const SchedulingSpec& scheduling = p.spec.scheduling;
-  if (!scheduling.nodeSelector.empty()) (*pod)["nodeSelector"] = scheduling.nodeSelector;
-  if (!scheduling.tolerations.empty()) (*pod)["tolerations"] = scheduling.tolerations;
+  const std::string role = meta.contains("labels") ? meta["labels"].value("app.kubernetes.io/component", "") : "";
+  static const PodSettings kNone{};
+  const PodSettings* found = pod_settings(p, role);
+  const PodSettings& own = found != nullptr ? *found : kNone;
+  const SchedulingSpec& platform_wide = p.spec.scheduling;
+
+  // A field the component sets replaces the Platform-wide one as a whole.
+  set_or_erase(pod, "nodeSelector", own.nodeSelector.value_or(platform_wide.nodeSelector));
+  set_or_erase(pod, "tolerations", own.tolerations.value_or(platform_wide.tolerations));
+  set_or_erase(pod, "affinity", own.affinity.value_or(platform_wide.affinity));
+  set_or_erase(pod, "priorityClassName", own.priorityClassName.value_or(platform_wide.priorityClassName));
+  json pull_secrets = json::array();
+  for (const std::string& name : own.imagePullSecrets.value_or(p.spec.images.pullSecrets)) pull_secrets.push_back({{"name", name}});
+  set_or_erase(pod, "imagePullSecrets", pull_secrets);
+  if (own.topologySpreadConstraints) {
+    // A constraint without a labelSelector counts this component's pods, as the operator's own do.
+    json constraints = *own.topologySpreadConstraints;
+    const json& labels = meta["labels"];
+    for (json& constraint : constraints)
+      if (constraint.is_object() && !constraint.contains("labelSelector"))
+        constraint["labelSelector"] = {{"matchLabels",
+                                        {{"app.kubernetes.io/name", labels.value("app.kubernetes.io/name", "")},
+                                         {"app.kubernetes.io/instance", labels.value("app.kubernetes.io/instance", "")}}}};
+    set_or_erase(pod, "topologySpreadConstraints", constraints);
+  }
+  // Extra labels and annotations never replace the operator's own keys: the selector labels must keep
+  // matching, and the config hash must keep rolling the pods.
+  for (const auto& [key, value] : own.labels)
+    if (!meta["labels"].contains(key)) meta["labels"][key] = value;
+  for (const auto& [key, value] : own.annotations)
+    if (!meta.contains("annotations") || !meta["annotations"].contains(key)) meta["annotations"][key] = value;
+}
+
+void add_user_env(json& container, const std::vector<EnvVar>& env, const json& env_from) {
+  for (const EnvVar& var : env) {
+    if (var.valueFrom.is_object()) container["env"].push_back({{"name", var.name}, {"valueFrom", var.valueFrom}});
+    else container["env"].push_back({{"name", var.name}, {"value", var.value}});
+  }
+  // Kubernetes lets `env` win over `envFrom`, so a Secret's key cannot replace what the operator sets.
+  if (!env_from.empty()) container["envFrom"] = env_from;
 }
 
 std::int32_t min_pods(std::int32_t replicas, const Autoscaling& a) { return a.enabled ? a.minReplicas : replicas; }

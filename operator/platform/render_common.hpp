@@ -90,8 +90,14 @@ std::string image_ref(const Platform& p, const std::string& override_ref, std::s
 // api/frontend: `image` when set, else <repo>:<tag> through spec.images.registry.
 std::string image_or(const Platform& p, const std::string& image, std::string_view repo, const std::string& tag);
 std::string postgres_image(const Platform& p, const std::string& version);
-// spec.images.pullPolicy on every container, spec.scheduling on the pod template of a workload.
+// The pod settings of a component role (api, frontend, gateway, database, cache, monitoring), or nullptr.
+const PodSettings* pod_settings(const Platform& p, std::string_view role);
+// On the pod template of a workload: spec.images.pullPolicy on every container; the component's pod
+// settings, each unset field taken from spec.scheduling / spec.images.pullSecrets; its extra labels and
+// annotations, which never replace the operator's keys.
 void apply_pod_policy(const Platform& p, json& manifest);
+// The user's extra env (plain or valueFrom) and envFrom on a container.
+void add_user_env(json& container, const std::vector<EnvVar>& env, const json& env_from);
 // Effective minimum number of pods (HPA minimum when autoscaling, else replicas), for PDB decisions.
 std::int32_t min_pods(std::int32_t replicas, const Autoscaling& a);
 std::string format_number(double value);  // 5 -> "5", 0.25 -> "0.25"

@@ -29,6 +29,7 @@ std::vector<DesiredObject> render_frontend(const Platform& p) {
       {"securityContext", container_security_context(kUser)},
       {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})},
   };
+  add_user_env(container, fe.env, fe.envFrom);
   json pod_spec = {
       {"automountServiceAccountToken", false},
       {"securityContext", pod_security_context(kUser)},

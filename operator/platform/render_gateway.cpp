@@ -268,11 +268,20 @@ std::vector<DesiredObject> render_gateway(const Platform& p) {
   };
   json service_ports = json::array({{{"name", "http"}, {"port", 80}, {"targetPort", "http"}, {"protocol", "TCP"}}});
   if (g.tlsSecretName) service_ports.push_back({{"name", "https"}, {"port", 443}, {"targetPort", "https"}, {"protocol", "TCP"}});
-  service_ports.push_back({{"name", "metrics"}, {"port", kNginxExporterPort}, {"targetPort", "metrics"}, {"protocol", "TCP"}});
+  const json metrics_port = {{"name", "metrics"}, {"port", kNginxExporterPort}, {"targetPort", "metrics"}, {"protocol", "TCP"}};
+  // A NodePort or LoadBalancer Service is reachable from outside the cluster: the exporter's port then
+  // gets a ClusterIP Service of its own, which the ServiceMonitor finds by the same labels and port name.
+  const bool exposed = g.serviceType != "ClusterIP";
+  if (!exposed) service_ports.push_back(metrics_port);
 
   std::vector<DesiredObject> out;
   out.push_back(desired(Tier::Gateway, true, cm));
-  out.push_back(desired(Tier::Gateway, true, service(p, name, kGateway, service_ports)));
+  json gateway_service = service(p, name, kGateway, service_ports);
+  gateway_service["spec"]["type"] = g.serviceType;
+  if (!g.serviceAnnotations.empty()) gateway_service["metadata"]["annotations"] = g.serviceAnnotations;
+  // Before the public Service: status.endpoints.gateway names the last gateway Service seen.
+  if (exposed) out.push_back(desired(Tier::Gateway, true, service(p, name + "-metrics", kGateway, json::array({metrics_port}))));
+  out.push_back(desired(Tier::Gateway, true, gateway_service));
   out.push_back(desired(Tier::Gateway, true, deployment));
   if (g.replicas >= 2) out.push_back(desired(Tier::Gateway, true, pdb(p, name, kGateway, 1)));
 

@@ -99,10 +99,18 @@ json pod_job(const Platform& p, const std::string& job, Component c, std::string
                         {{"source_labels", json::array({"__meta_kubernetes_pod_container_name"})}, {"target_label", "container"}}})}};
 }
 
+// metadata of a ServiceMonitor or PrometheusRule: the operator's labels plus the ones a Prometheus selects.
+json prometheus_operator_meta(const Platform& p, const std::string& name, Component c) {
+  json meta = object_meta(p, name, c);
+  for (const auto& [key, value] : p.spec.monitoring.prometheusOperatorLabels)
+    if (!meta["labels"].contains(key)) meta["labels"][key] = value;
+  return meta;
+}
+
 json service_monitor(const Platform& p, const std::string& service, Component c, std::string_view port, const MonitoringSpec& m) {
   return {{"apiVersion", "monitoring.coreos.com/v1"},
           {"kind", "ServiceMonitor"},
-          {"metadata", object_meta(p, service, c)},
+          {"metadata", prometheus_operator_meta(p, service, c)},
           {"spec",
            {{"selector", {{"matchLabels", selector_labels(p, c)}}},
             {"namespaceSelector", {{"matchNames", json::array({p.metadata.namespace_})}}},
@@ -305,7 +313,7 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
   if (!m.enabled) return {};
   std::vector<DesiredObject> out;
   const bool operator_stack = use_service_monitors(m, options);
-  std::string prometheus_url = options.externalPrometheusUrl;
+  std::string prometheus_url = m.externalPrometheusUrl.empty() ? options.externalPrometheusUrl : m.externalPrometheusUrl;
 
   if (operator_stack) {
     out.push_back(desired(Tier::Monitoring, true, service_monitor(p, names::api(p), kApi, "http", m)));
@@ -315,7 +323,7 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
     out.push_back(desired(Tier::Monitoring, true,
                           {{"apiVersion", "monitoring.coreos.com/v1"},
                            {"kind", "PrometheusRule"},
-                           {"metadata", object_meta(p, p.metadata.name, kPrometheus)},
+                           {"metadata", prometheus_operator_meta(p, p.metadata.name, kPrometheus)},
                            {"spec", {{"groups", render_alert_groups(p, true)}}}}));
   } else {
     const std::string name = names::prometheus(p);
@@ -377,6 +385,16 @@ std::vector<DesiredObject> render_monitoring(const Platform& p, const RenderOpti
     if (m.alertmanagerEnabled) {
       for (auto& o : render_alertmanager(p)) out.push_back(std::move(o));
     }
+  }
+
+  if (m.dashboardConfigMap) {
+    // The same dashboard for a Grafana of the cluster's own, whose sidecar loads ConfigMaps by label.
+    json cm = config_map(p, names::grafana_dashboard(p), kGrafana,
+                         {{"a11y-platform-" + p.metadata.namespace_ + "-" + p.metadata.name + ".json", render_grafana_dashboard(p).dump(2) + "\n"}});
+    for (const auto& [key, value] : m.dashboardLabels)
+      if (!cm["metadata"]["labels"].contains(key)) cm["metadata"]["labels"][key] = value;
+    if (!m.dashboardAnnotations.empty()) cm["metadata"]["annotations"] = m.dashboardAnnotations;
+    out.push_back(desired(Tier::Monitoring, true, std::move(cm)));
   }
 
   if (m.grafanaEnabled) {

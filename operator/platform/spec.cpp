@@ -125,6 +125,17 @@ class Reader {
       }
     }
   }
+  // A field passed through as JSON (affinity, topology spread constraints): only its type is checked here,
+  // the API server checks the rest when the rendered pod template is applied.
+  std::optional<json> read_raw(std::string_view key, json::value_t type) const {
+    const json* v = find(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->type() != type) {
+      error(key, type == json::value_t::object ? "must be an object" : "must be a list");
+      return std::nullopt;
+    }
+    return *v;
+  }
   void error(std::string_view key, std::string message) const { errors_->push_back({field(key), std::move(message)}); }
 
  private:
@@ -188,18 +199,129 @@ Resources resources_of(const char* req_cpu, const char* req_mem, const char* lim
   return Resources{{req_cpu, req_mem}, {lim_cpu, lim_mem}};
 }
 
+json read_tolerations(const Reader& r) {
+  json tolerations = json::array();
+  for (const Reader& item : r.items("tolerations")) {
+    json toleration = json::object();
+    for (const char* key : {"key", "operator", "value", "effect"}) {
+      std::string value;
+      item.read(key, value);
+      if (!value.empty()) toleration[key] = value;
+    }
+    std::int64_t seconds = -1;
+    item.read("tolerationSeconds", seconds);
+    if (seconds >= 0) toleration["tolerationSeconds"] = seconds;
+    tolerations.push_back(std::move(toleration));
+  }
+  return tolerations;
+}
+
+json read_string_map(const Reader& r, std::string_view key) {
+  std::map<std::string, std::string> map;
+  r.read(key, map);
+  json out = json::object();
+  for (const auto& [k, v] : map) out[k] = v;
+  return out;
+}
+
+PodSettings read_pod(const Reader& parent) {
+  PodSettings pod;
+  const Reader r = parent.child("pod");
+  if (r.has("nodeSelector")) pod.nodeSelector = read_string_map(r, "nodeSelector");
+  if (r.has("tolerations")) pod.tolerations = read_tolerations(r);
+  pod.affinity = r.read_raw("affinity", json::value_t::object);
+  pod.topologySpreadConstraints = r.read_raw("topologySpreadConstraints", json::value_t::array);
+  if (r.has("priorityClassName")) {
+    std::string name;
+    r.read("priorityClassName", name);
+    pod.priorityClassName = name;
+  }
+  if (r.has("imagePullSecrets")) {
+    std::vector<std::string> secrets;
+    for (const Reader& item : r.items("imagePullSecrets")) {
+      std::string name;
+      item.read("name", name);
+      if (name.empty()) item.error("name", "is required");
+      secrets.push_back(name);
+    }
+    pod.imagePullSecrets = std::move(secrets);
+  }
+  r.read("annotations", pod.annotations);
+  r.read("labels", pod.labels);
+  return pod;
+}
+
+// A secretKeyRef or configMapKeyRef: {name, key, optional}.
+json read_key_ref(const Reader& r) {
+  json ref = json::object();
+  std::string name, key;
+  r.read("name", name);
+  r.read("key", key);
+  if (name.empty()) r.error("name", "is required");
+  if (key.empty()) r.error("key", "is required");
+  ref["name"] = name;
+  ref["key"] = key;
+  if (r.has("optional")) {
+    bool optional = false;
+    r.read("optional", optional);
+    ref["optional"] = optional;
+  }
+  return ref;
+}
+
+std::vector<EnvVar> read_env(const Reader& r) {
+  std::vector<EnvVar> env;
+  for (const Reader& item : r.items("env")) {
+    EnvVar var;
+    item.read("name", var.name);
+    item.read("value", var.value);
+    if (item.has("valueFrom")) {
+      const Reader from = item.child("valueFrom");
+      var.valueFrom = json::object();
+      for (const char* kind : {"secretKeyRef", "configMapKeyRef"})
+        if (from.has(kind)) var.valueFrom[kind] = read_key_ref(from.child(kind));
+      if (var.valueFrom.size() != 1) item.error("valueFrom", "needs exactly one of secretKeyRef and configMapKeyRef");
+      if (!var.value.empty()) item.error("value", "may not be set together with valueFrom");
+    }
+    env.push_back(std::move(var));
+  }
+  return env;
+}
+
+json read_env_from(const Reader& r) {
+  json out = json::array();
+  for (const Reader& item : r.items("envFrom")) {
+    json source = json::object();
+    for (const char* kind : {"secretRef", "configMapRef"}) {
+      if (!item.has(kind)) continue;
+      const Reader ref = item.child(kind);
+      std::string name;
+      ref.read("name", name);
+      if (name.empty()) ref.error("name", "is required");
+      source[kind] = {{"name", name}};
+      if (ref.has("optional")) {
+        bool optional = false;
+        ref.read("optional", optional);
+        source[kind]["optional"] = optional;
+      }
+    }
+    if (source.size() != 1) item.error("secretRef", "needs exactly one of secretRef and configMapRef");
+    std::string prefix;
+    item.read("prefix", prefix);
+    if (!prefix.empty()) source["prefix"] = prefix;
+    out.push_back(std::move(source));
+  }
+  return out;
+}
+
 ApiSpec read_api(const Reader& r) {
   ApiSpec api;
   r.read("image", api.image);
   r.read("replicas", api.replicas);
   api.autoscaling = read_autoscaling(r);
   api.resources = read_resources(r, resources_of("250m", "256Mi", "1", "512Mi"));
-  for (const Reader& item : r.items("env")) {
-    EnvVar var;
-    item.read("name", var.name);
-    item.read("value", var.value);
-    api.env.push_back(std::move(var));
-  }
+  api.env = read_env(r);
+  api.envFrom = read_env_from(r);
   if (r.has("aiProviderSecretRef")) {
     std::string name;
     Reader ref = r.child("aiProviderSecretRef");
@@ -210,6 +332,7 @@ ApiSpec read_api(const Reader& r) {
   Reader pdb = r.child("podDisruptionBudget");
   pdb.read("enabled", api.podDisruptionBudget.enabled);
   pdb.read("maxUnavailable", api.podDisruptionBudget.maxUnavailable);
+  api.pod = read_pod(r);
   return api;
 }
 
@@ -220,6 +343,9 @@ FrontendSpec read_frontend(const Reader& r) {
   r.read("replicas", fe.replicas);
   fe.autoscaling = read_autoscaling(r);
   fe.resources = read_resources(r, resources_of("100m", "128Mi", "500m", "256Mi"));
+  fe.env = read_env(r);
+  fe.envFrom = read_env_from(r);
+  fe.pod = read_pod(r);
   return fe;
 }
 
@@ -267,6 +393,12 @@ GatewaySpec read_gateway(const Reader& r) {
     if (refs.empty()) route.error("parentRefs", "needs at least one parent reference");
     gw.httpRouteParentRefs = std::move(refs);
   }
+  const Reader service = r.child("service");
+  service.read("type", gw.serviceType);
+  if (gw.serviceType != "ClusterIP" && gw.serviceType != "NodePort" && gw.serviceType != "LoadBalancer")
+    service.error("type", "must be one of ClusterIP, NodePort, LoadBalancer (got \"" + gw.serviceType + "\")");
+  service.read("annotations", gw.serviceAnnotations);
+  gw.pod = read_pod(r);
   return gw;
 }
 
@@ -283,6 +415,12 @@ ImagesSpec read_images(const Reader& r) {
   r.read("prometheus", images.prometheus);
   r.read("grafana", images.grafana);
   r.read("alertmanager", images.alertmanager);
+  for (const Reader& item : r.items("pullSecrets")) {
+    std::string name;
+    item.read("name", name);
+    if (name.empty()) item.error("name", "is required");
+    images.pullSecrets.push_back(name);
+  }
   return images;
 }
 
@@ -291,18 +429,9 @@ SchedulingSpec read_scheduling(const Reader& r) {
   std::map<std::string, std::string> selector;
   r.read("nodeSelector", selector);
   for (const auto& [key, value] : selector) scheduling.nodeSelector[key] = value;
-  for (const Reader& item : r.items("tolerations")) {
-    json toleration = json::object();
-    for (const char* key : {"key", "operator", "value", "effect"}) {
-      std::string value;
-      item.read(key, value);
-      if (!value.empty()) toleration[key] = value;
-    }
-    std::int64_t seconds = -1;
-    item.read("tolerationSeconds", seconds);
-    if (seconds >= 0) toleration["tolerationSeconds"] = seconds;
-    scheduling.tolerations.push_back(std::move(toleration));
-  }
+  scheduling.tolerations = read_tolerations(r);
+  if (auto affinity = r.read_raw("affinity", json::value_t::object)) scheduling.affinity = std::move(*affinity);
+  r.read("priorityClassName", scheduling.priorityClassName);
   return scheduling;
 }
 
@@ -322,6 +451,7 @@ DatabaseSpec read_database(const Reader& r, bool present) {
     b.read("schedule", m.backup.schedule);
     b.read("retain", m.backup.retain);
     m.backup.storage = read_storage(b, "storage", m.backup.storage);
+    m.pod = read_pod(mr);
     db.managed = std::move(m);
   }
   return db;
@@ -340,6 +470,7 @@ CacheSpec read_cache(const Reader& r, bool present) {
     p.read("rdb", m.rdb);
     mr.read("maxMemory", m.maxMemory);
     m.resources = read_resources(mr, m.resources);
+    m.pod = read_pod(mr);
     cache.managed = std::move(m);
   }
   return cache;
@@ -374,6 +505,16 @@ MonitoringSpec read_monitoring(const Reader& r) {
   else if (mode == "Enabled") m.serviceMonitors = ServiceMonitorMode::Enabled;
   else if (mode == "Disabled") m.serviceMonitors = ServiceMonitorMode::Disabled;
   else r.error("serviceMonitors", "must be one of Auto, Enabled, Disabled (got \"" + mode + "\")");
+  r.child("prometheusOperator").read("labels", m.prometheusOperatorLabels);
+  r.read("externalPrometheusUrl", m.externalPrometheusUrl);
+  const Reader d = g.child("dashboardConfigMap");
+  d.read("enabled", m.dashboardConfigMap);
+  if (d.has("labels")) {
+    m.dashboardLabels.clear();
+    d.read("labels", m.dashboardLabels);
+  }
+  d.read("annotations", m.dashboardAnnotations);
+  m.pod = read_pod(r);
   return m;
 }
 

@@ -19,6 +19,7 @@ const std::regex kHost(R"(^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 // These two are written into nginx.conf: nothing outside the pattern (quotes, spaces, ';') may pass.
 const std::regex kCidr(R"(^(([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]*:[0-9a-fA-F:.]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$)");
 const std::regex kOrigin(R"(^https?://[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$)");
+const std::regex kHttpUrl(R"(^https?://[^\s/?#]+(/[^\s]*)?$)");
 const std::regex kPgVersion(R"(^([0-9]{2})(\.[0-9]+)?$)");
 const std::regex kRedisMemory("^[0-9]+(b|kb|mb|gb|k|m|g)?$");
 const std::regex kPromDuration("^([0-9]+(ms|s|m|h|d|w|y))+$");
@@ -125,6 +126,57 @@ void check_image(Checker& c, const std::string& field, const std::string& image)
     c.add(field, "the repository part of an image reference must be lower case");
 }
 
+// Label keys the operator sets on every pod: an extra label may not replace them (the first two are the
+// selector labels of every workload, so a different value would orphan its pods).
+const std::set<std::string> kOperatorLabels = {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
+                                               "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by", "app.kubernetes.io/version"};
+const std::regex kLabelKey(R"(^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$)");
+const std::regex kLabelValue(R"(^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$)");
+const std::regex kDns1123Subdomain(R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)");
+
+void check_pod(Checker& c, const std::string& path, const PodSettings& pod) {
+  for (const auto& [key, value] : pod.labels) {
+    const std::string field = path + ".labels[" + key + "]";
+    if (kOperatorLabels.count(key)) c.add(field, key + " is set by the operator and may not be overridden");
+    else if (!std::regex_match(key, kLabelKey) || key.size() > 316) c.add(field, "\"" + key + "\" is not a label key");
+    else if (value.size() > 63 || !std::regex_match(value, kLabelValue)) c.add(field, "\"" + value + "\" is not a label value");
+  }
+  for (const auto& annotation : pod.annotations)
+    if (const std::string& key = annotation.first; key == "platform.a11y.dev/config-hash") c.add(path + ".annotations[" + key + "]", key + " is set by the operator and may not be overridden");
+  if (pod.priorityClassName && !pod.priorityClassName->empty() &&
+      (pod.priorityClassName->size() > 253 || !std::regex_match(*pod.priorityClassName, kDns1123Subdomain)))
+    c.add(path + ".priorityClassName", "\"" + *pod.priorityClassName + "\" is not a PriorityClass name");
+  if (pod.topologySpreadConstraints) {
+    const auto& list = *pod.topologySpreadConstraints;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string field = path + ".topologySpreadConstraints[" + std::to_string(i) + "]";
+      const auto& item = list[i];
+      if (!item.is_object()) {
+        c.add(field, "must be an object");
+        continue;
+      }
+      if (!item.contains("maxSkew") || !item["maxSkew"].is_number_integer() || item["maxSkew"].get<std::int64_t>() < 1)
+        c.add(field + ".maxSkew", "must be an integer of at least 1");
+      if (!item.contains("topologyKey") || !item["topologyKey"].is_string() || item["topologyKey"].get<std::string>().empty())
+        c.add(field + ".topologyKey", "is required");
+      const std::string when = item.value("whenUnsatisfiable", "");
+      if (when != "DoNotSchedule" && when != "ScheduleAnyway") c.add(field + ".whenUnsatisfiable", "must be DoNotSchedule or ScheduleAnyway");
+    }
+  }
+}
+
+// Extra env: names valid, not one the operator sets, not listed twice.
+void check_env(Checker& c, const std::string& path, const std::vector<EnvVar>& env, const std::set<std::string>& reserved) {
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < env.size(); ++i) {
+    const std::string field = path + "[" + std::to_string(i) + "].name";
+    const std::string& name = env[i].name;
+    if (!std::regex_match(name, kEnvName)) c.add(field, "\"" + name + "\" is not a valid environment variable name");
+    else if (reserved.count(name)) c.add(field, name + " is set by the operator and may not be overridden");
+    else if (!seen.insert(name).second) c.add(field, name + " is listed twice");
+  }
+}
+
 // Redis memory sizes: k/m/g are powers of 1000, kb/mb/gb powers of 1024.
 long double redis_bytes(const std::string& text) {
   std::size_t digits = 0;
@@ -176,15 +228,8 @@ std::vector<FieldError> validate(const Platform& p) {
   check_replicas(c, "spec.api.replicas", s.api.replicas, 0);
   check_autoscaling(c, "spec.api.autoscaling", s.api.autoscaling);
   check_resources(c, "spec.api.resources", s.api.resources);
-  static const std::set<std::string> reserved = {"PORT", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "GEMINI_API_KEY", "OPENAI_API_KEY"};
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < s.api.env.size(); ++i) {
-    const std::string field = "spec.api.env[" + std::to_string(i) + "].name";
-    const std::string& env = s.api.env[i].name;
-    if (!std::regex_match(env, kEnvName)) c.add(field, "\"" + env + "\" is not a valid environment variable name");
-    else if (reserved.count(env)) c.add(field, env + " is set by the operator and may not be overridden");
-    else if (!seen.insert(env).second) c.add(field, env + " is listed twice");
-  }
+  check_env(c, "spec.api.env", s.api.env, kReservedApiEnv);
+  check_pod(c, "spec.api.pod", s.api.pod);
   if (s.api.podDisruptionBudget.maxUnavailable < 1) c.add("spec.api.podDisruptionBudget.maxUnavailable", "must be at least 1");
 
   // frontend
@@ -192,6 +237,8 @@ std::vector<FieldError> validate(const Platform& p) {
   check_replicas(c, "spec.frontend.replicas", s.frontend.replicas, 0);
   check_autoscaling(c, "spec.frontend.autoscaling", s.frontend.autoscaling);
   check_resources(c, "spec.frontend.resources", s.frontend.resources);
+  check_env(c, "spec.frontend.env", s.frontend.env, kReservedFrontendEnv);
+  check_pod(c, "spec.frontend.pod", s.frontend.pod);
 
   // gateway
   const GatewaySpec& g = s.gateway;
@@ -204,6 +251,7 @@ std::vector<FieldError> validate(const Platform& p) {
     c.add("spec.gateway.enabled", "ingress and httpRoute route to the gateway, which is disabled");
   if (g.ingress && g.tlsSecretName && g.host.empty()) c.add("spec.gateway.host", "is required when an Ingress terminates TLS");
   check_resources(c, "spec.gateway.resources", g.resources);
+  check_pod(c, "spec.gateway.pod", g.pod);
   for (std::size_t i = 0; i < g.trustedProxies.size(); ++i)
     if (!std::regex_match(g.trustedProxies[i], kCidr))
       c.add("spec.gateway.trustedProxies[" + std::to_string(i) + "]", "\"" + g.trustedProxies[i] + "\" is not a CIDR such as 10.0.0.0/8");
@@ -228,6 +276,7 @@ std::vector<FieldError> validate(const Platform& p) {
     }
     check_storage_size(c, "spec.database.managed.storage.size", m.storage.size);
     check_resources(c, "spec.database.managed.resources", m.resources);
+    check_pod(c, "spec.database.managed.pod", m.pod);
     if (m.backup.enabled) {
       if (!valid_cron(m.backup.schedule))
         c.add("spec.database.managed.backup.schedule", "\"" + m.backup.schedule + "\" is not a cron schedule (five fields: minute hour day-of-month month day-of-week)");
@@ -248,6 +297,7 @@ std::vector<FieldError> validate(const Platform& p) {
                                                 cache.managed->resources.limits.memory + ") or Redis is killed before it evicts");
     if (cache.managed->aof || cache.managed->rdb) check_storage_size(c, "spec.cache.managed.storage.size", cache.managed->storage.size);
     check_resources(c, "spec.cache.managed.resources", cache.managed->resources);
+    check_pod(c, "spec.cache.managed.pod", cache.managed->pod);
   }
 
   // monitoring
@@ -263,10 +313,22 @@ std::vector<FieldError> validate(const Platform& p) {
     if (!std::regex_match(mon.alertmanagerUrl, std::regex(R"(^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s]*)?$)")))
       c.add("spec.monitoring.alertmanager.url", "\"" + mon.alertmanagerUrl + "\" is not an http:// or https:// URL of an Alertmanager");
   }
+  check_pod(c, "spec.monitoring.pod", mon.pod);
+  for (const auto& label : mon.prometheusOperatorLabels)
+    if (const std::string& key = label.first; kOperatorLabels.count(key)) c.add("spec.monitoring.prometheusOperator.labels[" + key + "]", key + " is set by the operator and may not be overridden");
+  for (const auto& label : mon.dashboardLabels)
+    if (const std::string& key = label.first; kOperatorLabels.count(key)) c.add("spec.monitoring.grafana.dashboardConfigMap.labels[" + key + "]", key + " is set by the operator and may not be overridden");
+  if (!mon.externalPrometheusUrl.empty() && !std::regex_match(mon.externalPrometheusUrl, kHttpUrl))
+    c.add("spec.monitoring.externalPrometheusUrl", "\"" + mon.externalPrometheusUrl + "\" is not an http(s) URL");
   if (mon.errorRatePercent < 0 || mon.errorRatePercent > 100) c.add("spec.monitoring.alerts.errorRatePercent", "must be between 0 and 100");
   if (mon.latencySeconds <= 0) c.add("spec.monitoring.alerts.latencySeconds", "must be greater than 0");
   if (mon.alertForSeconds < 0 || mon.alertForSeconds > 86400) c.add("spec.monitoring.alerts.forSeconds", "must be between 0 and 86400");
   if (mon.resourcePercent < 1 || mon.resourcePercent > 100) c.add("spec.monitoring.alerts.resourcePercent", "must be between 1 and 100");
+
+  // scheduling
+  if (!s.scheduling.priorityClassName.empty() &&
+      (s.scheduling.priorityClassName.size() > 253 || !std::regex_match(s.scheduling.priorityClassName, kDns1123Subdomain)))
+    c.add("spec.scheduling.priorityClassName", "\"" + s.scheduling.priorityClassName + "\" is not a PriorityClass name");
 
   // rollout
   if (s.rollout.progressDeadlineSeconds < 30 || s.rollout.progressDeadlineSeconds > 3600)

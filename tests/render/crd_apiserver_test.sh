@@ -52,6 +52,16 @@ done
 [ $checked -ge 10 ] || fail "only $checked fixtures carry expect-apiserver lines"
 echo "fixtures: $checked rejected by the apiserver as expected"
 
+# The CEL cron rule refuses shapes, not valid schedules: each of these is accepted.
+for schedule in "0 3 * * *" "*/15 0-6 * * 1-5" "0 0 1 jan,jul *" "5,35 */2 1-15/2 * sun" "@daily" "@hourly"; do
+  manifest="apiVersion: platform.a11y.dev/v1alpha1
+kind: Platform
+metadata: {name: cron-ok}
+spec: {version: \"1\", database: {managed: {backup: {schedule: \"$schedule\"}}}}"
+  out=$(k create --dry-run=server -f - <<<"$manifest" 2>&1) || fail "a valid cron schedule \"$schedule\" was refused: $out"
+done
+echo "cron schedules: valid ones accepted"
+
 k create namespace a11y > /dev/null
 k label namespace a11y pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted > /dev/null
 k apply -f "$src/config/samples/platform.yaml" > /dev/null || fail "full sample rejected"
@@ -65,6 +75,16 @@ set +e; out=$(k -n a11y patch platform a11y --type merge -p '{"spec":{"database"
 grep -qF "spec.database.managed.version" <<<"$out" || fail "downgrade error does not name the field: $out"
 grep -qF "may not go down" <<<"$out" || fail "downgrade error unclear: $out"
 k -n a11y patch platform a11y --type merge -p '{"spec":{"database":{"managed":{"version":"17"}}}}' > /dev/null || fail "upgrade rejected"
+
+# kubectl get -o wide: the Components, Revision and Last Rollback columns read the status the operator writes.
+k -n a11y patch platform a11y --subresource=status --type merge \
+  -p '{"status":{"componentsReady":"5/6","revision":{"current":"0123456789abcdef"},"lastRollbackTime":"2026-01-02T03:04:05Z"}}' > /dev/null \
+  || fail "status patch with componentsReady and lastRollbackTime rejected"
+wide=$(k -n a11y get platform a11y -o wide)
+head -1 <<<"$wide" | grep -q "COMPONENTS *REVISION *LAST ROLLBACK" || fail "-o wide lacks the Components/Revision/Last Rollback columns: $wide"
+tail -1 <<<"$wide" | grep -q "5/6 *0123456789abcdef" || fail "-o wide does not show the status values: $wide"
+k -n a11y get platform a11y | head -1 | grep -q COMPONENTS && fail "the wide columns show without -o wide"
+echo "printer columns: -o wide shows $(head -1 <<<"$wide" | tr -s ' ')"
 
 k -n a11y scale platform a11y --replicas=4 > /dev/null || fail "scale subresource"
 [ "$(k -n a11y get platform a11y -o jsonpath='{.spec.api.replicas}')" = 4 ] || fail "scale did not set spec.api.replicas"

@@ -59,6 +59,18 @@ TEST_CASE("observe: progressing, then ready records lastGood and a Succeeded ent
   CHECK(status["replicas"] == 2);
 }
 
+TEST_CASE("observe: componentsReady counts ready components out of those observed (the -o wide column)") {
+  json status;
+  Observed o = observed("rev1", false);
+  o.components["gateway"] = o.components.begin()->second;
+  o.components["gateway"].ready = true;
+  observe(status, o, "t1");
+  CHECK(status["componentsReady"] == std::to_string(o.components.size() - 1) + "/" + std::to_string(o.components.size()));
+  observe(status, observed("rev1", true), "t2");
+  const auto all = std::to_string(observed("rev1", true).components.size());
+  CHECK(status["componentsReady"] == all + "/" + all);
+}
+
 TEST_CASE("observe: a failed component marks Degraded and the history entry Failed") {
   json status;
   begin_attempt(status, "rev2", 3, "broken", 10, "t0");

@@ -159,6 +159,7 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.revision("current") == good);
   CHECK(h.revision("lastGood") == good);
   CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.status().value("lastRollbackTime", "") == h.status()["history"].back().value("finishedAt", "-"));
   CHECK(h.cluster.has_event("RolledBack"));
   // The failed revision is held: the next reconcile does not apply it again, and a rolled-out good
   // revision never makes the failed one recover.

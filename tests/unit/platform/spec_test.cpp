@@ -66,8 +66,12 @@ TEST_CASE("the full sample parses every field") {
   CHECK(p.metadata.namespace_ == "a11y");
   CHECK(p.spec.version == "1.2.0");
   CHECK(p.spec.api.autoscaling.targetMemoryUtilizationPercentage == 80);
-  REQUIRE(p.spec.api.env.size() == 1);
+  REQUIRE(p.spec.api.env.size() == 2);
   CHECK(p.spec.api.env[0].name == "LOG_LEVEL");
+  CHECK(p.spec.api.env[1].valueFrom["configMapKeyRef"]["name"] == "a11y-api-flags");
+  CHECK(p.spec.api.envFrom[0]["prefix"] == "EXTRA_");
+  CHECK(p.spec.api.pod.labels.at("team") == "accessibility");
+  CHECK(p.spec.gateway.serviceType == "ClusterIP");
   CHECK(p.spec.api.aiProviderSecretName == "a11y-ai-keys");
   CHECK(p.spec.api.resources.limits.cpu == "1");
   CHECK(p.spec.frontend.autoscaling.enabled);

@@ -2,6 +2,7 @@
 // Thread-safe; hot-path updates are lock-free or take only a per-series lock.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -51,6 +52,11 @@ class HistogramFamily {
   virtual Histogram& with(const Labels& labels) = 0;
 };
 
+// One sample line, `name{labels} value\n`, with label values escaped as the format requires.
+std::string format_sample(std::string_view name, const Labels& labels, double value);
+// `# HELP` and `# TYPE` lines of a family.
+std::string format_header(std::string_view name, std::string_view help, std::string_view type);
+
 std::vector<double> default_buckets();        // 0.005 .. 10 s, like client_golang's DefBuckets
 std::vector<double> exponential_buckets(double start, double factor, int count);
 
@@ -61,7 +67,12 @@ class Registry {
   CounterFamily& counter(std::string name, std::string help);
   GaugeFamily& gauge(std::string name, std::string help);
   HistogramFamily& histogram(std::string name, std::string help, std::vector<double> buckets = default_buckets());
-  std::string render() const;  // text exposition format, families in registration order
+  // Text computed at each scrape (state read from elsewhere, such as a cache or /proc), appended after the
+  // families in the order added. A collector writes whole families (# HELP, # TYPE, samples); series
+  // appear and disappear with the state it reads. It runs without the registry's lock held.
+  using Collector = std::function<std::string()>;
+  void add_collector(Collector collect);
+  std::string render() const;  // text exposition format, families in registration order, then collectors
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

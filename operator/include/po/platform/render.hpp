@@ -92,6 +92,7 @@ std::string redis(const Platform& p);       // <name>-redis
 std::string prometheus(const Platform& p);  // <name>-prometheus
 std::string alertmanager(const Platform& p);  // <name>-alertmanager
 std::string grafana(const Platform& p);     // <name>-grafana
+std::string grafana_dashboard(const Platform& p);  // <name>-grafana-dashboard (the sidecar's ConfigMap)
 std::string jwt_secret(const Platform& p);  // <name>-jwt
 std::string api_clients(const Platform& p);  // <name>-api-clients: the api's token-endpoint clients
 }  // namespace names

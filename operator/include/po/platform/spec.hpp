@@ -1,5 +1,6 @@
 // Reading a Platform from its JSON form (defaults applied) and the semantic checks the CRD cannot express.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ ParseResult parse_and_validate(const nlohmann::json& object);
 
 // Kubernetes quantity ("500m", "1Gi", "2") in milli-units; nullopt when the text is not a quantity.
 std::optional<long double> parse_quantity_milli(std::string_view text);
+
+// Environment variables the operator sets on the api and frontend containers: extra env may not name them.
+inline const std::set<std::string> kReservedApiEnv = {"PORT", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AUTH_CLIENTS_DIR",
+                                                      "GEMINI_API_KEY", "OPENAI_API_KEY"};
+inline const std::set<std::string> kReservedFrontendEnv = {"PORT", "API_BASE_URL", "API_SECRET_KEY"};
 
 // Longest Platform name whose derived child names stay valid (StatefulSet pods, CronJob names).
 inline constexpr std::size_t kMaxPlatformNameLength = 40;

@@ -47,9 +47,27 @@ struct PodDisruptionBudgetSpec {
   std::int32_t maxUnavailable = 1;
 };
 
+// An extra environment variable: a plain value, or valueFrom (a secretKeyRef or configMapKeyRef, passed
+// to the container as written).
 struct EnvVar {
   std::string name;
   std::string value;
+  nlohmann::json valueFrom;  // null: a plain value
+};
+
+// Pod-level settings of one component (spec.<component>.pod). A field that is set replaces the
+// Platform-wide default of the same name (spec.scheduling, spec.images.pullSecrets) as a whole, an
+// empty list or map included; unset fields take the default. Labels and annotations are added to the
+// pod template, but never replace a key the operator sets (its selector labels above all).
+struct PodSettings {
+  std::optional<nlohmann::json> nodeSelector;               // label -> value
+  std::optional<nlohmann::json> tolerations;                // core/v1 Toleration objects
+  std::optional<nlohmann::json> affinity;                   // core/v1 Affinity
+  std::optional<nlohmann::json> topologySpreadConstraints;  // replaces the operator's spreading
+  std::optional<std::string> priorityClassName;
+  std::optional<std::vector<std::string>> imagePullSecrets;
+  std::map<std::string, std::string> annotations;
+  std::map<std::string, std::string> labels;
 };
 
 struct SecretKeyRef {
@@ -68,8 +86,10 @@ struct ApiSpec {
   Autoscaling autoscaling;
   Resources resources;
   std::vector<EnvVar> env;
+  nlohmann::json envFrom = nlohmann::json::array();  // core/v1 EnvFromSource objects
   std::optional<std::string> aiProviderSecretName;
   PodDisruptionBudgetSpec podDisruptionBudget;
+  PodSettings pod;
 };
 
 struct FrontendSpec {
@@ -78,6 +98,9 @@ struct FrontendSpec {
   std::int32_t replicas = 2;
   Autoscaling autoscaling;
   Resources resources;
+  std::vector<EnvVar> env;
+  nlohmann::json envFrom = nlohmann::json::array();
+  PodSettings pod;
 };
 
 struct IngressSpec {
@@ -99,6 +122,9 @@ struct GatewaySpec {
   // report. The default is the private ranges, where in-cluster Ingress controllers and proxies live.
   std::vector<std::string> trustedProxies = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"};
   std::vector<std::string> corsAllowedOrigins;  // exact origins (scheme://host[:port]) answered by CORS
+  std::string serviceType = "ClusterIP";         // ClusterIP, NodePort or LoadBalancer
+  std::map<std::string, std::string> serviceAnnotations;
+  PodSettings pod;
 };
 
 struct BackupSpec {
@@ -113,6 +139,7 @@ struct ManagedDatabase {
   StorageSpec storage{"10Gi", ""};
   Resources resources;
   BackupSpec backup;
+  PodSettings pod;  // the StatefulSet and the backup CronJob
 };
 
 struct DatabaseSpec {
@@ -126,6 +153,7 @@ struct ManagedCache {
   bool rdb = true;
   std::string maxMemory = "256mb";
   Resources resources;
+  PodSettings pod;
 };
 
 struct CacheSpec {
@@ -153,6 +181,16 @@ struct MonitoringSpec {
   double resourcePercent = 80;
   std::int32_t alertForSeconds = 0;  // 0: each alert's own pending time (1-15 min); else this for all of them
   ServiceMonitorMode serviceMonitors = ServiceMonitorMode::Auto;
+  // Extra labels on the ServiceMonitor and PrometheusRule objects, for the selectors of a Prometheus run
+  // by prometheus-operator (kube-prometheus-stack selects `release: <its release name>` by default).
+  std::map<std::string, std::string> prometheusOperatorLabels;
+  // The Prometheus Grafana queries in ServiceMonitor mode; empty: RenderOptions::externalPrometheusUrl.
+  std::string externalPrometheusUrl;
+  // The dashboard as a ConfigMap of its own, for a Grafana sidecar that loads labelled ConfigMaps.
+  bool dashboardConfigMap = true;
+  std::map<std::string, std::string> dashboardLabels = {{"grafana_dashboard", "1"}};
+  std::map<std::string, std::string> dashboardAnnotations;
+  PodSettings pod;  // Prometheus and Grafana
 };
 
 struct RolloutSpec {
@@ -178,12 +216,16 @@ struct ImagesSpec {
   std::string prometheus;
   std::string grafana;
   std::string alertmanager;
+  std::vector<std::string> pullSecrets;  // imagePullSecrets of every pod (a component's pod.imagePullSecrets replaces it)
 };
 
-// Where the Platform's pods may run: added to every pod template the operator renders.
+// Where the Platform's pods may run: the default of every pod template the operator renders, which a
+// component's own pod settings (PodSettings) replace field by field.
 struct SchedulingSpec {
   nlohmann::json nodeSelector = nlohmann::json::object();  // label -> value
   nlohmann::json tolerations = nlohmann::json::array();    // core/v1 Toleration objects
+  nlohmann::json affinity;                                 // core/v1 Affinity; null when unset
+  std::string priorityClassName;
 };
 
 struct PlatformSpec {

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include "po/common/process_metrics.hpp"
 #include "server/app_internal.hpp"
 #include "server/migrations.hpp"
 #include "server/request_parsing.hpp"
@@ -108,7 +109,6 @@ App::App(Config config, LoadedModel model)
       model_(std::move(model)),
       engine_(model_.model),
       metrics_(std::make_unique<Metrics>(registry_)),
-      process_(registry_, PO_VERSION),
       faults_(config_.faults),
       pool_(config_.database_url, config_.db_pool_size, AuditStore::prepare),
       store_(pool_),
@@ -122,6 +122,11 @@ App::App(Config config, LoadedModel model)
       workers_(effective_worker_threads(config_), config_.worker_queue, config_.worker_queue_bytes) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
+  // process_* (read from /proc at each scrape; the same collector as the operator's) and the build.
+  po::metrics::register_process_metrics(registry_);
+  registry_.gauge("platform_api_build_info", "Always 1; the version label is the platform-api release.")
+      .with({{"version", PO_VERSION}})
+      .set(1);
   if (faults_.active()) {
     spdlog::warn("FAULT INJECTION ON: {}% of {}* requests fail, {}% are delayed {} ms", config_.faults.error_percent,
                  config_.faults.path_prefix, config_.faults.delay.count() > 0 ? config_.faults.delay_percent : 0,

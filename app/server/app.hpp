@@ -25,7 +25,6 @@
 #include "server/config.hpp"
 #include "server/db_pool.hpp"
 #include "server/faults.hpp"
-#include "server/process_metrics.hpp"
 #include "server/health_checks.hpp"
 #include "server/redis_cache.hpp"
 #include "server/result_lru.hpp"
@@ -122,7 +121,6 @@ class App {
   audit::Engine engine_;
   po::metrics::Registry registry_;
   std::unique_ptr<Metrics> metrics_;
-  ProcessMetrics process_;
   FaultInjector faults_;
   DbPool pool_;
   AuditStore store_;

@@ -14,7 +14,6 @@ using po::http::json_error;
 using Clock = std::chrono::steady_clock;
 
 po::http::Response App::metrics(const Request&) {
-  process_.collect();
   const auto s = pool_.stats();
   metrics_->pool.with({{"state", "open"}}).set(static_cast<double>(s.open));
   metrics_->pool.with({{"state", "in_use"}}).set(static_cast<double>(s.in_use));

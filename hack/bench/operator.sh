@@ -17,6 +17,7 @@ IDLE=${PO_BENCH_IDLE:-60}
 BUILD_DIR=${BUILD_DIR:-build}
 export PO_STATE="$PO_CACHE/bench-cluster" PO_API_PORT=28443 PO_ETCD_CLIENT_PORT=29790 PO_ETCD_PEER_PORT=29800
 export PO_KCM_PORT=28257 PO_SCHED_PORT=28259 PO_KWOK_PORT=28080 PO_NODE_PODS=$((N + 200))
+export PO_REAL_NODE=0   # kwok nodes only: the Platforms here run no containers
 export PATH="$(tool_dir kubernetes "$KUBE_VERSION"):$PATH"
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 now() { date +%s.%N; }

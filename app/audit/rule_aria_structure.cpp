@@ -122,11 +122,7 @@ const std::vector<const Rule*>& aria_structure_rules() {
       {{"tabindex", "", "", "Elements should not have tabindex greater than zero", Impact::Serious, "cat.keyboard,best-practice"}, &check_tabindex},
       {{"aria-text", "", "", "\"role=text\" should have no focusable descendants", Impact::Serious, "cat.aria,best-practice"}, &check_aria_text},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

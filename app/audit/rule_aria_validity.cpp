@@ -364,11 +364,7 @@ const std::vector<const Rule*>& aria_validity_rules() {
       {{"aria-allowed-role", "", "", "ARIA role should be appropriate for the element", Impact::Minor, "cat.aria,best-practice"}, &check_allowed_role},
       {{"presentation-role-conflict", "", "", "Elements marked as presentational should be consistently ignored", Impact::Minor, "cat.aria,best-practice"}, &check_presentation_conflict},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

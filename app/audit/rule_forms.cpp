@@ -110,11 +110,7 @@ const std::vector<const Rule*>& form_rules() {
         "cat.forms,wcag2a,wcag332", RuleSource::Axe, /*review_on_fail=*/true}, &check_multiple_labels},
       {{"autocomplete-valid", "1.3.5", "AA", "autocomplete attribute must be used correctly", Impact::Serious, "cat.forms,wcag21aa,wcag135"}, &check_autocomplete},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

@@ -1,6 +1,7 @@
 // A rule whose check is a plain function: the rule families (rule_landmarks.cpp, rule_aria_*.cpp, ...)
 // define many small rules each, and this keeps each one to its metadata and its check.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,15 @@ class FunctionRule final : public Rule {
  private:
   CheckFunction check_;
 };
+
+// A family's rules as the registry lists them: pointers into its static array, in order.
+template <std::size_t N>
+std::vector<const Rule*> rule_pointers(const FunctionRule (&rules)[N]) {
+  std::vector<const Rule*> v;
+  v.reserve(N);
+  for (const auto& r : rules) v.push_back(&r);
+  return v;
+}
 
 // The lower-cased, trimmed value.
 inline std::string lower_copy(std::string_view s) {

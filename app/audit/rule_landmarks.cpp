@@ -213,11 +213,7 @@ const std::vector<const Rule*>& landmark_rules() {
       {{"bypass", "2.4.1", "A", "Page should have means to bypass repeated blocks of content", Impact::Serious,
         "cat.keyboard,wcag2a,wcag241,section508,section508.22.o", RuleSource::Axe, /*review_on_fail=*/true}, &check_bypass},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

@@ -180,11 +180,7 @@ const std::vector<const Rule*>& name_rules() {
       {{"summary-name", "4.1.2", "A", "Summary elements must have discernible text", Impact::Serious, "cat.name-role-value,wcag2a,wcag412"}, &check_summary_name},
       {{"image-redundant-alt", "", "", "Alternative text of images should not be repeated as text", Impact::Minor, "cat.text-alternatives,best-practice"}, &check_image_redundant_alt},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

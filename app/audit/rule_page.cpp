@@ -173,11 +173,7 @@ const std::vector<const Rule*>& page_rules() {
       {{"blink", "2.2.2", "A", "<blink> elements are deprecated and must not be used", Impact::Serious,
         "cat.time-and-media,wcag2a,wcag222,section508,section508.22.j"}, &check_moving<GUMBO_TAG_BLINK>},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

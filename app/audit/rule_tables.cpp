@@ -86,6 +86,11 @@ void check_th_data_cells(const Document& doc, Reporter& out) {
     std::unordered_set<std::uint32_t> data_rows;
     for (const Cell& c : cells)
       if (c.data) columns.emplace_back(c.col, c.col + c.span), data_rows.insert(c.row);
+    // A row header with content in a row of data is what its column's header refers to (a "Name"
+    // column of row headers): axe passes that column header, and so does this rule.
+    for (const Cell& c : cells)
+      if (c.header && data_rows.count(c.row) && !elements[c.index].hidden && has_content(elements[c.index].node))
+        columns.emplace_back(c.col, c.col + c.span);
     std::sort(columns.begin(), columns.end());
     std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
     for (const auto& r : columns) {
@@ -142,11 +147,7 @@ const std::vector<const Rule*>& table_rules() {
       {{"scope-attr-valid", "", "", "scope attribute should be used correctly", Impact::Moderate, "cat.tables,best-practice"}, &check_scope},
       {{"empty-table-header", "", "", "Table header text should not be empty", Impact::Minor, "cat.name-role-value,best-practice"}, &check_empty_table_header},
   };
-  static const std::vector<const Rule*> list = [] {
-    std::vector<const Rule*> v;
-    for (const auto& r : rules) v.push_back(&r);
-    return v;
-  }();
+  static const std::vector<const Rule*> list = rule_pointers(rules);
   return list;
 }
 

@@ -143,8 +143,15 @@ TEST_SUITE("input") {
     ApiServer api(e.dir.path(), vars, "api-connections");
     REQUIRE(api.wait_ready());
     std::vector<std::unique_ptr<po::testing::TestConnection>> held;
-    for (int i = 0; i < 16; ++i) held.push_back(std::make_unique<po::testing::TestConnection>(api.port()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));   // accepted by now
+    // Each held connection is served once (kept alive), so all 16 are accepted and counted before the
+    // 17th arrives, however slowly this machine accepts them.
+    for (int i = 0; i < 16; ++i) {
+      held.push_back(std::make_unique<po::testing::TestConnection>(api.port()));
+      REQUIRE(held.back()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const auto served = held.back()->read_response(std::chrono::seconds(10));
+      REQUIRE(served);
+      REQUIRE(served->status == 200);
+    }
     po::testing::TestConnection extra(api.port());
     const auto refused = extra.read_response(std::chrono::seconds(10));
     REQUIRE(refused);

@@ -77,21 +77,37 @@ after=$(snapshot)
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "children changed while idle"; }
 e2e_log "idle for ${PO_E2E_IDLE_SECONDS:-20}s: $(wc -l <<<"$before") children, no resourceVersion changed"
 
-# A spec the schema accepts but the operator refuses: Stalled/InvalidSpec, nothing crashes.
-kubectl -n "$ns" apply -f - >/dev/null <<YAML
+# A reserved env name is refused at admission (the CRD's CEL rule), with its message.
+if refused=$(kubectl -n "$ns" apply -f - 2>&1 >/dev/null <<YAML
 apiVersion: platform.a11y.dev/v1alpha1
 kind: Platform
-metadata: {name: bad, namespace: $ns}
+metadata: {name: reserved-env, namespace: $ns}
 spec:
   version: "1.0.0"
   api:
     env:
     - {name: DATABASE_URL, value: "postgres://elsewhere"}
 YAML
+); then fail "the apiserver accepted a reserved env name"; fi
+grep -q "spec.api.env.*DATABASE_URL.*may not be overridden" <<<"$refused" || fail "unexpected refusal: $refused"
+
+# A spec the schema accepts but the operator refuses (Redis maxmemory at or above the container's memory
+# limit needs a quantity comparison CEL does not make here): Stalled/InvalidSpec, nothing crashes.
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: platform.a11y.dev/v1alpha1
+kind: Platform
+metadata: {name: bad, namespace: $ns}
+spec:
+  version: "1.0.0"
+  cache:
+    managed:
+      maxMemory: 2gb
+      resources: {limits: {memory: 1Gi}}
+YAML
 stalled() { [ "$(condition platform/bad Stalled)" = "True/InvalidSpec" ]; }
 poll 30 "Platform bad Stalled=True/InvalidSpec" stalled
 msg=$(kubectl -n "$ns" get platform bad -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
-grep -q "spec.api.env" <<<"$msg" || fail "the InvalidSpec message does not name the field: $msg"
+grep -q "spec.cache.managed.maxMemory" <<<"$msg" || fail "the InvalidSpec message does not name the field: $msg"
 kill -0 "$OPERATOR_PID" || fail "operator died"
 e2e_log "invalid spec reported: $msg"
 

@@ -10,16 +10,7 @@
 # PO_LOCAL_TAG: the tag of this repo's images (hack/images.sh imports them under it; default dev).
 # PO_NODE_KEEP_CRD=1: leave an existing Platform CRD as it is (a cluster shared with another branch's).
 E2E_NAME=node-frontend
-. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
-. "$PO_SOURCE_DIR/tests/e2e/operator_lib.sh"
-. "$PO_SOURCE_DIR/hack/lib/stack.sh"
-stack_say() { e2e_log "$*"; }
-
-require_cluster
-if [ -f "$PO_STATE/node.unavailable" ]; then
-  e2e_log "SKIP: no real node: $(cat "$PO_STATE/node.unavailable")"
-  exit 77
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the browser tests"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "Debian's chromium is needed for the browser tests"
 

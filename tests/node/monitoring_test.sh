@@ -10,16 +10,7 @@
 #     the api back and `make health-check` passes again; `make metrics` prints its figures.
 # PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev.
 E2E_NAME=node-monitoring
-. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
-. "$PO_SOURCE_DIR/tests/e2e/operator_lib.sh"
-. "$PO_SOURCE_DIR/hack/lib/stack.sh"
-stack_say() { e2e_log "$*"; }
-
-require_cluster
-if [ -f "$PO_STATE/node.unavailable" ]; then
-  e2e_log "SKIP: no real node: $(cat "$PO_STATE/node.unavailable")"
-  exit 77
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
 tag=${PO_LOCAL_TAG:-dev}
 log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here

@@ -5,16 +5,7 @@
 # .github/workflows/ci.yml): an audit through the gateway, stored in PostgreSQL and kept across deleting
 # the api and PostgreSQL pods, the web UI, and every Prometheus target up.
 E2E_NAME=node-stack
-. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
-. "$PO_SOURCE_DIR/tests/e2e/operator_lib.sh"
-. "$PO_SOURCE_DIR/hack/lib/stack.sh"
-stack_say() { e2e_log "$*"; }
-
-require_cluster
-if [ -f "$PO_STATE/node.unavailable" ]; then
-  e2e_log "SKIP: no real node: $(cat "$PO_STATE/node.unavailable")"
-  exit 77
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
 release=po-node op_ns=po-node-system name=local
 install_crd

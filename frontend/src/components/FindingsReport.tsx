@@ -80,9 +80,11 @@ export default function FindingsReport({ audit, rules }: Props) {
                       Element: <code>{f.selector}</code>
                     </p>
                     {f.snippet ? (
-                      <pre aria-label={`HTML of ${f.selector}`}>
-                        <code>{f.snippet}</code>
-                      </pre>
+                      <figure className="snippet" aria-label={`HTML of ${f.selector}`}>
+                        <pre>
+                          <code>{f.snippet}</code>
+                        </pre>
+                      </figure>
                     ) : null}
                   </li>
                 ))}

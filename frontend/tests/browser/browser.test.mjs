@@ -225,7 +225,7 @@ test('AI suggestions say plainly that no provider is configured', async () => {
 test('an uploaded file is audited', async () => {
   await page.goto(`${target.baseUrl}/`, { waitUntil: 'networkidle0' });
   const file = join(target.scratch, 'upload.html');
-  writeFileSync(file, '<!DOCTYPE html><html lang="en"><head><title>Upload</title></head><body><main><img src="dog.png"></main></body></html>');
+  writeFileSync(file, '<!DOCTYPE html><html lang="en"><head><title>Upload</title></head><body><main><h1>Upload</h1><img src="dog.png"></main></body></html>');
   const input = await page.$('#file');
   await input.uploadFile(file);
   await page.click('button[type="submit"]');

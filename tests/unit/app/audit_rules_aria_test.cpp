@@ -151,7 +151,8 @@ const Case kCases[] = {
     {"td-headers-attr", "<table><tr><th id=h>H</th></tr><tr><td headers=h>1</td></tr></table>",
      "<table><tr><th id=h>H</th></tr><tr><td id=c headers=c>1</td><td headers=x>2</td></tr></table><table><tr><td headers=h>3</td></tr></table>", 3,
      "html > body > table:nth-of-type(1) > tbody > tr:nth-of-type(2) > td:nth-of-type(1)", false},
-    {"th-has-data-cells", "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>30</td></tr></table>",
+    {"th-has-data-cells", "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>30</td></tr></table>"
+                          "<table><tr><th scope=col>Check</th><th scope=col>Status</th></tr><tr><th scope=row>db</th><td>up</td></tr></table>",
      "<table><tr><th>Name</th><th>Age</th><th>Notes</th></tr><tr><td>Ann</td><td>30</td></tr></table>", 1,
      "html > body > table > tbody > tr:nth-of-type(1) > th:nth-of-type(3)", false},
     {"scope-attr-valid", "<table><tr><th scope=col>A</th><th scope=row>B</th></tr></table>",

@@ -67,7 +67,9 @@ for i in 1 2 3 4 5; do
   t0=$(now); platform "single-$i" | kubectl apply -f - >/dev/null
   until kubectl -n bench get deploy "single-$i-api" >/dev/null 2>&1; do sleep 0.05; done
   children+=("$(echo "$(now) - $t0" | bc)")
-  until [ "$(kubectl -n bench get platform "single-$i" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]; do sleep 0.05; done
+  # jq, not a jsonpath filter: kubectl's filter fails on a status that has no conditions yet (the first
+  # status write records the attempt before any condition is set).
+  until [ "$(kubectl -n bench get platform "single-$i" -o json | jq -r '[.status.conditions[]? | select(.type=="Ready")][0].status // ""')" = True ]; do sleep 0.05; done
   readies+=("$(echo "$(now) - $t0" | bc)")
 done
 say "apply -> first child (api Deployment): median $(printf '%s\n' "${children[@]}" | median) s  [runs: ${children[*]}]"

@@ -30,7 +30,8 @@ opid=
 cleanup() { [ -n "$opid" ] && kill -TERM "$opid" 2>/dev/null; wait 2>/dev/null; bash hack/cluster.sh down >/dev/null; }
 trap cleanup EXIT
 kubectl apply --server-side -f crds/platforms.platform.a11y.dev.yaml >/dev/null
-kubectl wait --for condition=Established crd/platforms.platform.a11y.dev >/dev/null
+# Polled: kubectl wait fails at once on a CRD that has no status.conditions yet.
+until [ "$(kubectl get crd platforms.platform.a11y.dev -o json | jq -r '(.status.conditions // [])[] | select(.type == "Established") | .status')" = True ]; do sleep 0.2; done
 kubectl create namespace bench >/dev/null
 kubectl -n bench create secret generic shared --from-literal=url=postgres://db.example:5432/a11y >/dev/null
 

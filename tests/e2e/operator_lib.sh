@@ -5,7 +5,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 install_crd() {
   kubectl apply --server-side --force-conflicts -f "$PO_SOURCE_DIR/crds/platforms.platform.a11y.dev.yaml" >/dev/null
-  kubectl wait --for condition=Established --timeout=60s crd/platforms.platform.a11y.dev >/dev/null
+  # Polled, not `kubectl wait --for condition=Established`: a CRD created a moment ago has no
+  # status.conditions yet, and kubectl wait fails at once on that (".status.conditions accessor error").
+  local deadline=$((SECONDS + 60))
+  until [ "$(kubectl get crd platforms.platform.a11y.dev -o json 2>/dev/null \
+      | jq -r '(.status.conditions // [])[] | select(.type == "Established") | .status')" = True ]; do
+    [ $SECONDS -lt $deadline ] || fail "the Platform CRD did not become Established within 60 s"
+    sleep 0.2
+  done
 }
 
 # start_operator <log-file> [extra flags...]: runs build/operator/platform-operator in the background;

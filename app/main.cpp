@@ -171,6 +171,11 @@ int main(int argc, char** argv) {
     const int sig = po::signals::wait_for_shutdown();
     spdlog::info("received signal {}, draining", sig);
     app.set_draining();
+    // Keep-alive connections (the gateway's upstream pool) are closed after their next response, so that
+    // the proxy reconnects through the Service (to a pod that is not leaving) during the delay. Without
+    // this, stop() closes a kept-alive connection on which the proxy may just have sent a request, and the
+    // proxy answers that request 502 (nginx does not retry a POST).
+    server.close_after_responses();
     if (config.shutdown_delay.count() > 0) {
       spdlog::info("readiness now fails; serving {} s more before closing the listener", config.shutdown_delay.count());
       std::this_thread::sleep_for(config.shutdown_delay);

@@ -80,6 +80,7 @@ struct Shared {
   ServerOptions options;
   AsyncHandler handler;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> closing{false};  // close_after_responses(): no more keep-alive
 
   std::mutex mutex;                 // guards active and connections
   std::condition_variable drained;  // signalled when active drops to zero
@@ -336,7 +337,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::Writing;
     shared_->release_body(std::exchange(reserved_body_, 0));   // the handler is done with the body
     reserved_body_ = shared_->charge_response(res.body.size());
-    if (shared_->stopping) keep_alive_ = false;
+    if (shared_->stopping || shared_->closing) keep_alive_ = false;
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     msg->version(11);
     msg->result(static_cast<unsigned>(res.status));
@@ -467,12 +468,15 @@ void HttpServer::start() {
   acceptor.listen(net::socket_base::max_listen_connections);
   impl_->port = acceptor.local_endpoint().port();
   impl_->shared->stopping = false;
+  impl_->shared->closing = false;
   impl_->ioc.restart();
   impl_->accept();
   unsigned n = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->running = true;
 }
+
+void HttpServer::close_after_responses() { impl_->shared->closing = true; }
 
 void HttpServer::stop() {
   std::scoped_lock lock(impl_->lifecycle);

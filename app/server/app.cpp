@@ -182,7 +182,7 @@ void App::add_routes() {
 }
 
 Lane lane_for(std::string_view path) {
-  if (path == "/health" || path == "/health/database" || path == "/health/redis" || path == "/metrics") {
+  if (path == "/health" || path == "/health/ready" || path == "/health/database" || path == "/health/redis" || path == "/metrics") {
     return Lane::Probe;
   }
   if (path.rfind("/api/v1/audits", 0) == 0) return Lane::Worker;

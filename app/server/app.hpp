@@ -34,7 +34,7 @@
 namespace a11y::server {
 
 // Where a request runs. The I/O threads (one per core) must never wait: they run only short CPU work
-// (auth, routing, models, rules, liveness/readiness); health checks and metrics that touch PostgreSQL or
+// (auth, routing, models, rules, liveness); readiness, health checks and metrics that touch PostgreSQL or
 // Redis go to a small probe lane, so that a slow audit API cannot starve them; the audit API goes to the
 // worker pool.
 enum class Lane { Inline, Probe, Worker };

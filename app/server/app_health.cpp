@@ -140,7 +140,14 @@ po::http::Response App::health_check(const HealthChecks::Check& check) {
 po::http::Response App::health_ready(const Request&) {
   json reasons = json::array();
   if (draining_) reasons.push_back("shutting down");
-  if (!migrated_) reasons.push_back("database schema not migrated yet");
+  if (!migrated_) {
+    reasons.push_back("database schema not migrated yet");
+  } else if (std::string error; !database_ok(error, kHealthCheckMaxAge)) {
+    // Without PostgreSQL the api can serve little (writes and lists answer 503): out of the Service's
+    // endpoints until it answers again, while liveness stays up so that the kubelet does not restart
+    // a process that has nothing wrong with it. The check is the one /health reuses for a second.
+    reasons.push_back("database unreachable");
+  }
   if (!model_.model) reasons.push_back("text-quality model not loaded");
   if (reasons.empty()) return json_response(200, {{"status", "ready"}});
   return json_response(503, {{"status", "not ready"}, {"reasons", reasons}});

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# NOTE: written in the stack12 session but not yet run end to end (no figures from it yet).
 # The stack's figures on the real node, through the gateway Service (issue 12). Prints, with the method:
 #   - audit requests/s and p50/p95/p99 latency for a cached page (the same body every time) and for unique
 #     pages (a marker per request, so no cache answers), at 100 and 1,000 connections (wrk, loopback to
@@ -11,7 +10,8 @@
 # limit raised (wrk is one client), the operator installed namespaced by the chart. Needs the local cluster
 # with its real node up (hack/cluster.sh up) and the images imported (hack/images.sh stack SOCKET, or with
 # PO_LOCAL_TAG set, `one SOCKET platform-api` and `one SOCKET platform-operator`).
-# Usage: hack/bench/stack.sh        (RUNS=3 DURATION=15 API_REPLICAS=1 PO_LOCAL_TAG=dev)
+# The machine's load average is printed with each section (the figures move with it on a shared machine).
+# Usage: hack/bench/stack.sh        (RUNS=3 DURATION=15 API_REPLICAS=1 PO_LOCAL_TAG=dev PO_NODE_NS_PREFIX=)
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$top"
@@ -26,7 +26,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p"; }
 
-ns=bench-stack-$$ op_ns=bench-stack-$$-system release=bench-stack-$$ name=local
+ns=${PO_NODE_NS_PREFIX:-}bench-stack-$$ op_ns=$ns-system release=$ns name=local
+loadavg() { printf 'load average %s' "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 work=$(mktemp -d)
 cleanup() {
   kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
@@ -56,6 +57,7 @@ for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed
         node = node.setdefault(k, {})
     node["resources"] = small
 p["spec"]["monitoring"].setdefault("prometheus", {})["resources"] = small
+p["spec"]["monitoring"].setdefault("alertmanager", {})["resources"] = small
 print(yaml.safe_dump(p))
 PY
 wait_platform_ready "$ns" "$name" 600 || { echo "the Platform did not become Ready"; exit 1; }
@@ -66,7 +68,7 @@ sample_page | sed 's|<h1>Welcome</h1>|<h1>Welcome</h1><p>page @@MARK@@</p>|' | j
 export BODY_FILE="$work/body.json"
 curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @"$work/body.json" "$gateway/api/v1/audits" \
   || { echo "an audit through the gateway failed"; exit 1; }
-echo "   api replicas $API_REPLICAS, gateway $gateway, machine: $(nproc) cores shared by the cluster, the node's pods and wrk"
+echo "   api replicas $API_REPLICAS, gateway $gateway, machine: $(nproc) cores shared by the cluster, the node's pods and wrk; $(loadavg)"
 
 load() {  # load <connections> <unique 0|1> <seconds>: one wrk run; prints its RESULT line
   local threads=2; [ "$1" -ge 2 ] || threads=1
@@ -74,7 +76,7 @@ load() {  # load <connections> <unique 0|1> <seconds>: one wrk run; prints its R
 }
 
 echo "== audits through the gateway (POST /api/v1/audits, wrk -t2, ${DURATION}s per run, median of $RUNS)"
-printf '   %-8s %-7s %10s %9s %9s %9s %8s\n' page conns 'req/s' 'p50 ms' 'p95 ms' 'p99 ms' 'errors'
+printf '   %-8s %-7s %10s %9s %9s %9s %8s  %s\n' page conns 'req/s' 'p50 ms' 'p95 ms' 'p99 ms' 'errors' 'load average after'
 for kind in cached unique; do
   for conns in 100 1000; do
     rps=() p50=() p95=() p99=() err=()
@@ -86,9 +88,9 @@ for kind in cached unique; do
       p50+=("$(field p50_ms <<<"$r")"); p95+=("$(field p95_ms <<<"$r")"); p99+=("$(field p99_ms <<<"$r")")
       err+=("$(awk -v b="$bad" -v n="$req" 'BEGIN {printf "%.3f", n ? 100 * b / n : 0}')")
     done
-    printf '   %-8s %-7s %10s %9s %9s %9s %7s%%\n' "$kind" "$conns" \
+    printf '   %-8s %-7s %10s %9s %9s %9s %7s%%  %s\n' "$kind" "$conns" \
       "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
-      "$(printf '%s\n' "${p95[@]}" | median)" "$(printf '%s\n' "${p99[@]}" | median)" "$(printf '%s\n' "${err[@]}" | median)"
+      "$(printf '%s\n' "${p95[@]}" | median)" "$(printf '%s\n' "${p99[@]}" | median)" "$(printf '%s\n' "${err[@]}" | median)" "$(cut -d' ' -f1-3 /proc/loadavg)"
   done
 done
 echo "   (the seed claims 500 req/s with p95 < 200 ms and < 0.1 % errors at 1,000 users)"
@@ -102,15 +104,17 @@ done
 sleep 12  # two scrape intervals
 sel="namespace=\"$ns\",job=\"$name-api\""
 q() { curl -fsS --data-urlencode "query=$1" "$prometheus/api/v1/query" | jq -r '.data.result[0].value[1] // "no data"'; }
-for qn in 0.5 0.95 0.99; do
-  v=$(q "histogram_quantile($qn, sum by (le) (increase(ml_prediction_duration_seconds_bucket{$sel}[5m])))")
-  printf '   ML prediction (batch of 32) p%-3s %s s\n' "${qn#0.}" "$v"
+ms() { awk -v v="$1" 'BEGIN { if (v + 0 == v) printf "%.3f ms", v * 1000; else printf "%s", v }'; }
+printf '   ML prediction (batch of 32, %s calls):' "$(q "sum(ml_prediction_duration_seconds_count{$sel})")"
+for qn in 50 95 99; do
+  printf ' p%s %s' "$qn" "$(ms "$(q "histogram_quantile(0.$qn, sum by (le) (increase(ml_prediction_duration_seconds_bucket{$sel}[5m])))")")"
 done
+echo "   (interpolated in the histogram's buckets)"
 n=$(q "sum(ai_agent_response_seconds_count{$sel})")
 if [ "$n" = "no data" ] || [ "${n%%.*}" = 0 ]; then
   echo "   AI agent: not measured: the local Platform has no AI provider (its API would be off this machine)"
 else
-  echo "   AI agent p95 $(q "histogram_quantile(0.95, sum by (le) (increase(ai_agent_response_seconds_bucket{$sel}[5m])))") s over $n calls"
+  echo "   AI agent p95 $(ms "$(q "histogram_quantile(0.95, sum by (le) (increase(ai_agent_response_seconds_bucket{$sel}[5m])))")") over $n calls"
 fi
 
 echo "== errors during a rolling update of the api (50 connections of cached audits, 60 s; rollout at 10 s)"
@@ -121,4 +125,5 @@ r=$(load 50 0 60)
 wait "$roll"
 req=$(field requests <<<"$r"); bad=$(( $(field non2xx <<<"$r") + $(field socket_errors <<<"$r") ))
 rolled=$(kubectl -n "$ns" get deploy "$name-api" -o jsonpath='{.status.updatedReplicas}/{.spec.replicas} updated, observedGeneration {.status.observedGeneration}')
+echo "   $(loadavg)"
 echo "   $req requests, $bad failed ($(awk -v b="$bad" -v n="$req" 'BEGIN {printf "%.3f", n ? 100 * b / n : 0}') %); p99 $(field p99_ms <<<"$r") ms; api Deployment: $rolled"

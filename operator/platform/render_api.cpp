@@ -54,7 +54,10 @@ std::vector<DesiredObject> render_api(const Platform& p) {
       {"resources", resources_json(api.resources)},
       {"startupProbe", http_probe("/health/live", "http", 2, 30)},
       {"livenessProbe", http_probe("/health/live", "http", 10, 3)},
-      {"readinessProbe", http_probe("/health/ready", "http", 5, 3)},
+      // Readiness fails at the first failed probe: /health/ready answers 503 within a second of PostgreSQL
+      // going away (and during the shutdown delay), so the pod leaves the endpoints within one period;
+      // it runs on the app's probe lane, so a busy api still answers it.
+      {"readinessProbe", http_probe("/health/ready", "http", 5, 1)},
       {"securityContext", container_security_context(kUser)},
       {"volumeMounts", json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}},
                                     {{"name", "clients"}, {"mountPath", kClientsDir}, {"readOnly", true}}})},

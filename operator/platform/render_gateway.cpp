@@ -147,7 +147,11 @@ std::string render_nginx_conf(const Platform& p) {
     << "worker_processes auto;\n"
     << "pid /tmp/nginx.pid;\n"
     << "error_log /dev/stderr warn;\n\n"
-    << "events {\n    worker_connections 1024;\n}\n\n"
+    // A proxied request holds two connections (client and upstream): 1,000 concurrent clients need about
+    // 2,000 in one worker; at nginx's default of 1024 it reuses (closes) clients' keep-alive connections
+    // and answers 500 when no connection is left for the upstream.
+    << "worker_rlimit_nofile 10240;\n\n"
+    << "events {\n    worker_connections 4096;\n}\n\n"
     << "http {\n"
     << "    include /etc/nginx/mime.types;\n"
     << "    default_type application/octet-stream;\n"

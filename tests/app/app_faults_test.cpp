@@ -25,6 +25,11 @@ TEST_SUITE("faults") {
     const std::string id = body_of(created)["id"];
 
     e.pg.stop();
+    // Readiness fails within a second or two (the kubelet's probe period is 5 s), liveness does not.
+    const auto stopped = std::chrono::steady_clock::now();
+    CHECK(eventually([&] { return http(e.port(), "GET", "/health/ready").status == 503; }, std::chrono::seconds(5)));
+    CHECK(std::chrono::steady_clock::now() - stopped < std::chrono::seconds(3));
+    CHECK(body_of(http(e.port(), "GET", "/health/ready"))["reasons"][0] == "database unreachable");
     CHECK(eventually([&] { return http(e.port(), "GET", "/health/database").status == 503; }));
     const auto db = body_of(http(e.port(), "GET", "/health/database"));
     CHECK(db["status"] == "down");
@@ -57,6 +62,7 @@ TEST_SUITE("faults") {
 
     e.pg.start();
     CHECK(eventually([&] { return http(e.port(), "GET", "/health/database").status == 200; }));
+    CHECK(eventually([&] { return http(e.port(), "GET", "/health/ready").status == 200; }, std::chrono::seconds(5)));
     const auto after = e.post("/api/v1/audits", json{{"html", small_page(9)}}.dump());
     CHECK(after.status == 201);
     CHECK(e.get("/api/v1/audits").status == 200);

@@ -1,6 +1,8 @@
 -- wrk script for hack/bench/stack.sh: POST /api/v1/audits with the body in $BODY_FILE and the bearer
 -- token in $TOKEN. With UNIQUE=1 every request's page differs (a marker per thread and request), so
--- nothing is served from a cache; otherwise every request sends the same page.
+-- nothing is served from a cache; otherwise every request sends the same page. With RESPONSES_FILE set,
+-- each thread appends "<status> <audit id or ->" per response to RESPONSES_FILE.<thread> (the node tier's
+-- rollout test checks every acknowledged audit is stored); without it no body is looked at.
 local body_file = assert(os.getenv("BODY_FILE"), "BODY_FILE")
 local f = assert(io.open(body_file, "rb"))
 local body = f:read("*a")
@@ -17,6 +19,20 @@ local threads = 0
 function setup(thread)
   thread:set("tid", threads)
   threads = threads + 1
+end
+
+local responses_file = os.getenv("RESPONSES_FILE")
+if responses_file then
+  local out
+  function response(status, _, body)
+    if not out then
+      out = assert(io.open(responses_file .. "." .. tostring(tid), "a"))
+      out:setvbuf("line")
+    end
+    -- The audit's own id: the top-level "id" of the answer (the findings carry ruleId, not id).
+    local id = body and body:match('"id"%s*:%s*"([^"]+)"') or "-"
+    out:write(status, " ", id, "\n")
+  end
 end
 
 local n = 0

@@ -281,6 +281,33 @@ TEST_CASE("http server: stop() drains an in-flight request and closes idle conne
   CHECK(stopped.wait_for(20s) == std::future_status::ready);
 }
 
+TEST_CASE("http server: after close_after_responses() each response says Connection: close and the connection ends") {
+  po::http::HttpServer server(test_options(), echo);
+  server.start();
+  TestConnection kept(server.port());
+  REQUIRE(kept.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto before = kept.read_response();
+  REQUIRE(before);
+  CHECK(before->headers.count("connection") == 0);  // HTTP/1.1 keep-alive by default
+  server.close_after_responses();
+  // A connection kept alive before still gets its next request answered, then is closed: the client
+  // learns it from the response, never by a close racing its next request.
+  REQUIRE(kept.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto r = kept.read_response();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->headers.at("connection") == "close");
+  CHECK(kept.closed_by_peer_within(20s));
+  // New connections are still accepted and served (until stop()), one request each.
+  TestConnection fresh(server.port());
+  REQUIRE(fresh.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto f = fresh.read_response();
+  REQUIRE(f);
+  CHECK(f->status == 200);
+  CHECK(f->headers.at("connection") == "close");
+  server.stop();
+}
+
 TEST_CASE("http server: bind failure throws from start()") {
   po::http::HttpServer first(test_options(), echo);
   first.start();

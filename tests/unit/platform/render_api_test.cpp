@@ -32,6 +32,9 @@ TEST_CASE("api: Deployment with labels, owner reference, probes, restricted secu
   CHECK(c["livenessProbe"]["httpGet"]["path"] == "/health/live");
   CHECK(c["readinessProbe"]["httpGet"]["path"] == "/health/ready");
   CHECK(c["readinessProbe"]["httpGet"]["port"] == "http");
+  CHECK(c["readinessProbe"]["periodSeconds"] == 5);
+  CHECK(c["readinessProbe"]["failureThreshold"] == 1);  // out of the endpoints within one period
+  CHECK(c["livenessProbe"]["failureThreshold"] == 3);
   CHECK(c["resources"]["requests"]["cpu"] == "250m");
   CHECK(c["resources"]["limits"]["memory"] == "512Mi");
   const auto& sc = c["securityContext"];

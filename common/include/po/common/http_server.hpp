@@ -67,6 +67,10 @@ class HttpServer {
 
   void start();                  // binds and starts the worker threads; throws on bind failure
   void stop();                   // stops accepting, drains in-flight requests (drain_timeout), joins
+  // Before stop(), while still serving: every response from now on says `Connection: close` and the
+  // connection is closed after it, so keep-alive clients (a proxy's upstream pool) open new connections
+  // elsewhere instead of sending a request on a connection that stop() closes under it.
+  void close_after_responses();
   std::uint16_t port() const;    // the bound port
 
  private:

@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# Shared start of the node-tier tests that send traffic to a Platform on the real node
+# (db_outage_test.sh, autoscaling_test.sh, rollout_test.sh), sourced after node_lib.sh:
+#   traffic_setup <prefix>          a fresh namespace (PO_NODE_NS_PREFIX + prefix + random), the operator
+#                                   installed by the chart watching only it, and an exit trap that dumps
+#                                   the namespace on failure and deletes everything it made;
+#   apply_platform <json>           config/samples/platform-local.yaml in that namespace with this repo's
+#                                   images at PO_LOCAL_TAG (default dev), no frontend, little CPU asked,
+#                                   the gateway's per-client limits lifted (wrk is one client), and <json>
+#                                   merged over its spec;
+#   wrk_audits <url> <conns> <secs> <result-file> [unique]
+#                                   wrk POSTs audits through the gateway; every response's status and
+#                                   audit id go to <result-file>.<thread> (one "status id" line each);
+#                                   run in the background, killing it stops wrk.
+# PO_NODE_NS_PREFIX: prefix of the namespace names, for a cluster several people share (e.g. n12a-).
+tag=${PO_LOCAL_TAG:-dev}
+name=local
+log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
+traffic_pids=()
+traffic_stop() { local p; for p in "${traffic_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; traffic_pids=(); }
+
+traffic_cleanup() {
+  local rc=$?
+  traffic_stop
+  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+    dump_namespace
+    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
+  fi
+  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
+  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
+  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
+  rm -rf "$log_dir"
+  return "$rc"
+}
+
+traffic_setup() {
+  install_crd
+  make_test_namespace "${PO_NODE_NS_PREFIX:-}$1"
+  release=po-$ns op_ns=$ns-system
+  trap traffic_cleanup EXIT
+  e2e_log "install the chart (operator image tag $tag), watching only $ns"
+  helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
+    -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
+    --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
+}
+
+apply_platform() {
+  local over=${1:-}; [ -n "$over" ] || over='{}'
+  python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$ns" "$tag" "$over" <<'PY' | kubectl apply -f - >/dev/null
+import json, sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+p["metadata"]["namespace"] = sys.argv[2]
+p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
+p["spec"]["frontend"] = {"enabled": False}
+p["spec"]["gateway"]["rateLimits"] = {"apiPerMinute": 1000000, "authPerMinute": 1000000}
+# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
+small = {"requests": {"cpu": "20m"}}
+for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
+    node = p["spec"]
+    for k in path:
+        node = node.setdefault(k, {})
+    node["resources"] = small
+p["spec"]["monitoring"].setdefault("prometheus", {})["resources"] = small
+p["spec"]["monitoring"]["alertmanager"]["resources"] = small
+def merge(into, over):
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            merge(into[k], v)
+        else:
+            into[k] = v
+merge(p["spec"], json.loads(sys.argv[4]))
+print(yaml.safe_dump(p))
+PY
+}
+
+wrk_audits() {
+  local url=$1 conns=$2 secs=$3 out=$4 unique=${5:-0} body
+  body=$(mktemp)
+  sample_page | sed 's|<h1>Welcome</h1>|<h1>Welcome</h1><p>page @@MARK@@</p>|' | jq -Rs '{html: ., url: "https://shop.example/"}' > "$body"
+  local threads=2; [ "$conns" -ge 2 ] || threads=1
+  local token; token=$(mint_token "$ns" "$name" wrk 7200)
+  BODY_FILE=$body UNIQUE=$unique RESPONSES_FILE=$out TOKEN=$token \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$PO_SOURCE_DIR/hack/bench/wrk/audit.lua" "$url/api/v1/audits" &
+  # Run in the background (`wrk_audits ... &`), this is a subshell: a kill of it stops wrk too.
+  local pid=$!
+  trap 'kill "$pid" 2>/dev/null' TERM
+  local rc=0; wait "$pid" || rc=$?
+  wait "$pid" 2>/dev/null || true
+  rm -f "$body"
+  return "$rc"
+}
+
+# pod_ready <namespace> <pod>: True or False, the pod's Ready condition.
+pod_ready() { kubectl -n "$1" get pod "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null; }

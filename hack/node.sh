@@ -11,6 +11,8 @@
 #   hack/node.sh wait-metrics  wait until metrics-server serves node metrics (HPA tests, the demo);
 #                              `up` does not wait for it: its first scrape takes a resolution period
 #   hack/node.sh down          stop the pods, the node's processes, mounts, links and iptables rules
+#   hack/node.sh restart-kubelet [--kill-pods-of NS]   stop and start the kubelet (NS's containers killed
+#                              meanwhile, as a power loss would); the node-restart check of the node tier
 #
 # Only one real node runs on a machine at a time (kube-proxy's iptables rules and the bridge are
 # machine-wide): the first cluster to start one holds $NODE_LOCK; another cluster then runs kwok nodes only.
@@ -280,15 +282,47 @@ cmd_prepare() {
   bash "$here/images.sh" node-base "$sock"
 }
 
+start_kubelet() {
+  running kubelet || log "starting kubelet $KUBE_VERSION as node $NODE_NAME ($NODE_IP)"
+  start kubelet "$kube_bin/kubelet" --config "$node/kubelet-config.yaml" --kubeconfig "$node/kubelet.kubeconfig" \
+    --root-dir "$node/kubelet" --cert-dir "$node/kubelet/pki" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME" \
+    --node-labels "platform.a11y.dev/node=real" --v 1
+}
+
+# restart-kubelet [--kill-pods-of NAMESPACE]: the kubelet stops and starts again (its pods' containers
+# keep running, as across a kubelet upgrade). With --kill-pods-of, the containers of that namespace's
+# pods are SIGKILLed while it is down, as a power loss would (only that namespace: the node is shared);
+# the kubelet finds them dead when it starts and restarts them. Waits until the node is Ready again.
+cmd_restart_kubelet() {
+  [ ! -f "$PO_STATE/node.unavailable" ] || die "no real node: $(cat "$PO_STATE/node.unavailable")"
+  running kubelet || die "the kubelet of $PO_STATE is not running"
+  local kill_ns=""
+  case "${1:-}" in
+    --kill-pods-of) kill_ns=${2:?--kill-pods-of NAMESPACE} ;;
+    "") ;;
+    *) die "restart-kubelet [--kill-pods-of NAMESPACE]" ;;
+  esac
+  local t0=$SECONDS
+  stop kubelet
+  if [ -n "$kill_ns" ]; then
+    local id n=0
+    for id in $(ctr containers ls -q "labels.\"io.kubernetes.pod.namespace\"==$kill_ns"); do
+      # Sandboxes (pause) too: a power loss takes the pod's network namespace with it.
+      ctr tasks kill -s SIGKILL "$id" >/dev/null 2>&1 && n=$((n + 1)) || true
+    done
+    log "killed $n containers of namespace $kill_ns while the kubelet was down"
+  fi
+  start_kubelet
+  wait_for "node $NODE_NAME Ready" 120 node_ready
+  log "kubelet restarted in $((SECONDS - t0)) s"
+}
+
 cmd_up() {
   local t0=$SECONDS
   cmd_prepare
   [ ! -f "$PO_STATE/node.unavailable" ] || return 0
   write_kubelet_config
-  running kubelet || log "starting kubelet $KUBE_VERSION as node $NODE_NAME ($NODE_IP)"
-  start kubelet "$kube_bin/kubelet" --config "$node/kubelet-config.yaml" --kubeconfig "$node/kubelet.kubeconfig" \
-    --root-dir "$node/kubelet" --cert-dir "$node/kubelet/pki" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME" \
-    --node-labels "platform.a11y.dev/node=real" --v 1
+  start_kubelet
   running kube-proxy || log "starting kube-proxy (iptables)"
   start kube-proxy "$kube_bin/kube-proxy" --kubeconfig "$node/kube-proxy.kubeconfig" --hostname-override "$NODE_NAME" \
     --proxy-mode iptables --cluster-cidr "$POD_CIDR" --bind-address "$NODE_IP" \
@@ -353,5 +387,6 @@ case "${1:-}" in
   up) cmd_up ;;
   wait-metrics) cmd_wait_metrics ;;
   down) cmd_down ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  restart-kubelet) shift; cmd_restart_kubelet "$@" ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

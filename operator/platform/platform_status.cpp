@@ -87,6 +87,17 @@ bool begin_attempt(json& status, const std::string& revision, std::int64_t gener
   return true;
 }
 
+std::string failed_components(const Observed& o) {
+  std::string out;
+  for (const auto& [name, c] : o.components) {
+    if (c.ready || !c.failed || c.stateful) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+    if (!c.message.empty()) out += " (" + c.message + ")";
+  }
+  return out;
+}
+
 Outcome observe(json& status, const Observed& o, const std::string& now) {
   if (!status.is_object()) status = json::object();
   status["observedGeneration"] = o.generation;
@@ -111,7 +122,8 @@ Outcome observe(json& status, const Observed& o, const std::string& now) {
       auto& list = !c.failed ? waiting : c.stateful ? failed_stateful : failed;
       if (!list.empty()) list += ", ";
       list += name;
-      if (c.failed && c.stateful && !c.message.empty()) list += " (" + c.message + ")";
+      // What failed in its own words (a progress deadline, a pod's CrashLoopBackOff or probe).
+      if (c.failed && !c.message.empty()) list += " (" + c.message + ")";
     }
     any_failed |= c.failed && !c.stateful;
     stateful_failed |= c.failed && c.stateful;

@@ -45,6 +45,18 @@ std::string first_line(std::string text, std::size_t max = 240) {
   return text;
 }
 
+// The last run of a container that exited with an error, when it has been restarted since.
+const json* failed_exit(const json& container) {
+  if (container.value("restartCount", 0) < 1 || !container.contains("/lastState/terminated"_json_pointer)) return nullptr;
+  const json& last = container.at("/lastState/terminated"_json_pointer);
+  return last.value("exitCode", 0) != 0 ? &last : nullptr;
+}
+
+std::string restarts(const json& container) {
+  const int n = container.value("restartCount", 0);
+  return n > 0 ? fmt::format(" (restarted {} time{})", n, n == 1 ? "" : "s") : std::string{};
+}
+
 // The worst container problem of one pod: (severity, reason, message).
 struct Finding {
   int severity = -1;
@@ -80,10 +92,19 @@ Finding container_problem(const json& pod, const std::string& name) {
         const std::string reason = str(done, "reason").empty() ? "Error" : str(done, "reason");
         const int sev = reason == "OOMKilled" ? 60 : 50;
         if (sev > worst.severity)
-          worst = {sev, reason, fmt::format("pod {}: container {} exited: {}, code {}", name, container, reason, done.value("exitCode", 0))};
+          worst = {sev, reason, fmt::format("pod {}: container {} exited: {}, code {}{}", name, container, reason,
+                                            done.value("exitCode", 0), restarts(c))};
       } else if (c.contains("/state/running"_json_pointer) && !c.value("ready", false)) {
-        if (20 > worst.severity)
+        // Just restarted after a failed run: a crash loop between two back-offs (the kubelet shows
+        // CrashLoopBackOff only while it waits), not a probe that has yet to pass.
+        if (const json* last = failed_exit(c)) {
+          const std::string reason = str(*last, "reason").empty() ? "Error" : str(*last, "reason");
+          if (45 > worst.severity)
+            worst = {45, reason, fmt::format("pod {}: container {} running again after it exited: {}, code {}{}", name,
+                                             container, reason, last->value("exitCode", 0), restarts(c))};
+        } else if (20 > worst.severity) {
           worst = {20, "NotReady", fmt::format("pod {}: container {} is running but not ready (its readiness probe is not passing)", name, container)};
+        }
       }
     }
   }

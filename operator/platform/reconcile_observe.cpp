@@ -267,14 +267,16 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
   } else if (outcome == Outcome::Failed && !holding) {
     // 11. A failed rollout of a stateless component: back to the last good revision.
     const auto action = on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision);
+    const auto failed = failed_components(observed);
     if (action == FailureAction::RollBack) {
-      roll_back(a, "failed to roll out");
+      roll_back(a, "failed to roll out" + (failed.empty() ? std::string{} : ": " + failed));
       set_condition(status["conditions"], {"Ready", "False", "RollingBack", "restoring revision " + last_good.substr(0, 12)},
                     generation, now);
       outcome = Outcome::Progressing;
     } else if (!was_failed) {
       events_.record(platform, "Warning", "RolloutFailed", "Rollout",
                      "revision " + revision.substr(0, 12) + " failed to roll out" +
+                         (failed.empty() ? std::string{} : ": " + failed) +
                          (last_good.empty() ? " (no earlier revision succeeded, so nothing to roll back to)" : ""));
     }
   } else if (outcome == Outcome::Degraded && !was_failed) {

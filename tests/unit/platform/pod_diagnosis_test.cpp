@@ -29,6 +29,33 @@ TEST_CASE("pod diagnosis: a crash loop names the container and its last exit") {
   CHECK(problem->message == "pod p-api-1: container api CrashLoopBackOff (last exit: Error, code 3)");
 }
 
+TEST_CASE("pod diagnosis: a crash loop between two back-offs is still a crash, not a readiness probe") {
+  // Just restarted (running, not ready) or just exited: the kubelet shows CrashLoopBackOff only while it
+  // waits, and a rollout that fails at that moment must still say what happened.
+  const auto running = pod("p-api-1", {{"phase", "Running"}, {"conditions", not_ready()},
+                                       {"containerStatuses", json::array({{{"name", "api"}, {"ready", false}, {"restartCount", 2},
+                                                                           {"state", {{"running", json::object()}}},
+                                                                           {"lastState", {{"terminated", {{"reason", "Error"}, {"exitCode", 2}}}}}}})}});
+  auto problem = diagnose({running});
+  REQUIRE(problem);
+  CHECK(problem->reason == "Error");
+  CHECK(problem->message == "pod p-api-1: container api running again after it exited: Error, code 2 (restarted 2 times)");
+
+  const auto exited = pod("p-api-1", {{"phase", "Running"}, {"conditions", not_ready()},
+                                      {"containerStatuses", json::array({{{"name", "api"}, {"ready", false}, {"restartCount", 1},
+                                                                          {"state", {{"terminated", {{"reason", "Error"}, {"exitCode", 2}}}}}}})}});
+  problem = diagnose({exited});
+  REQUIRE(problem);
+  CHECK(problem->message == "pod p-api-1: container api exited: Error, code 2 (restarted 1 time)");
+
+  // A clean earlier exit (a restart after success) is no crash: that is the readiness probe again.
+  json clean = running;
+  clean["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] = 0;
+  problem = diagnose({clean});
+  REQUIRE(problem);
+  CHECK(problem->reason == "NotReady");
+}
+
 TEST_CASE("pod diagnosis: a missing image beats a pod that is only starting, and carries the kubelet's message") {
   const auto starting = pod("a-starting", {{"phase", "Pending"}, {"conditions", not_ready()},
                                            {"containerStatuses", json::array({{{"name", "api"}, {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}}})}});

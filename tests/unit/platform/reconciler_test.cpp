@@ -2,6 +2,7 @@
 // becomes, its status and conditions, rollback, and the defects of issue 13 that the fake can show.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "../support/fake_cluster.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/conditions.hpp"
+#include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/reconciler.hpp"
 #include "po/platform/yaml.hpp"
 
@@ -129,6 +131,40 @@ TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, t
   CHECK(h.cluster.has_event("RolloutComplete"));
   // The good revision is kept as a ControllerRevision for rollbacks.
   CHECK(h.cluster.all("controllerrevisions").size() == 1);
+}
+
+TEST_CASE("a rollback says which pod reason failed the rollout (issue 12 #5)") {
+  Harness h;
+  const po::kube::GroupVersionResource pods{"", "v1", "pods", true};
+  h.cluster.watch(pods, po::platform::slim_pod);
+  h.converge();
+  const auto good = h.revision("lastGood");
+  h.edit([](json& spec) { spec["api"]["env"] = json::array({{{"name", "LOG_FORMAT"}, {"value", "bogus"}}}); });
+  h.reconcile();
+  // The new pod of the api crash-loops; the Deployment controller gives up at the progress deadline.
+  json labels = h.deployment("p-api")["spec"]["selector"]["matchLabels"];
+  h.cluster.put(pods, {{"apiVersion", "v1"},
+                       {"kind", "Pod"},
+                       {"metadata", {{"name", "p-api-new-1"}, {"namespace", "default"}, {"labels", labels}}},
+                       {"status", {{"phase", "Running"},
+                                   {"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})},
+                                   {"containerStatuses", json::array({{{"name", "api"}, {"ready", false}, {"restartCount", 3},
+                                                                       {"state", {{"waiting", {{"reason", "CrashLoopBackOff"}}}}},
+                                                                       {"lastState", {{"terminated", {{"reason", "Error"}, {"exitCode", 2}}}}}}})}}}});
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  REQUIRE(h.reason("RolledBack") == "RollbackSucceeded");
+  CHECK(h.revision("current") == good);
+  const auto message = h.message("RolledBack");
+  INFO(message);
+  CHECK(message.find("failed to roll out: api (p-api: rollout exceeded its progress deadline") != std::string::npos);
+  CHECK(message.find("pod p-api-new-1: container api CrashLoopBackOff (last exit: Error, code 2)") != std::string::npos);
+  CHECK(message.find("rolled back to " + good.substr(0, 12)) != std::string::npos);
+  CHECK(h.status()["history"].back().value("message", "").find("CrashLoopBackOff") != std::string::npos);
+  const auto event = std::find_if(h.cluster.events.begin(), h.cluster.events.end(),
+                                  [](const auto& e) { return e.reason == "RolledBack"; });
+  REQUIRE(event != h.cluster.events.end());
+  CHECK(event->note.find("CrashLoopBackOff (last exit: Error, code 2)") != std::string::npos);
 }
 
 TEST_CASE("an idle Platform costs no writes") {

@@ -54,6 +54,10 @@ enum class Outcome { Progressing, Ready, Failed, Degraded };
 // was observed after an apply. Returns the outcome; `status` is modified in place.
 Outcome observe(nlohmann::json& status, const Observed& observed, const std::string& now);
 
+// The stateless components that failed to roll out, each with what its workloads and pods say:
+// "api (p-api: rollout exceeded its progress deadline: ...; pod p-api-x: container api CrashLoopBackOff ...)".
+std::string failed_components(const Observed& observed);
+
 // Marks the Platform stalled: Stalled=True and Ready=False with reason and message (InvalidSpec, ApplyFailed).
 void stall(nlohmann::json& status, std::int64_t generation, const std::string& reason, const std::string& message,
            const std::string& now);

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# NOT YET RUN (written at the end of the stack12 session): kept out of the node tier (the tier runs
-# tests/node/*_test.sh) until it has passed once on the real node; then rename it to backup_restore_test.sh.
 # node tier: the backup CronJob, triggered as a Job, writes a dump that hack/restore.sh loads into a fresh
 # Platform in another namespace; the audits come back (in PostgreSQL and through the new gateway).
-# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev.
+# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev; PO_NS_PREFIX
+# prefixes the test's namespaces (a shared cluster).
 E2E_NAME=node-backup
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
 tag=${PO_LOCAL_TAG:-dev}
 log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
 suffix=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-release=po-bak-$suffix op_ns=bak-op-$suffix name=local
-src=bak-src-$suffix dst=bak-dst-$suffix
+p=${PO_NS_PREFIX:-}
+release=po-bak-$suffix op_ns=${p}bak-op-$suffix name=local
+src=${p}bak-src-$suffix dst=${p}bak-dst-$suffix
 install_crd
 kubectl create namespace "$src" >/dev/null
 kubectl create namespace "$dst" >/dev/null
@@ -34,23 +34,8 @@ helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --
   -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$src,$dst}" \
   --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
 
-apply_platform() {  # apply_platform <namespace>: the local sample, lean (no frontend, no monitoring)
-  python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$1" "$tag" <<'PY' | kubectl apply -f - >/dev/null
-import sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-p["metadata"]["namespace"] = sys.argv[2]
-p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
-p["spec"]["frontend"] = {"enabled": False}
-p["spec"]["monitoring"] = {"enabled": False}
-# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
-small = {"requests": {"cpu": "20m"}}
-for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
-    node = p["spec"]
-    for k in path:
-        node = node.setdefault(k, {})
-    node["resources"] = small
-print(yaml.safe_dump(p))
-PY
+apply_platform() {  # apply_platform <namespace>: the lean local sample (no frontend, no monitoring)
+  python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" "$1" "$tag" | kubectl apply -f - >/dev/null
 }
 
 e2e_log "a Platform in $src with three audits"
@@ -81,7 +66,8 @@ count_dst() {
     'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "SELECT count(*) FROM audits"' | tr -d '[:space:]'
 }
 [ "$(count_dst)" = 0 ] || fail "the fresh Platform already has audits"
-bash "$PO_SOURCE_DIR/hack/restore.sh" list "$src/$name" | grep -q '^platform-.*\.dump$' || fail "hack/restore.sh list shows no dump"
+dumps=$(bash "$PO_SOURCE_DIR/hack/restore.sh" list "$src/$name") || fail "hack/restore.sh list failed"
+grep -q '^platform-.*\.dump$' <<<"$dumps" || fail "hack/restore.sh list shows no dump: $dumps"
 bash "$PO_SOURCE_DIR/hack/restore.sh" restore --from "$src/$name" --dump latest --into "$dst/$name" || fail "hack/restore.sh restore failed"
 [ "$(count_dst)" = 3 ] || fail "after the restore $dst has $(count_dst) audits, want 3"
 

@@ -163,6 +163,17 @@ void slim_child(json& object) {
       }
       kept["template"] = {{"spec", {{"containers", std::move(list)}}}};
     }
+    // The claim sizes a StatefulSet's templates ask (growing volumes compares them with the spec's).
+    if (kind == "StatefulSet" && spec->contains("volumeClaimTemplates") && (*spec)["volumeClaimTemplates"].is_array()) {
+      json list = json::array();
+      for (const auto& t : (*spec)["volumeClaimTemplates"]) {
+        json one = {{"metadata", {{"name", t.contains("metadata") ? t["metadata"].value("name", "") : ""}}}};
+        const auto size = json::json_pointer("/spec/resources/requests/storage");
+        if (t.contains(size)) one["spec"]["resources"]["requests"]["storage"] = t.at(size);
+        list.push_back(std::move(one));
+      }
+      kept["volumeClaimTemplates"] = std::move(list);
+    }
   }
   object = std::move(slim);
 }

@@ -192,7 +192,12 @@ Step PlatformReconciler::apply_and_prune(Attempt& a) {
     if (stop.stop_requested()) return ReconcileResult::requeue();
     const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
     if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(manifest, "/metadata/name"));
-    const auto failed_apply = apply_object(key, ns, manifest);
+    // A StatefulSet whose claim sizes changed: its claims grow, then it is re-created (or, where they
+    // cannot grow, it is applied with the sizes it has).
+    auto grown = grow_volumes(a, manifest);
+    if (!grown.ok()) return ReconcileResult::failed("growing the volumes of " + str(manifest, "/metadata/name") + ": " + grown.error().to_string());
+    if (!grown->has_value()) continue;
+    const auto failed_apply = apply_object(key, ns, **grown);
     if (!failed_apply && attempt_begun && !options_.failpoint_kill_after_apply.empty() &&
         options_.failpoint_kill_after_apply == manifest.value("kind", "") + "/" + str(manifest, "/metadata/name")) {
       spdlog::critical("failpoint: killing the operator after applying {} of revision {}",
@@ -231,6 +236,21 @@ Step PlatformReconciler::apply_and_prune(Attempt& a) {
     PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
     // Retried rarely, in case the object was refused for a reason outside the spec after all.
     return ReconcileResult::requeue_after(std::chrono::minutes(5));
+  }
+
+  // Storage sizes the volumes cannot follow: said in a condition (and once in an Event) while the spec asks.
+  if (a.volume_refusals.empty()) {
+    remove_condition(status["conditions"], "VolumeExpansionRefused");
+  } else {
+    std::string why;
+    for (const auto& r : a.volume_refusals) why += (why.empty() ? "" : "; ") + r;
+    const json old_conditions = old_status.value("conditions", json::array());
+    const auto* before = find_condition(old_conditions, "VolumeExpansionRefused");
+    if (before == nullptr || before->value("message", "") != why) {
+      spdlog::warn("platform {}/{}: {}", ns, name, why);
+      events_.record(platform, "Warning", "VolumeExpansionRefused", "Resize", why);
+    }
+    set_condition(status["conditions"], {"VolumeExpansionRefused", "True", "CannotResize", why}, generation, now);
   }
 
   // 9. Prune owned objects that are no longer desired (never claims: volumes are kept).

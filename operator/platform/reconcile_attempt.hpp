@@ -45,6 +45,7 @@ struct PlatformReconciler::Attempt {
   bool holding = false;                   // the revision is not applied (failed before, backing off, stalled)
   bool restore = false;                   // holding, with the last good revision's objects in effect
   bool attempt_begun = false;             // this reconcile recorded a new attempt
+  std::vector<std::string> volume_refusals;  // claims that cannot follow the spec's storage sizes, and why
 };
 
 // A phase either lets the reconcile go on (nullopt) or ends it with this result.

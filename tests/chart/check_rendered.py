@@ -42,8 +42,10 @@ NAMESPACED = set().union(
     grants("monitoring.coreos.com", ["servicemonitors", "prometheusrules"], CHILD_VERBS),
     grants("events.k8s.io", ["events"], ["create", "patch"]),
 )
-# Cluster-scoped: discovery of optional CRDs (monitoring.coreos.com, Gateway API).
-CLUSTER = grants("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"])
+# Cluster-scoped: discovery of optional CRDs (monitoring.coreos.com, Gateway API), and StorageClasses
+# (whether a claim may grow).
+CLUSTER = grants("apiextensions.k8s.io", ["customresourcedefinitions"], ["get", "list"]) | grants(
+    "storage.k8s.io", ["storageclasses"], ["get"])
 
 # ClusterRoles aggregated into the built-in user-facing roles: label -> grants.
 AGGREGATED = {

@@ -122,9 +122,13 @@ exactly the same thing. No wildcards: every group, resource and verb is named.
   verbs: ["create", "patch"]
 {{- end }}
 
-{{/* Cluster-scoped rules: discovering which optional CRDs (monitoring, Gateway API) exist. */}}
+{{/* Cluster-scoped rules: discovering which optional CRDs (monitoring, Gateway API) exist, and whether a
+claim's StorageClass allows volume expansion (growing storage sizes). */}}
 {{- define "platform-operator.clusterRules" -}}
 - apiGroups: ["apiextensions.k8s.io"]
   resources: ["customresourcedefinitions"]
   verbs: ["get", "list"]
+- apiGroups: ["storage.k8s.io"]
+  resources: ["storageclasses"]
+  verbs: ["get"]
 {{- end }}

@@ -119,11 +119,16 @@ TEST_CASE("slim_child keeps what the reconciler reads and drops the rest") {
                 {"updateStrategy", {{"type", "OnDelete"}}},
                 {"template",
                  {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}, {"args", {"-c"}}}})}}}}},
-                {"volumeClaimTemplates", json::array({json::object()})}}}};
+                {"volumeClaimTemplates", json::array({{{"metadata", {{"name", "data"}, {"labels", {{"a", "b"}}}}},
+                                                       {"spec", {{"accessModes", json::array({"ReadWriteOnce"})},
+                                                                 {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}})}}}};
   slim_child(sts);
+  // The claim templates keep their names and sizes only (growing volumes compares them with the spec).
   CHECK(sts["spec"] == json{{"replicas", 1},
                             {"updateStrategy", {{"type", "OnDelete"}}},
-                            {"template", {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}}})}}}}}});
+                            {"template", {{"spec", {{"containers", json::array({{{"name", "postgres"}, {"image", "postgres:16"}}})}}}}},
+                            {"volumeClaimTemplates", json::array({{{"metadata", {{"name", "data"}}},
+                                                                   {"spec", {{"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}})}});
 }
 
 TEST_CASE("a cached workload older than our own apply is never Current (issue 13 #1)") {

@@ -167,6 +167,84 @@ TEST_CASE("a rollback says which pod reason failed the rollout (issue 12 #5)") {
   CHECK(event->note.find("CrashLoopBackOff (last exit: Error, code 2)") != std::string::npos);
 }
 
+namespace {
+const po::kube::GroupVersionResource kStorageClasses{"storage.k8s.io", "v1", "storageclasses", false};
+// A StorageClass and the claim the PostgreSQL StatefulSet's pod made from its template.
+void put_claim_and_class(Harness& h, bool allows_expansion) {
+  h.cluster.put(kStorageClasses, {{"apiVersion", "storage.k8s.io/v1"}, {"kind", "StorageClass"},
+                                  {"metadata", {{"name", "local"}}}, {"allowVolumeExpansion", allows_expansion}});
+  const json sts = *h.cluster.live("statefulsets", "default/p-postgres");
+  const json& t = sts["spec"]["volumeClaimTemplates"][0];
+  json claim = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
+                {"metadata", {{"name", "data-p-postgres-0"}, {"namespace", "default"}, {"labels", t["metadata"]["labels"]}}},
+                {"spec", t["spec"]}};
+  claim["spec"]["storageClassName"] = "local";
+  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"), claim);
+}
+std::string template_size(Harness& h) {
+  const auto* sts = h.cluster.live("statefulsets", "default/p-postgres");
+  return sts == nullptr ? std::string("(none)") : (*sts)["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"].value("storage", "");
+}
+std::string claim_size(Harness& h) {
+  return (*h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0"))["spec"]["resources"]["requests"].value("storage", "");
+}
+}  // namespace
+
+TEST_CASE("growing the database's storage size grows its claim and re-creates the StatefulSet (issue 12 #6)") {
+  Harness h;
+  h.converge();
+  put_claim_and_class(h, true);
+  const auto uid = (*h.cluster.live("statefulsets", "default/p-postgres"))["metadata"].value("uid", "");
+  const auto before = template_size(h);
+  h.edit([](json& spec) { spec["database"]["managed"]["storage"]["size"] = "50Gi"; });
+  h.reconcile();
+  CHECK(claim_size(h) == "50Gi");
+  // Deleted with its pods orphaned: a StatefulSet's claim templates cannot change in place.
+  CHECK(h.cluster.live("statefulsets", "default/p-postgres") == nullptr);
+  const auto deleted = std::find_if(h.cluster.calls.begin(), h.cluster.calls.end(), [](const auto& c) {
+    return c.verb == "delete" && c.resource == "statefulsets";
+  });
+  CHECK(deleted != h.cluster.calls.end());
+  CHECK(h.cluster.has_event("VolumesExpanding"));
+  h.reconcile();
+  REQUIRE(h.cluster.live("statefulsets", "default/p-postgres") != nullptr);
+  CHECK(template_size(h) == "50Gi");
+  CHECK(template_size(h) != before);
+  CHECK((*h.cluster.live("statefulsets", "default/p-postgres"))["metadata"].value("uid", "") != uid);
+  h.converge();
+  CHECK_FALSE(h.condition("VolumeExpansionRefused", "True"));
+}
+
+TEST_CASE("a claim whose StorageClass does not allow expansion is left as it is, and the Platform says why") {
+  Harness h;
+  h.converge();
+  put_claim_and_class(h, false);
+  const auto before = template_size(h);
+  const auto claim_before = claim_size(h);
+  h.edit([](json& spec) { spec["database"]["managed"]["storage"]["size"] = "50Gi"; });
+  h.reconcile();
+  CHECK(claim_size(h) == claim_before);
+  CHECK(template_size(h) == before);  // applied with the size it has; the rest of the spec goes through
+  REQUIRE(h.condition("VolumeExpansionRefused", "True"));
+  CHECK(h.reason("VolumeExpansionRefused") == "CannotResize");
+  CHECK(h.message("VolumeExpansionRefused") ==
+        "StatefulSet p-postgres: claim data-p-postgres-0 cannot grow from " + claim_before +
+            " to 50Gi: its StorageClass local does not allow volume expansion (allowVolumeExpansion is not true)");
+  const auto events = std::count_if(h.cluster.events.begin(), h.cluster.events.end(),
+                                    [](const auto& e) { return e.reason == "VolumeExpansionRefused"; });
+  CHECK(events == 1);
+  h.cluster.roll_out_all();
+  h.reconcile();
+  h.reconcile();
+  CHECK(std::count_if(h.cluster.events.begin(), h.cluster.events.end(),
+                      [](const auto& e) { return e.reason == "VolumeExpansionRefused"; }) == 1);
+  CHECK(h.condition("VolumeExpansionRefused", "True"));
+  // Back to the size it has: the condition goes.
+  h.edit([&](json& spec) { spec["database"]["managed"]["storage"]["size"] = before; });
+  h.converge();
+  CHECK(h.reason("VolumeExpansionRefused").empty());
+}
+
 TEST_CASE("an idle Platform costs no writes") {
   Harness h;
   h.converge();

@@ -120,6 +120,10 @@ class PlatformReconciler {
   std::optional<std::string> tend_stateful_pods(const nlohmann::json& platform, const nlohmann::json& live,
                                                 const nlohmann::json& manifest, int deadline_seconds,
                                                 const std::string& now);
+  // A StatefulSet whose claim sizes changed (volume_growth.hpp): grows its claims and re-creates it with
+  // the new volumeClaimTemplates (nullopt: it is being re-created, not applied in this pass), or returns
+  // it with the live sizes and records why in the attempt when a claim cannot grow.
+  kube::Result<std::optional<nlohmann::json>> grow_volumes(Attempt& a, const nlohmann::json& manifest);
   // The PostgreSQL data claims (data-<platform>-postgres-N) of a Platform, from the informer cache.
   std::vector<runtime::ObjectPtr> postgres_data_claims(const std::string& ns, const std::string& name) const;
   std::optional<runtime::ReconcileResult> save_revision(const Platform& spec, const std::string& revision,

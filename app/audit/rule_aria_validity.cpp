@@ -313,11 +313,12 @@ void check_allowed_role(const Document& doc, Reporter& out) {
     std::string storage;
     const std::string_view allowed = allowed_roles(tag_name(e.node), element_kind(e, storage));
     if (allowed == kAnyRole || list_has(allowed, role->name)) continue;
-    // A role that repeats the element's own (<nav role="navigation">, or <section role="region"> whose
-    // implicit role needs a name) is redundant, not wrong.
+    // A role that repeats the element's own (<nav role="navigation">) is redundant, not wrong; as in axe, so
+    // are <header role="banner">, <footer role="contentinfo"> (wherever they are), <body role="document"> and
+    // <form role="form">, while <section role="region"> without a name is not its implicit role (it has
+    // none) and fails like any role the element does not take.
     if (sem[i].implicit_role == role) continue;
-    const std::string_view own[][2] = {{"section", "region"}, {"form", "form"}, {"aside", "complementary"},
-                                       {"header", "banner"}, {"footer", "contentinfo"}};
+    const std::string_view own[][2] = {{"header", "banner"}, {"footer", "contentinfo"}, {"body", "document"}, {"form", "form"}};
     bool redundant = false;
     for (const auto& pair : own) redundant = redundant || (tag_name(e.node) == pair[0] && role->name == pair[1]);
     if (redundant) continue;

@@ -18,7 +18,11 @@ bool needs_label(const Element& e) {
   return true;
 }
 
-bool label_has_text(const Document& doc, const GumboNode* label) { return !trim(doc.text_of(label)).empty(); }
+// A label's text is its accessible name, as axe computes it (accessibleText of the label): its content, or
+// else its own aria-labelledby, aria-label or title (an icon-only label with aria-label names its control).
+bool label_has_text(const Document& doc, const GumboNode* label) {
+  return !trim(doc.text_of(label)).empty() || !accessible_name(doc, label, /*from_content=*/false).empty();
+}
 
 // A <label for> that assistive technology does not see (it or an ancestor hidden) names nothing (axe's
 // hidden-explicit-label). Walks up: labels_for answers are memoised per id, so once per label.

@@ -3,8 +3,12 @@
 // landmark-{banner,contentinfo,main,complementary}-is-top-level, page-has-heading-one, empty-heading, bypass.
 // Each reads the Semantics pass (roles, nearest landmark ancestor); none walks the tree per element.
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "audit/rule_function.hpp"
 
@@ -15,19 +19,96 @@ constexpr std::string_view kLandmarkTags = "cat.semantics,best-practice";
 
 // region: every piece of content is inside a landmark. Like axe, a content element outside every
 // landmark is reported as the outermost ancestor (below body) that contains no landmark at all, so one
-// unlandmarked block is one finding, not one per paragraph.
-bool region_stop(const Document& doc, const Element& e, const NodeInfo& n) {
-  if (e.hidden || n.is_landmark) return true;
+// unlandmarked block is one finding, not one per paragraph. As in axe, what ends the search below an element
+// also counts as a "region" for its ancestors: landmarks, live regions, dialogs, svg, buttons, frames, skip
+// links, and everything hidden from assistive technology, including the elements a browser never renders
+// (script, style, template, noscript, input type=hidden, ...). So a <script> inside a wrapper splits it.
+
+// The elements the HTML user-agent style sheet gives display:none (axe's isVisibleToScreenReaders sees them
+// as hidden): script and style, the head's elements where they appear in body, datalist, param, rp,
+// noframes, and input type=hidden.
+bool never_rendered(const Element& e) {
+  switch (e.tag) {
+    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_META: case GUMBO_TAG_LINK: case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_BASE: case GUMBO_TAG_DATALIST: case GUMBO_TAG_PARAM: case GUMBO_TAG_NOFRAMES:
+      return true;
+    case GUMBO_TAG_RP: return e.node->parent != nullptr && is_element(e.node->parent) && e.node->parent->v.element.tag == GUMBO_TAG_RUBY;
+    case GUMBO_TAG_INPUT: return iequals(attr(e.node, "type").value, "hidden");
+    default: return false;
+  }
+}
+
+// axe's skip links: in-page links (href="#target" naming an element by id or name) that come before the
+// first link leaving the page (an a[href] that is neither "#..." other than "#" alone, nor "javascript:").
+class SkipLinks {
+ public:
+  explicit SkipLinks(const Document& doc) : doc_(doc) {
+    const auto elements = doc.elements();
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      if (elements[i].tag != GUMBO_TAG_A) continue;
+      const AttrValue href = attr(elements[i].node, "href");
+      if (!href.present || href.value.rfind("javascript:", 0) == 0) continue;
+      if (href.value.size() > 1 && href.value[0] == '#') continue;   // a link within the page
+      first_page_link_ = i;
+      break;
+    }
+  }
+  bool is_skip_link(std::size_t i, const Element& e) {
+    if ((e.tag != GUMBO_TAG_A && e.tag != GUMBO_TAG_AREA) || i >= first_page_link_) return false;
+    const std::string_view href = attr(e.node, "href").value;
+    if (href.size() < 2 || href[0] != '#') return false;
+    const std::string target = percent_decoded(href.substr(1));
+    if (doc_.by_id(target) != nullptr) return true;
+    if (!names_built_) {
+      for (const Element& x : doc_.elements())
+        if (const AttrValue name = attr(x.node, "name"); name.present && !name.value.empty()) names_.emplace_back(name.value);
+      std::sort(names_.begin(), names_.end());
+      names_built_ = true;
+    }
+    return std::binary_search(names_.begin(), names_.end(), std::string_view(target));
+  }
+
+ private:
+  static std::string percent_decoded(std::string_view s) {
+    std::string out;
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      if (s[k] == '%' && k + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[k + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(s[k + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(k + 1, 2)), nullptr, 16));
+        k += 2;
+      } else {
+        out += s[k];
+      }
+    }
+    return out;
+  }
+
+  const Document& doc_;
+  std::size_t first_page_link_ = static_cast<std::size_t>(-1);
+  bool names_built_ = false;
+  std::vector<std::string_view> names_;
+};
+
+bool region_stop(const Element& e, const NodeInfo& n, std::size_t i, SkipLinks& skip_links) {
+  if (e.hidden || n.is_landmark || never_rendered(e)) return true;
   const std::string_view role = Semantics::role_name(n);
   if (role == "button" || role == "dialog" || role == "alertdialog" || role == "alert" || role == "log" ||
       role == "status")
     return true;
-  if (e.tag == GUMBO_TAG_IFRAME || e.tag == GUMBO_TAG_FRAME) return true;
+  if (e.tag == GUMBO_TAG_IFRAME || e.tag == GUMBO_TAG_FRAME || e.tag == GUMBO_TAG_SVG) return true;
+  if (e.tag == GUMBO_TAG_UNKNOWN && iequals(tag_name(e.node), "dialog")) return true;   // gumbo has no dialog tag
+  if (e.has_role("dialog") || e.has_role("alertdialog")) return true;   // as axe's regionMatcher, whatever the role resolves to
   const std::string_view live = trim(attr(e.node, "aria-live").value);
   if (iequals(live, "polite") || iequals(live, "assertive")) return true;
-  if (e.tag == GUMBO_TAG_A) {   // a skip link to something on the page
-    const std::string_view href = trim(attr(e.node, "href").value);
-    if (href.size() > 1 && href[0] == '#' && doc.by_id(href.substr(1)) != nullptr) return true;
+  return skip_links.is_skip_link(i, e);
+}
+
+// template and noscript are left out of Document::elements(); as hidden elements they still end axe's search.
+bool has_inert_child(const GumboNode* node) {
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned k = 0; k < kids.length; ++k) {
+    const auto* c = static_cast<const GumboNode*>(kids.data[k]);
+    if (is_element(c) && (c->v.element.tag == GUMBO_TAG_TEMPLATE || c->v.element.tag == GUMBO_TAG_NOSCRIPT)) return true;
   }
   return false;
 }
@@ -58,6 +139,7 @@ void check_region(const Document& doc, Reporter& out) {
   if (body < 0) return;
   const std::size_t n = elements.size();
   std::vector<std::uint8_t> stop(n, 0), content(n, 0), has_region(n, 0);
+  SkipLinks skip_links(doc);
   std::uint32_t skip_below = 0;   // depth of the element whose subtree is being skipped; 0: none
   for (std::size_t i = static_cast<std::size_t>(body) + 1; i < n; ++i) {
     if (out.out_of_time()) return;
@@ -65,12 +147,14 @@ void check_region(const Document& doc, Reporter& out) {
     if (e.depth <= elements[static_cast<std::size_t>(body)].depth) break;   // past body
     if (skip_below != 0 && e.depth > skip_below) continue;
     skip_below = 0;
-    if (region_stop(doc, e, sem[i])) {
+    if (region_stop(e, sem[i], i, skip_links)) {
       stop[i] = 1;
       skip_below = e.depth;
     } else if (has_own_content(e)) {
       content[i] = 1;
       skip_below = e.depth;
+    } else if (has_inert_child(e.node)) {
+      stop[i] = 1;   // its other children are still searched: only its ancestors count it as holding a region
     }
   }
   // Which elements contain a landmark (bottom-up, so each element is touched once).
@@ -104,7 +188,11 @@ void check_landmark_unique(const Document& doc, Reporter& out) {
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (out.out_of_time()) return;
     if (!sem[i].is_landmark || elements[i].hidden) continue;
-    auto [it, inserted] = groups.try_emplace({sem[i].role->name, landmark_name(doc, elements[i].node)}, i, 0);
+    std::string name = landmark_name(doc, elements[i].node);
+    // axe's landmark-unique-matches: a <form> or <section> is a landmark only with a name, whatever its role
+    // (a nameless <form role="search"> is not compared with the page's other search landmarks).
+    if (name.empty() && (elements[i].tag == GUMBO_TAG_FORM || elements[i].tag == GUMBO_TAG_SECTION)) continue;
+    auto [it, inserted] = groups.try_emplace({sem[i].role->name, std::move(name)}, i, 0);
     ++it->second.second;
   }
   std::vector<std::pair<std::size_t, std::string>> clashes;
@@ -141,16 +229,49 @@ void check_no_duplicate(const Document& doc, Reporter& out) {
                "The page has " + std::to_string(count) + " " + Role + " landmarks: keep one");
 }
 
+// landmark-*-is-top-level, as axe selects and checks: every <header>/<footer>/<main>/<aside> without a role
+// attribute, whatever role it ends up with (an <aside> inside a section has none), and every element with
+// role="<role>"; it fails inside an ancestor with a landmark role: explicit (named or not), or implicit and
+// effective (not a <form>'s); a complementary landmark may sit in main.
+GumboTag top_level_tag(std::string_view role) {
+  if (role == "banner") return GUMBO_TAG_HEADER;
+  if (role == "contentinfo") return GUMBO_TAG_FOOTER;
+  if (role == "main") return GUMBO_TAG_MAIN;
+  return GUMBO_TAG_ASIDE;
+}
+
+// A header or footer inside article, aside, main, nav or section (by tag) is not checked.
+bool in_scoping_element(std::span<const Element> elements, const Semantics& sem, std::size_t i) {
+  for (std::int32_t p = sem[i].parent; p >= 0; p = sem[static_cast<std::size_t>(p)].parent) {
+    const GumboTag t = elements[static_cast<std::size_t>(p)].tag;
+    if (t == GUMBO_TAG_ARTICLE || t == GUMBO_TAG_ASIDE || t == GUMBO_TAG_MAIN || t == GUMBO_TAG_NAV || t == GUMBO_TAG_SECTION)
+      return true;
+  }
+  return false;
+}
+
 template <const char* Role>
 void check_top_level(const Document& doc, Reporter& out) {
   const auto elements = doc.elements();
   const Semantics& sem = doc.semantics();
+  const GumboTag tag = top_level_tag(Role);
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (out.out_of_time()) return;
-    if (!sem[i].is_landmark || elements[i].hidden || sem[i].role->name != Role || sem[i].landmark < 0) continue;
-    const NodeInfo& outer = sem[static_cast<std::size_t>(sem[i].landmark)];
-    out.report(elements[i].node, std::string("The ") + Role + " landmark is inside a " + std::string(outer.role->name) +
-                                     " landmark: make it top level");
+    if (elements[i].hidden) continue;
+    const AttrValue role_attr = attr(elements[i].node, "role");
+    if (!(elements[i].tag == tag && !role_attr.present) && role_attr.value != Role) continue;
+    if ((tag == GUMBO_TAG_HEADER || tag == GUMBO_TAG_FOOTER) && !role_attr.present && in_scoping_element(elements, sem, i))
+      continue;   // axe's landmark-has-body-context-matches
+    const bool complementary = Semantics::role_name(sem[i]) == "complementary";
+    for (std::int32_t p = sem[i].parent; p >= 0; p = sem[static_cast<std::size_t>(p)].parent) {
+      const NodeInfo& a = sem[static_cast<std::size_t>(p)];
+      const AriaRole* r = a.explicit_role;
+      if (r == nullptr && elements[static_cast<std::size_t>(p)].tag != GUMBO_TAG_FORM && a.is_landmark) r = a.role;
+      if (r == nullptr || !r->has(kLandmark) || (r->name == "main" && complementary)) continue;
+      out.report(elements[i].node, std::string("The ") + Role + " landmark is inside a " + std::string(r->name) +
+                                       " landmark: make it top level");
+      break;
+    }
   }
 }
 

@@ -120,7 +120,20 @@ void check_definition_list(const Document& doc, Reporter& out) {
         ok = gt == GUMBO_TAG_DT || gt == GUMBO_TAG_DD || gt == GUMBO_TAG_SCRIPT || gt == GUMBO_TAG_TEMPLATE;
       }
     }
+    // axe's structured-dlitems: among the direct children, a dd must follow some dt (a list of terms alone,
+    // or definitions alone, fails).
+    bool seen_dt = false, seen_dd = false, dd_after_dt = false;
+    for (unsigned k = 0; k < kids.length && !dd_after_dt; ++k) {
+      const auto* c = static_cast<const GumboNode*>(kids.data[k]);
+      if (!is_element(c)) continue;
+      if (c->v.element.tag == GUMBO_TAG_DT) seen_dt = true;
+      if (c->v.element.tag == GUMBO_TAG_DD) {
+        dd_after_dt = seen_dt;
+        seen_dd = true;
+      }
+    }
     if (!ok) out.report(e.node, "Definition list holds something other than dt/dd groups, div, script or template");
+    else if (!dd_after_dt && (seen_dt || seen_dd)) out.report(e.node, "Definition list's terms and definitions are not in order: each dt needs a dd after it");
   }
 }
 

@@ -46,7 +46,7 @@ const AriaRole* implicit_role(const Document& doc, const Element& e, const NodeI
     case GUMBO_TAG_AREA: return attr(n, "href").present ? role("link") : nullptr;
     case GUMBO_TAG_ARTICLE: return role("article");
     case GUMBO_TAG_ASIDE:
-      return (!self.in_sectioning || has_name_attr(doc, n)) ? role("complementary") : nullptr;
+      return (!self.in_sectioning_content || has_name_attr(doc, n)) ? role("complementary") : nullptr;
     case GUMBO_TAG_BLOCKQUOTE: return role("blockquote");
     case GUMBO_TAG_BUTTON: return role("button");
     case GUMBO_TAG_CAPTION: return role("caption");
@@ -125,13 +125,15 @@ const AriaRole* implicit_role(const Document& doc, const Element& e, const NodeI
   return nullptr;
 }
 
-bool sectioning(const Element& e, const AriaRole* r) {
-  if (e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_ASIDE || e.tag == GUMBO_TAG_MAIN || e.tag == GUMBO_TAG_NAV ||
-      e.tag == GUMBO_TAG_SECTION)
+// Sectioning content (article, aside, nav, section, or their roles), plus main where with_main: a header or
+// footer in any of them is no landmark, an aside only in the first four (as axe maps them).
+bool sectioning(const Element& e, const AriaRole* r, bool with_main) {
+  if (e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_ASIDE || (with_main && e.tag == GUMBO_TAG_MAIN) ||
+      e.tag == GUMBO_TAG_NAV || e.tag == GUMBO_TAG_SECTION)
     return true;
   if (r == nullptr) return false;
   for (std::string_view s : {"article", "complementary", "main", "navigation", "region"})
-    if (r->name == s) return true;
+    if (r->name == s && (with_main || s != "main")) return true;
   return false;
 }
 
@@ -198,7 +200,9 @@ Semantics::Semantics(const Document& doc) {
       info.table = elements[static_cast<std::size_t>(p)].tag == GUMBO_TAG_TABLE ? p : parent.table;
       info.label = elements[static_cast<std::size_t>(p)].tag == GUMBO_TAG_LABEL ? p : parent.label;
       info.aria_hidden = parent.aria_hidden;
-      info.in_sectioning = parent.in_sectioning || sectioning(elements[static_cast<std::size_t>(p)], parent.role);
+      info.in_sectioning = parent.in_sectioning || sectioning(elements[static_cast<std::size_t>(p)], parent.role, true);
+      info.in_sectioning_content =
+          parent.in_sectioning_content || sectioning(elements[static_cast<std::size_t>(p)], parent.role, false);
       info.rendered = parent.rendered;
     }
     if (iequals(trim(attr(e.node, "aria-hidden").value), "true")) info.aria_hidden = static_cast<std::int32_t>(i);

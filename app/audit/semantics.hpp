@@ -28,6 +28,7 @@ struct NodeInfo {
   bool focusable = false;                    // can take focus (natively or by tabindex), when rendered
   bool tabbable = false;                     // focusable and in the tab order (tabindex not negative)
   bool in_sectioning = false;                // an ancestor is article, aside, main, nav or section
+  bool in_sectioning_content = false;        // the same without main (an aside in main is still complementary)
 };
 
 class Semantics {

@@ -119,7 +119,8 @@ App::App(Config config, LoadedModel model)
       results_(config_.result_cache_bytes),
       writer_(store_, cache_, config_.cache_ttl, kWriterBatch, config_.writer_queue, config_.writer_queue_bytes),
       probes_(kProbeThreads, config_.worker_queue),
-      workers_(effective_worker_threads(config_), config_.worker_queue, config_.worker_queue_bytes) {
+      workers_(effective_worker_threads(config_), config_.worker_queue, config_.worker_queue_bytes),
+      ai_lane_(config_.ai_threads, config_.ai_queue) {
   metrics_->model_loaded.set(model_.model ? 1 : 0);
   metrics_->pool_max.set(static_cast<double>(config_.db_pool_size));
   // process_* (read from /proc at each scrape; the same collector as the operator's) and the build.
@@ -143,6 +144,7 @@ App::~App() {
 
 void App::shutdown() {
   probes_.shutdown();
+  ai_lane_.shutdown();
   workers_.shutdown();  // may still hand rows to the writer
   writer_.shutdown();
 }
@@ -185,6 +187,9 @@ Lane lane_for(std::string_view path) {
   if (path == "/health" || path == "/health/ready" || path == "/health/database" || path == "/health/redis" || path == "/metrics") {
     return Lane::Probe;
   }
+  if (path.rfind("/api/v1/audits/", 0) == 0 && path.size() > 27 && path.substr(path.size() - 12) == "/suggestions") {
+    return Lane::Ai;
+  }
   if (path.rfind("/api/v1/audits", 0) == 0) return Lane::Worker;
   return Lane::Inline;
 }
@@ -209,7 +214,7 @@ void App::handle_async(Request req, po::http::Responder done) {
   if (is_audit_create(req)) return post_audit(std::move(req), std::move(done));
   const auto started = Clock::now();
   auto shared = std::make_shared<Request>(std::move(req));
-  auto& pool = lane == Lane::Probe ? probes_ : workers_;
+  auto& pool = lane == Lane::Probe ? probes_ : lane == Lane::Ai ? ai_lane_ : workers_;
   const auto refuse = [this, shared, done, started](bool expired) {
     auto res = overloaded(*shared, expired);
     record(*shared, "overloaded", res.status, started);

@@ -37,7 +37,9 @@ namespace a11y::server {
 // (auth, routing, models, rules, liveness); readiness, health checks and metrics that touch PostgreSQL or
 // Redis go to a small probe lane, so that a slow audit API cannot starve them; the audit API goes to the
 // worker pool.
-enum class Lane { Inline, Probe, Worker };
+// Ai: POST /api/v1/audits/{id}/suggestions, on its own threads (AI_THREADS) and queue (AI_QUEUE), so that
+// calls to the AI provider, which may take up to AI_TIMEOUT_MS each, never hold the audit workers.
+enum class Lane { Inline, Probe, Worker, Ai };
 Lane lane_for(std::string_view path);
 bool is_audit_create(const po::http::Request& req);  // POST /api/v1/audits
 // The method label of the request metrics: one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, or "other".
@@ -153,6 +155,7 @@ class App {
   // Last: joined first, after finishing their queues, while everything their jobs use still exists.
   WorkerPool probes_;
   WorkerPool workers_;
+  WorkerPool ai_lane_;
 };
 
 // The route handlers are written in terms of the principal when the path is under /api/.

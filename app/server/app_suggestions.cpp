@@ -1,4 +1,5 @@
-// AI suggestions for an audit: POST /api/v1/audits/{id}/suggestions.
+// AI suggestions for an audit: POST /api/v1/audits/{id}/suggestions. Runs on the AI lane (its own threads and
+// queue, see App::handle_async), so a slow provider holds those threads, never the audit workers.
 #include "server/app.hpp"
 
 #include <nlohmann/json.hpp>
@@ -34,7 +35,7 @@ po::http::Response App::suggestions(const Request& req, const Principal& who, co
   }
   const auto asked = Clock::now();
   const auto result = ai_.suggest(inputs);
-  if (result.outcome == AiOutcome::Ok || result.outcome == AiOutcome::UpstreamError)
+  if (result.outcome == AiOutcome::Ok || result.outcome == AiOutcome::UpstreamError || result.outcome == AiOutcome::BadOutput)
     metrics_->ai_duration.observe(std::chrono::duration<double>(Clock::now() - asked).count());
   switch (result.outcome) {
     case AiOutcome::Disabled:
@@ -50,6 +51,12 @@ po::http::Response App::suggestions(const Request& req, const Principal& who, co
       spdlog::warn("request {}: AI provider {} failed: {}", req.request_id, to_string(ai_.provider()), result.error);
       metrics_->ai_requests.with({{"outcome", "error"}}).inc();
       return json_error(502, "ai_upstream_error", "the AI provider failed: " + result.error, req.request_id);
+    case AiOutcome::BadOutput:
+      spdlog::warn("request {}: AI provider {} answered unreadably: {}", req.request_id, to_string(ai_.provider()),
+                   result.error);
+      metrics_->ai_requests.with({{"outcome", "bad_output"}}).inc();
+      return json_error(502, "ai_bad_output", "the AI provider's answer could not be used: " + result.error,
+                        req.request_id);
     case AiOutcome::Ok: break;
   }
   metrics_->ai_requests.with({{"outcome", "ok"}}).inc();

@@ -180,6 +180,8 @@ Config load_config(const EnvLookup& env, const std::string& default_model_dir) {
   if (auto v = env("AI_TIMEOUT_MS"); v && !v->empty()) {
     c.ai_timeout = std::chrono::milliseconds(parse_number<int>("AI_TIMEOUT_MS", *v, 50, 60'000));
   }
+  if (auto v = env("AI_THREADS"); v && !v->empty()) c.ai_threads = parse_number<unsigned>("AI_THREADS", *v, 1, 64);
+  if (auto v = env("AI_QUEUE"); v && !v->empty()) c.ai_queue = parse_number<std::size_t>("AI_QUEUE", *v, 1, 10'000);
 
   if (auto v = env("SHUTDOWN_DELAY_SECONDS"); v && !v->empty()) {
     c.shutdown_delay = std::chrono::seconds(parse_number<int>("SHUTDOWN_DELAY_SECONDS", *v, 0, 300));

@@ -49,7 +49,9 @@ struct Config {
   std::string ai_api_key;                     // OPENAI_API_KEY or GEMINI_API_KEY
   std::string ai_base_url;                    // AI_BASE_URL, default per provider
   std::string ai_model;                       // AI_MODEL, default per provider
-  std::chrono::milliseconds ai_timeout{2000}; // AI_TIMEOUT_MS
+  std::chrono::milliseconds ai_timeout{2000}; // AI_TIMEOUT_MS: the whole provider call (connect to last byte)
+  unsigned ai_threads = 2;                    // AI_THREADS: the suggestions lane's own threads
+  std::size_t ai_queue = 16;                  // AI_QUEUE: suggestions waiting beyond this answer 503
   std::string model_path;                     // MODEL_PATH; empty = newest text-quality*.json in MODEL_DIR
   std::string model_dir;                      // MODEL_DIR
   // SHUTDOWN_DELAY_SECONDS: after SIGTERM, keep serving with readiness failing for this long, so that

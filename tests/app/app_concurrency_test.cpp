@@ -1,5 +1,6 @@
 // Slow requests must not hold the HTTP I/O threads: while audit writes wait on a locked table, health,
-// readiness and the pure API routes are still answered on other connections.
+// readiness and the pure API routes are still answered on other connections. A slow AI provider must not
+// hold the audit workers: suggestions have their own lane.
 #include <doctest/doctest.h>
 
 #include <pqxx/pqxx>
@@ -72,5 +73,60 @@ TEST_SUITE("concurrency") {
       created += r->status == 201;
     }
     CHECK(created >= 1);
+  }
+
+  TEST_CASE("a slow AI provider holds the AI lane, never the audit workers") {
+    auto& e = env();
+    auto vars = e.api_env();
+    vars["WORKER_THREADS"] = "2";
+    vars["DB_POOL_SIZE"] = "2";
+    vars["AI_THREADS"] = "2";
+    vars["AI_QUEUE"] = "2";
+    vars["AI_TIMEOUT_MS"] = "3000";
+    ApiServer api(e.dir.path(), vars, "api-ai-lane");
+    REQUIRE(api.wait_ready());
+    const std::string token = e.token("alice");
+    const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + token}};
+    const auto first = http(api.port(), "POST", "/api/v1/audits", json{{"html", small_page(300)}}.dump(), auth);
+    REQUIRE(first.status == 201);
+    const std::string id = body_of(first)["id"];
+
+    // Three times as many suggestion requests as there are audit workers, each held 3 s by the provider.
+    e.ai.set_mode(AiStub::Mode::Slow);
+    const int calls_before = e.ai.calls();
+    constexpr int kAsks = 6;
+    std::vector<std::unique_ptr<po::testing::TestConnection>> asks;
+    for (int i = 0; i < kAsks; ++i) {
+      auto c = std::make_unique<po::testing::TestConnection>(api.port());
+      REQUIRE(c->send("POST /api/v1/audits/" + id + "/suggestions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                      token + "\r\nContent-Length: 0\r\n\r\n"));
+      asks.push_back(std::move(c));
+    }
+    REQUIRE(eventually([&] { return e.ai.calls() >= calls_before + 2; }, 10s));
+
+    // Audits are created and read at once while the provider holds every suggestion request.
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto r = http(api.port(), "POST", "/api/v1/audits", json{{"html", small_page(310 + i)}}.dump(), auth);
+      CHECK(r.status == 201);
+      CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(http(api.port(), "GET", "/api/v1/audits/" + id, {}, auth).status == 200);
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+
+    // The lane ran two at a time and queued two; the rest were refused at once, never queued without bound.
+    int deadline = 0, refused = 0;
+    for (auto& c : asks) {
+      const auto r = c->read_response(30s);
+      REQUIRE(r);
+      const auto code = error_code(HttpResult{r->status, r->headers, r->body});
+      if (r->status == 502 && code == "ai_upstream_error") ++deadline;
+      if (r->status == 503 && code == "overloaded") ++refused;
+    }
+    CHECK(deadline >= 2);
+    CHECK(refused >= 1);
+    CHECK(deadline + refused == kAsks);
+    e.ai.set_mode(AiStub::Mode::Ok);
   }
 }

@@ -19,12 +19,23 @@ AiStub::AiStub()
             if (req.header("authorization") != "Bearer stub-key") {
               return po::http::json_error(401, "unauthorized", "bad key", req.request_id);
             }
+            {
+              std::scoped_lock lock(mutex_);
+              last_body_ = req.body;
+            }
             const auto mode = mode_.load();
             if (mode == Mode::Fail) return po::http::json_error(500, "boom", "stub failure", req.request_id);
             if (mode == Mode::Slow) std::this_thread::sleep_for(std::chrono::seconds(4));
+            if (mode == Mode::NotJson) return po::http::Response{200, "text/html", {}, "<html><body>upstream says hi</body></html>"};
+            if (mode == Mode::Prose) {
+              const nlohmann::json out = {{"choices", {{{"message", {{"role", "assistant"}, {"content", "Sorry, I cannot help with that."}}}}}}};
+              return po::http::Response{200, "application/json", {}, out.dump()};
+            }
+            // The findings are the user message: one JSON array between <findings> and </findings>.
             const auto j = nlohmann::json::parse(req.body);
-            const std::string prompt = j.at("messages").at(0).at("content");
-            const auto findings = nlohmann::json::parse(prompt.substr(prompt.find("Findings:\n") + 10));
+            const std::string data = j.at("messages").at(1).at("content");
+            const auto begin = data.find("<findings>\n") + 11;
+            const auto findings = nlohmann::json::parse(data.substr(begin, data.rfind("\n</findings>") - begin));
             nlohmann::json answers = nlohmann::json::array();
             for (const auto& f : findings) answers.push_back("fix " + f.at("rule").get<std::string>());
             const nlohmann::json out = {
@@ -32,6 +43,11 @@ AiStub::AiStub()
             return po::http::Response{200, "application/json", {}, out.dump()};
           }) {
   server_.start();
+}
+
+std::string AiStub::last_body() const {
+  std::scoped_lock lock(mutex_);
+  return last_body_;
 }
 
 Env::Env() {

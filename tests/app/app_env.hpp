@@ -2,6 +2,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,17 +13,22 @@
 namespace apptest {
 
 // An OpenAI-compatible chat-completions stub: answers one suggestion per finding in the prompt.
+// Fail: HTTP 500. Slow: answers after 4 s. Prose: HTTP 200, but the model's text holds no JSON array.
+// NotJson: HTTP 200 with an HTML body, as a misconfigured proxy answers.
 class AiStub {
  public:
-  enum class Mode { Ok, Fail, Slow };
+  enum class Mode { Ok, Fail, Slow, Prose, NotJson };
   AiStub();
   std::uint16_t port() const { return server_.port(); }
   void set_mode(Mode m) { mode_ = m; }
   int calls() const { return calls_; }
+  std::string last_body() const;  // the last chat-completions request body received
 
  private:
   std::atomic<Mode> mode_{Mode::Ok};
   std::atomic<int> calls_{0};
+  mutable std::mutex mutex_;  // guards last_body_
+  std::string last_body_;
   po::http::HttpServer server_;
 };
 

@@ -1,6 +1,8 @@
 // Compares axe-core (under jsdom) with the engine's findings, per rule id and per node.
-//   node parity.mjs --corpus DIR --ours FILE.jsonl --rules FILE.jsonl [--baseline FILE] [--check|--record] [--details]
-// FILE.jsonl is audit-corpus's output for the corpus's pages; --rules is `audit-corpus --list-rules`.
+//   node parity.mjs (--corpus DIR | --pages LIST) --ours FILE.jsonl --rules FILE.jsonl [--baseline FILE]
+//                   [--check|--record] [--details] [--json OUT] [--axe-cache DIR]
+// FILE.jsonl is audit-corpus's output for the pages (the *.html files of DIR, or the paths listed one a line in
+// LIST, as given to audit-corpus); --rules is `audit-corpus --list-rules`.
 // Nodes are matched by element identity: both sides' nodes are resolved in the same jsdom document (axe hands
 // back the element itself; the engine's selector path is resolved with querySelector) and keyed by the chain of
 // child indices from <html>. Both parsers follow the HTML standard's tree construction, so the trees agree.
@@ -12,6 +14,7 @@
 //   onPass    of those, nodes axe checked and passed; passRate = onPass / axe's passing nodes
 // --check fails (exit 1) when any rule's found share is lower, its passRate higher, or its extra count higher
 // than the baseline records; --record writes the current figures as the baseline.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -28,7 +31,9 @@ function args(argv) {
   const out = { flags: new Set() };
   for (let i = 2; i < argv.length; ++i) {
     const a = argv[i];
-    if (['--corpus', '--ours', '--rules', '--baseline', '--json'].includes(a)) out[a.slice(2)] = argv[++i];
+    if (['--corpus', '--pages', '--ours', '--rules', '--baseline', '--json', '--axe-cache'].includes(a)) {
+      out[a.slice(2).replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[++i];
+    }
     else out.flags.add(a);
   }
   return out;
@@ -46,6 +51,27 @@ export async function runAxe(dom, ruleIds) {
   const options = { elementRef: true, resultTypes: ['violations', 'incomplete', 'passes', 'inapplicable'] };
   if (ruleIds) options.runOnly = { type: 'rule', values: ruleIds };
   return dom.window.axe.run(dom.window.document, options);
+}
+
+// axe's verdicts on a page as element keys per rule id: {violations, incomplete, passes}. With a cache
+// directory they are kept per page content and axe version, and a later run only parses the page (to resolve
+// the engine's selectors) instead of running axe again.
+export async function axeResult(html, cacheDir) {
+  const file = cacheDir &&
+    path.join(cacheDir, `${crypto.createHash('sha256').update(html).update(axeVersion).digest('hex')}.json`);
+  if (file && fs.existsSync(file)) {
+    const virtualConsole = new VirtualConsole();
+    return { dom: new JSDOM(html, { virtualConsole }), axe: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  }
+  const dom = loadPage(html);
+  const result = await runAxe(dom);
+  const keysOf = (list) => Object.fromEntries(list.map((rule) => [rule.id, rule.nodes.map((n) => elementKey(n.element))]));
+  const axe = { violations: keysOf(result.violations), incomplete: keysOf(result.incomplete), passes: keysOf(result.passes) };
+  if (file) {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(axe));
+  }
+  return { dom, axe };
 }
 
 function elementKey(el) {
@@ -76,31 +102,33 @@ async function compare(opts) {
   const ours = new Map();
   for (const line of fs.readFileSync(opts.ours, 'utf8').trim().split('\n')) {
     const rec = JSON.parse(line);
-    ours.set(path.basename(rec.file), rec.findings);
+    ours.set(path.resolve(rec.file), rec.findings);
   }
-  const pages = fs.readdirSync(opts.corpus).filter((f) => f.endsWith('.html')).sort();
+  const pages = opts.pages
+    ? fs.readFileSync(opts.pages, 'utf8').split('\n').filter((l) => l.trim())
+    : fs.readdirSync(opts.corpus).filter((f) => f.endsWith('.html')).sort().map((f) => path.join(opts.corpus, f));
   const perRule = new Map(implemented.map((r) => [r.id, emptyCounts()]));
   const coverage = new Map();   // axe rule id -> { nodes, pages } for rules the engine does not implement
+  // Issue 14 §3's figure: of all the nodes axe reports as violations (any rule, measured rules), how many are
+  // under a rule id the engine implements, and how many of those the engine reports on the same node.
+  const cover = { axeNodes: 0, implemented: 0, found: 0 };
   const details = [];
-  for (const page of pages) {
-    const html = fs.readFileSync(path.join(opts.corpus, page), 'utf8');
-    const dom = loadPage(html);
-    const result = await runAxe(dom);
+  for (const pagePath of pages) {
+    const page = opts.pages ? pagePath : path.basename(pagePath);
+    const html = fs.readFileSync(pagePath, 'utf8');
+    const { dom, axe } = await axeResult(html, opts.axeCache);
     const doc = dom.window.document;
-    const keysOf = (list) => {
-      const m = new Map();
-      for (const rule of list) m.set(rule.id, new Set(rule.nodes.map((n) => elementKey(n.element))));
-      return m;
-    };
-    const violations = keysOf(result.violations), incomplete = keysOf(result.incomplete), passes = keysOf(result.passes);
-    for (const v of result.violations) {
-      if (reviewRule.has(v.id)) continue;
-      const c = coverage.get(v.id) || { nodes: 0, pages: 0 };
-      c.nodes += v.nodes.length; c.pages += 1;
-      coverage.set(v.id, c);
+    const asSets = (byRule) => new Map(Object.entries(byRule).map(([id, keys]) => [id, new Set(keys)]));
+    const violations = asSets(axe.violations), incomplete = asSets(axe.incomplete), passes = asSets(axe.passes);
+    for (const [rule, keys] of violations) if (!NEEDS_LAYOUT.has(rule)) cover.axeNodes += keys.size;
+    for (const [id, keys] of violations) {
+      if (reviewRule.has(id)) continue;
+      const c = coverage.get(id) || { nodes: 0, pages: 0 };
+      c.nodes += keys.size; c.pages += 1;
+      coverage.set(id, c);
     }
-    const findings = ours.get(page);
-    if (!findings) throw new Error(`no engine result for ${page}`);
+    const findings = ours.get(path.resolve(pagePath));
+    if (!findings) throw new Error(`no engine result for ${pagePath}`);
     for (const [rule, counts] of perRule) {
       const axeFlag = new Set(violations.get(rule) || []);
       const axeIncomplete = incomplete.get(rule) || new Set();
@@ -119,6 +147,12 @@ async function compare(opts) {
       counts.axe += axeFlag.size;
       counts.axePasses += axePass.size;
       counts.axeIncomplete += axeIncomplete.size;
+      if (!NEEDS_LAYOUT.has(rule)) {
+        for (const k of violations.get(rule) || []) {
+          cover.implemented += 1;
+          if (mine.has(k)) cover.found += 1;
+        }
+      }
       for (const k of axeFlag) {
         if (mine.has(k)) counts.found += 1;
         else details.push(`${page} ${rule} missed: ${selectorOf(doc, k)}`);
@@ -133,7 +167,7 @@ async function compare(opts) {
     }
     dom.window.close();
   }
-  return { implemented, perRule, coverage, details, pages: pages.length };
+  return { implemented, perRule, coverage, cover, details, pages: pages.length };
 }
 
 function selectorOf(doc, key) {
@@ -152,8 +186,8 @@ function figures(c) {
 
 async function main() {
   const opts = args(process.argv);
-  const { perRule, coverage, details, pages } = await compare(opts);
-  console.log(`axe-core ${axeVersion} under jsdom vs the engine on ${pages} pages (${opts.corpus})`);
+  const { perRule, coverage, cover, details, pages } = await compare(opts);
+  console.log(`axe-core ${axeVersion} under jsdom vs the engine on ${pages} pages (${opts.corpus || opts.pages})`);
   console.log('rule                    axe  found   found%  extra  onPass  axePass  passRate  onIncompl');
   const total = emptyCounts();
   for (const [rule, c] of perRule) {
@@ -173,12 +207,18 @@ async function main() {
   console.log(`\ncoverage: axe rules the engine does not implement, with violations on this corpus (${covNodes} nodes; ` +
     `implemented rules: ${total.axe} of ${total.axe + covNodes} violating nodes)`);
   for (const [id, c] of cov) console.log(`  ${id.padEnd(32)} ${String(c.nodes).padStart(4)} nodes on ${c.pages} pages`);
+  const share = (n) => (cover.axeNodes ? (100 * n / cover.axeNodes).toFixed(1) : '100.0') + ' %';
+  console.log(`\ncoverage: axe reports ${cover.axeNodes} violating nodes (all rules but ${[...NEEDS_LAYOUT].join(', ')}); ` +
+    `${cover.implemented} (${share(cover.implemented)}) are under rule ids the engine implements, and the engine ` +
+    `reports ${cover.found} of them on the same node: coverage ${share(cover.found)}`);
   if (opts.flags.has('--details')) {
     console.log('\nper-node differences:');
     for (const d of details) console.log('  ' + d);
   }
   if (opts.json) {
-    fs.writeFileSync(opts.json, JSON.stringify(Object.fromEntries([...perRule].map(([r, c]) => [r, { ...c, ...figures(c) }])), null, 2) + '\n');
+    const rules = Object.fromEntries([...perRule].map(([r, c]) => [r, { ...c, ...figures(c) }]));
+    fs.writeFileSync(opts.json, JSON.stringify({ axeCore: axeVersion, pages, coverage: cover, rules,
+      notImplemented: Object.fromEntries(cov) }, null, 2) + '\n');
   }
   if (opts.flags.has('--record')) {
     const baseline = { axeCore: axeVersion, pages, rules: {} };

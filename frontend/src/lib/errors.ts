@@ -29,9 +29,9 @@ export function plainMessage(f: ApiFailure): string {
       return 'Too many requests right now. Wait a minute and try again.';
     case 502:
       // The api's own 502 is the AI provider's; any other (a gateway's) is the service's.
-      return f.code === 'ai_upstream_error'
-        ? 'The AI provider failed to answer. Try again later.'
-        : 'The audit service cannot be reached right now. Try again in a moment.';
+      if (f.code === 'ai_upstream_error') return 'The AI provider failed to answer. Try again later.';
+      if (f.code === 'ai_bad_output') return 'The AI provider answered with something unusable. Try again.';
+      return 'The audit service cannot be reached right now. Try again in a moment.';
     case 503:
       switch (f.code) {
         case 'ai_disabled':

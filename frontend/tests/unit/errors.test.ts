@@ -7,6 +7,7 @@ describe('plainMessage', () => {
     [401, 'invalid_token', /refused the frontend.s credential/],
     [401, 'invalid_client', /refused the frontend.s credential/],
     [502, 'ai_upstream_error', /AI provider failed/],
+    [502, 'ai_bad_output', /AI provider answered with something unusable/],
     [502, 'unknown', /cannot be reached/],
     [413, 'payload_too_large', /too large to audit/],
     [429, 'rate_limited', /Too many requests/],

@@ -19,7 +19,7 @@ enum class RuleSource { Axe, TextQuality };
 std::string_view to_string(RuleSource);
 
 // Bumped whenever the rules' findings change meaning for the same input (cached results carry it).
-inline constexpr std::string_view kRulesetVersion = "3";
+inline constexpr std::string_view kRulesetVersion = "4";   // 4: color-contrast reads <style> sheets (the CSS cascade)
 
 struct Finding {
   std::string rule_id;          // axe-core name where the rule is the same, e.g. "image-alt"

@@ -124,6 +124,56 @@ std::vector<Input> inputs(const std::string& sample_page) {
                  for (int i = 0; i < 500; ++i) chain += "</div>";
                  return fill(n, kHead, [&](std::size_t) { return chain; });
                }});
+  // The CSS cascade (color-contrast): style sheets at the engine's caps against the pages that make their
+  // selectors work hardest.
+  v.push_back({"cascade-rules-x-elements", "8,000 rules all indexed under div, each failing only at the root, over 500-deep div chains",
+               [](std::size_t n) {
+                 std::string html = "<!doctype html><html lang=en><head><title>worst case</title><style>";
+                 for (int i = 0; i < 8000; ++i) html += ".q" + std::to_string(i) + " div{color:#777}";
+                 html += "</style></head><body>";
+                 std::string chain;
+                 for (int i = 0; i < 500; ++i) chain += "<div>t";
+                 for (int i = 0; i < 500; ++i) chain += "</div>";
+                 return fill(n, html, [&](std::size_t) { return chain; });
+               }});
+  v.push_back({"cascade-deep-descendant", "32-compound descendant/child selectors over 500-deep chains of matching elements",
+               [](std::size_t n) {
+                 std::string html = "<!doctype html><html lang=en><head><title>worst case</title><style>";
+                 for (int r = 0; r < 2000; ++r) {
+                   html += ".z" + std::to_string(r);
+                   for (int i = 0; i < 30; ++i) html += i % 3 == 2 ? " > div" : " div";
+                   html += " p{color:#777}";
+                 }
+                 html += "</style></head><body>";
+                 std::string chain;
+                 for (int i = 0; i < 500; ++i) chain += "<div><p>t</p>";
+                 for (int i = 0; i < 500; ++i) chain += "</div>";
+                 return fill(n, html, [&](std::size_t) { return chain; });
+               }});
+  v.push_back({"cascade-siblings", "general-sibling selectors over one parent with a hundred thousand children",
+               [](std::size_t n) {
+                 std::string html = "<!doctype html><html lang=en><head><title>worst case</title><style>";
+                 for (int r = 0; r < 2000; ++r) html += ".s" + std::to_string(r) + " ~ p, p:last-child + .t" + std::to_string(r) + "{color:#777}";
+                 html += "</style></head><body><div>";
+                 return fill(n, html, [](std::size_t) { return std::string("<p>t</p><!---->"); }, "</div>");
+               }});
+  v.push_back({"cascade-universal-declarations", "one universal rule with the declaration cap, matched by every element",
+               [](std::size_t n) {
+                 std::string html = "<!doctype html><html lang=en><head><title>worst case</title><style>*{";
+                 for (int i = 0; i < 30000; ++i) html += "color:#777;";
+                 html += "}</style></head><body>";
+                 return fill(n, html, [](std::size_t) { return std::string("<p>t</p>"); });
+               }});
+  v.push_back({"cascade-class-lists", "elements with hundreds of classes, each class with its own rule",
+               [](std::size_t n) {
+                 std::string html = "<!doctype html><html lang=en><head><title>worst case</title><style>";
+                 for (int i = 0; i < 8000; ++i) html += ".c" + std::to_string(i) + ".d{color:#777}";
+                 html += "</style></head><body>";
+                 std::string el = "<p class=\"";
+                 for (int i = 0; i < 250; ++i) el += "c" + std::to_string(i * 31 % 8000) + " ";
+                 el += "\">t</p>";
+                 return fill(n, html, [&](std::size_t) { return el; });
+               }});
   v.push_back({"label-wrap", "one <label> wrapping every control", [](std::size_t n) {
                  return fill(n, kHead + "<label>", [](std::size_t) { return std::string("<input>"); }, "</label>");
                }});

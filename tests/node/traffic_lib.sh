@@ -26,6 +26,8 @@ traffic_cleanup() {
     dump_namespace
     kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
   fi
+  # A test that paused the operator (db_outage_test.sh) and failed: its finalizer needs the operator.
+  kubectl -n "$op_ns" scale deploy "$release-platform-operator" --replicas=1 >/dev/null 2>&1 || true
   kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
   helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
   kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true

@@ -43,6 +43,9 @@ constexpr std::string_view kOwnFlagsHelp =
   --requeue-progressing-ms MS          poll interval while a rollout is under way (default 3000)
   --failure-backoff-seconds S          wait before a new revision after the 2nd failed one in a row; doubles
                                        with each further failure, at most 600 (default 30)
+  --credentials-propagation-seconds S  how long a rotation of the client credentials waits between staging
+                                       the new secrets and switching clients to them: the kubelet's delay in
+                                       updating mounted Secrets, sync period plus cache TTL (default 120)
 
 Environment:
   PO_FAILPOINT_KILL_AFTER_APPLY=Kind/name   testing only: SIGKILL the process right after that object is
@@ -53,6 +56,7 @@ struct OperatorFlags {
   int workers = 2;
   std::chrono::milliseconds progressing_requeue{3000};
   std::chrono::seconds failure_backoff{30};
+  std::chrono::seconds credentials_propagation{120};
 };
 
 int parse_int_flag(std::string_view name, const std::string& value, int min) {
@@ -90,6 +94,10 @@ OperatorFlags parse_operator_flags(std::vector<std::string>& args) {
       continue;
     if (take("--failure-backoff-seconds", [&](const std::string& v) {
           f.failure_backoff = std::chrono::seconds(parse_int_flag("--failure-backoff-seconds", v, 0));
+        }))
+      continue;
+    if (take("--credentials-propagation-seconds", [&](const std::string& v) {
+          f.credentials_propagation = std::chrono::seconds(parse_int_flag("--credentials-propagation-seconds", v, 0));
         }))
       continue;
     ++i;
@@ -152,6 +160,7 @@ int run_controller(std::vector<std::string> args) {
   po::platform::ReconcilerOptions reconciler_options;
   reconciler_options.progressing_requeue = flags.progressing_requeue;
   reconciler_options.failure_backoff = flags.failure_backoff;
+  reconciler_options.credentials_propagation = flags.credentials_propagation;
   if (const char* failpoint = std::getenv("PO_FAILPOINT_KILL_AFTER_APPLY"); failpoint != nullptr && *failpoint != 0) {
     reconciler_options.failpoint_kill_after_apply = failpoint;
     spdlog::warn("failpoint armed: the process kills itself after applying {} in a new rollout attempt", failpoint);

@@ -114,7 +114,7 @@ App::App(Config config, LoadedModel model)
       store_(pool_),
       cache_(parse_redis_url(config_.redis_url)),
       auth_(config_.secret_key, token_policy(config_)),
-      clients_(config_.auth_clients_dir.empty() ? ClientRegistry{} : ClientRegistry::from_directory(config_.auth_clients_dir)),
+      clients_(config_.auth_clients_dir),
       ai_(config_),
       results_(config_.result_cache_bytes),
       writer_(store_, cache_, config_.cache_ttl, kWriterBatch, config_.writer_queue, config_.writer_queue_bytes),

@@ -128,7 +128,7 @@ class App {
   AuditStore store_;
   RedisCache cache_;
   Authenticator auth_;
-  ClientRegistry clients_;  // AUTH_CLIENTS_DIR, read once at start
+  ClientDirectory clients_;  // AUTH_CLIENTS_DIR, read again when it changes (a rotated Secret)
   AiClient ai_;
   HealthChecks health_;  // registered in the constructor, before the routes that serve them
   Router router_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include "server/config.hpp"
 #include "server/request_parsing.hpp"
@@ -52,16 +53,25 @@ std::string form_decode(std::string_view s) {
 
 }  // namespace
 
-ClientRegistry::ClientRegistry(std::map<std::string, std::string> secrets) {
-  for (auto& [id, secret] : secrets) {
-    if (!valid_client_id(id)) throw ConfigError("client id \"" + id + "\" must be 1-128 characters of [A-Za-z0-9._-]");
+ClientRegistry::ClientRegistry(const std::map<std::string, std::string>& secrets) {
+  for (const auto& [name, secret] : secrets) {
+    std::string_view id = name;
+    for (const auto suffix : {kNextSuffix, kPreviousSuffix}) {
+      if (id.ends_with(suffix)) {  // ".next" alone names no client: refused below
+        id.remove_suffix(suffix.size());
+        break;
+      }
+    }
+    if (!valid_client_id(id)) throw ConfigError("client id \"" + name + "\" must be 1-128 characters of [A-Za-z0-9._-]");
     if (secret.size() < kMinClientSecretBytes)
-      throw ConfigError("the secret of client \"" + id + "\" must be at least " + std::to_string(kMinClientSecretBytes) + " bytes");
-    digests_.emplace(id, sha256(secret));
+      throw ConfigError("the secret of client \"" + name + "\" must be at least " + std::to_string(kMinClientSecretBytes) + " bytes");
+    auto& digests = digests_[std::string(id)];
+    if (digests.size() >= kMaxSecretsPerClient) throw ConfigError("client \"" + std::string(id) + "\" has too many secrets");
+    digests.push_back(sha256(secret));
   }
 }
 
-ClientRegistry ClientRegistry::from_directory(const std::string& dir) {
+std::map<std::string, std::string> ClientRegistry::read_directory(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
@@ -77,16 +87,81 @@ ClientRegistry ClientRegistry::from_directory(const std::string& dir) {
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
     secrets.emplace(name, std::move(secret));
   }
-  return ClientRegistry(std::move(secrets));
+  return secrets;
 }
 
 bool ClientRegistry::verify(std::string_view id, std::string_view secret) const {
   static const std::string kUnknown = sha256("no such client");
   const auto it = digests_.find(id);
-  const std::string& expected = it == digests_.end() ? kUnknown : it->second;
   const std::string given = sha256(secret);
-  const bool equal = CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
-  return equal && it != digests_.end();
+  bool equal = false;
+  for (std::size_t slot = 0; slot < kMaxSecretsPerClient; ++slot) {
+    const bool real = it != digests_.end() && slot < it->second.size();
+    const std::string& expected = real ? it->second[slot] : kUnknown;
+    equal |= (CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0) & real;
+  }
+  return equal;
+}
+
+ClientDirectory::ClientDirectory(std::string dir, std::chrono::milliseconds min_interval)
+    : dir_(std::move(dir)), min_interval_(min_interval), registry_(std::make_shared<const ClientRegistry>()) {
+  if (dir_.empty()) return;
+  const auto secrets = ClientRegistry::read_directory(dir_);
+  registry_ = std::make_shared<const ClientRegistry>(secrets);
+  fingerprint_ = sha256(nlohmann::json(secrets).dump());
+  checked_ = Clock::now();
+}
+
+std::shared_ptr<const ClientRegistry> ClientDirectory::current() const {
+  std::scoped_lock lock(mutex_);
+  return registry_;
+}
+
+std::size_t ClientDirectory::size() const { return current()->size(); }
+
+bool ClientDirectory::reload() {
+  if (dir_.empty()) return false;
+  std::scoped_lock one_reader(reload_mutex_);
+  std::map<std::string, std::string> secrets;
+  try {
+    secrets = ClientRegistry::read_directory(dir_);
+  } catch (const ConfigError& e) {
+    spdlog::warn("AUTH_CLIENTS_DIR: keeping the clients read before: {}", e.what());
+    return false;
+  }
+  const std::string fingerprint = sha256(nlohmann::json(secrets).dump());
+  {
+    std::scoped_lock lock(mutex_);
+    if (fingerprint == fingerprint_) return false;
+  }
+  std::shared_ptr<const ClientRegistry> next;
+  try {
+    next = std::make_shared<const ClientRegistry>(secrets);
+  } catch (const ConfigError& e) {
+    spdlog::warn("AUTH_CLIENTS_DIR changed, but the new content does not load; keeping the clients read before: {}", e.what());
+    std::scoped_lock lock(mutex_);
+    fingerprint_ = fingerprint;  // warned once per content, not once per second
+    return false;
+  }
+  std::size_t secrets_count = secrets.size();
+  std::scoped_lock lock(mutex_);
+  registry_ = std::move(next);
+  fingerprint_ = fingerprint;
+  spdlog::info("AUTH_CLIENTS_DIR changed: {} clients with {} secrets", registry_->size(), secrets_count);
+  return true;
+}
+
+bool ClientDirectory::verify(std::string_view id, std::string_view secret, Clock::time_point now) {
+  bool due = false;
+  if (!dir_.empty()) {
+    std::scoped_lock lock(mutex_);
+    if (now - checked_ >= min_interval_) {
+      checked_ = now;
+      due = true;
+    }
+  }
+  if (due) reload();
+  return current()->verify(id, secret);
 }
 
 ClientCredentials parse_token_request(std::string_view authorization, std::string_view content_type, std::string_view body) {

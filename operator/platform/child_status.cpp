@@ -146,6 +146,12 @@ void slim_child(json& object) {
                               "deletionTimestamp"}) {
       if (auto it = meta->find(field); it != meta->end()) kept[field] = std::move(*it);
     }
+    // A generated Secret's rotation state is in its annotations (credential_rotation.hpp); its values are not kept.
+    if (slim.value("kind", "") == "Secret") {
+      for (const char* field : {"annotations", "creationTimestamp"}) {
+        if (auto it = meta->find(field); it != meta->end()) kept[field] = std::move(*it);
+      }
+    }
   }
   const auto kind = slim.value("kind", "");
   if (auto spec = object.find("spec"); spec != object.end() && spec->is_object() &&

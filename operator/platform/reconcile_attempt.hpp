@@ -2,6 +2,7 @@
 // its file: reconcile_guards, reconcile_secrets, reconcile_plan, reconcile_apply, reconcile_observe), the
 // one error convention they follow, and the small helpers they have in common.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -35,6 +36,7 @@ struct PlatformReconciler::Attempt {
   std::set<std::string> generated_names;
   bool retain_data = false;
   std::string retained_credentials;
+  std::optional<std::chrono::milliseconds> credentials_requeue;  // a rotation step or a scheduled rotation is due
   // Plan: the rendered revision, what is in effect, and whether the revision is held.
   std::vector<DesiredObject> objects;
   std::string revision, last_good, effective_revision;

@@ -239,6 +239,16 @@ void PlatformReconciler::forget_written(const std::string& key) {
 }
 
 // The top-level reconcile: a list of phases sharing one Attempt (reconcile_attempt.hpp), each in its file.
+namespace {
+// The result, or a requeue at `due` when that is sooner (a step of a credential rotation).
+ReconcileResult sooner(ReconcileResult result, std::optional<std::chrono::milliseconds> due) {
+  if (!due) return result;
+  if (result.kind == ReconcileResult::Kind::Done) return ReconcileResult::requeue_after(*due);
+  if (result.kind == ReconcileResult::Kind::RequeueAfter && *due < result.after) return ReconcileResult::requeue_after(*due);
+  return result;
+}
+}  // namespace
+
 ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_token stop) {
   Attempt a;
   a.key = key;
@@ -248,7 +258,7 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   PO_RETURN_IF_DONE(ensure_secrets(a));   // 4. generated Secrets
   PO_RETURN_IF_DONE(plan_revision(a));    // 5-7. render, revision, rollout plan, the attempt recorded
   PO_RETURN_IF_DONE(apply_and_prune(a));  // 8-9. server-side apply in tier order, prune
-  return observe_and_report(a);           // 10-13. observe, roll back or complete, status
+  return sooner(observe_and_report(a), a.credentials_requeue);  // 10-13. observe, roll back or complete, status
 }
 
 // Status only when it changed (what is sent leaves out empty fields: status_for_apply).

@@ -1,6 +1,10 @@
 // JWT authentication on /api/*; health and metrics stay open.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
 #include <jwt/jwt.hpp>
 #include <openssl/evp.h>
 
@@ -145,5 +149,53 @@ TEST_SUITE("auth") {
     CHECK(form("client_id=users&client_secret=" + users_secret).status == 400);
     // Only POST: the route exists, other methods are 405, not 401.
     CHECK(http(e.port(), "GET", "/api/v1/auth/token").status == 405);
+  }
+
+  TEST_CASE("a rotation of the clients directory takes effect without a restart: staged, promoted, retired") {
+    auto& e = env();
+    REQUIRE(e.api->wait_ready());
+    namespace fs = std::filesystem;
+    const fs::path dir = e.dir.path() / "clients";
+    // Files change as the kubelet changes them: whole, never half-written.
+    const auto write = [&](const std::string& name, const std::string& value) {
+      std::ofstream(dir / (name + ".tmp")) << value << "\n";
+      fs::rename(dir / (name + ".tmp"), dir / name);
+    };
+    const auto status = [&](const std::string& secret) {
+      return http(e.port(), "POST", "/api/v1/auth/token",
+                  nlohmann::json{{"grant_type", "client_credentials"}, {"client_id", "frontend"}, {"client_secret", secret}}.dump())
+          .status;
+    };
+    // The api looks at the directory at most once a second: wait up to 5 s for what a step should bring.
+    const auto becomes = [&](const std::string& secret, int want) {
+      for (int i = 0; i < 50; ++i) {
+        if (status(secret) == want) return true;
+        std::this_thread::sleep_for(100ms);
+      }
+      return false;
+    };
+    const std::string old_secret = e.clients.at("frontend"), new_secret = "rotated-frontend-secret-0123456789";
+    CHECK(status(old_secret) == 200);
+    CHECK(status(new_secret) == 401);
+
+    write("frontend.next", new_secret);  // staged
+    CHECK(becomes(new_secret, 200));
+    CHECK(status(old_secret) == 200);
+
+    write("frontend.previous", old_secret);  // promoted
+    write("frontend", new_secret);
+    fs::remove(dir / "frontend.next");
+    std::this_thread::sleep_for(1100ms);
+    CHECK(status(new_secret) == 200);
+    CHECK(status(old_secret) == 200);
+    CHECK(status("frontend.next-is-no-secret-x") == 401);
+
+    fs::remove(dir / "frontend.previous");  // retired
+    CHECK(becomes(old_secret, 401));
+    CHECK(status(new_secret) == 200);
+    CHECK(status(e.clients.at("users")) == 401);  // another client's secret is still not this one's
+
+    write("frontend", old_secret);  // as the other tests expect it
+    CHECK(becomes(old_secret, 200));
   }
 }

@@ -1,12 +1,16 @@
 // Pure parts of the server: no sockets, no databases.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <latch>
 #include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "server/ai_client.hpp"
 #include "server/app.hpp"
@@ -490,6 +494,107 @@ TEST_CASE("clients: secrets verify only for their own id; short secrets and odd 
   CHECK_THROWS_AS(ClientRegistry(Secrets{{"a b", "long-enough-secret-000"}}), ConfigError);
   CHECK_THROWS_AS(ClientRegistry(Secrets{{"", "long-enough-secret-000"}}), ConfigError);
   CHECK_THROWS_AS(ClientRegistry::from_directory("/nonexistent/clients"), ConfigError);
+}
+
+TEST_CASE("clients: a client in rotation has its current, next and previous secret, and only those") {
+  using Secrets = std::map<std::string, std::string>;
+  const ClientRegistry r(Secrets{{"frontend", "current-secret-0123456789"},
+                                 {"frontend.next", "next-secret-0123456789"},
+                                 {"frontend.previous", "previous-secret-0123456789"},
+                                 {"users", "users-secret-abcdefghij"}});
+  CHECK(r.size() == 2);
+  CHECK(r.verify("frontend", "current-secret-0123456789"));
+  CHECK(r.verify("frontend", "next-secret-0123456789"));
+  CHECK(r.verify("frontend", "previous-secret-0123456789"));
+  CHECK_FALSE(r.verify("frontend", "users-secret-abcdefghij"));
+  CHECK_FALSE(r.verify("users", "next-secret-0123456789"));
+  // The suffixes name a secret of the client, never a client of their own.
+  CHECK_FALSE(r.verify("frontend.next", "next-secret-0123456789"));
+  // A staged secret is accepted before the current one exists (the api starts during a rotation).
+  CHECK(ClientRegistry(Secrets{{"x.next", "long-enough-secret-000"}}).verify("x", "long-enough-secret-000"));
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{"x.previous", "short"}}), ConfigError);
+  CHECK_THROWS_AS(ClientRegistry(Secrets{{".next", "long-enough-secret-000"}}), ConfigError);
+}
+
+namespace {
+// A directory laid out as the kubelet mounts a Secret: <dir>/<key> -> ..data/<key>, ..data -> ..<version>,
+// and an update swaps ..data in one rename.
+struct MountedSecret {
+  std::filesystem::path dir;
+  int version = 0;
+  explicit MountedSecret(const std::string& name) : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~MountedSecret() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  void write(const std::map<std::string, std::string>& data) {
+    namespace fs = std::filesystem;
+    const std::string versioned = "..v" + std::to_string(++version);
+    fs::create_directory(dir / versioned);
+    for (const auto& [key, value] : data) std::ofstream(dir / versioned / key) << value << "\n";
+    fs::create_directory_symlink(versioned, dir / "..data_tmp");
+    fs::rename(dir / "..data_tmp", dir / "..data");
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const auto name = entry.path().filename().string();
+      if (name.front() != '.' && !data.count(name)) fs::remove(entry.path());
+    }
+    for (const auto& [key, value] : data) {
+      if (!fs::is_symlink(dir / key)) fs::create_symlink(fs::path("..data") / key, dir / key);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("clients: AUTH_CLIENTS_DIR is read again when the mounted Secret changes, at most once a second") {
+  MountedSecret mount("a11y-clients-test");
+  const std::string a = "secret-a-0123456789abcdef", b = "secret-b-0123456789abcdef";
+  mount.write({{"frontend", a}, {"users", "users-secret-abcdefghij"}});
+  ClientDirectory clients(mount.dir.string());
+  using namespace std::chrono_literals;
+  const auto t0 = ClientDirectory::Clock::now();
+  CHECK(clients.size() == 2);
+  CHECK(clients.verify("frontend", a, t0));
+
+  // Staged: the next secret is accepted, but not before a second has passed since the last look.
+  mount.write({{"frontend", a}, {"frontend.next", b}, {"users", "users-secret-abcdefghij"}});
+  CHECK(clients.verify("frontend", a, t0 + 1100ms));  // reads it here
+  CHECK(clients.verify("frontend", b, t0 + 1200ms));
+  // Promoted: both; retired: only the new one.
+  mount.write({{"frontend", b}, {"frontend.previous", a}, {"users", "users-secret-abcdefghij"}});
+  CHECK(clients.verify("frontend", a, t0 + 1300ms));  // not read again yet
+  CHECK(clients.verify("frontend", b, t0 + 2200ms));
+  CHECK(clients.verify("frontend", a, t0 + 2300ms));
+  mount.write({{"frontend", b}, {"users", "users-secret-abcdefghij"}});
+  CHECK(clients.verify("frontend", a, t0 + 2400ms));  // within the second: the old content still holds
+  CHECK_FALSE(clients.verify("frontend", a, t0 + 3400ms));
+  CHECK(clients.verify("frontend", b, t0 + 3500ms));
+  CHECK_FALSE(clients.reload());  // unchanged
+
+  // A content that does not load keeps the clients from before.
+  mount.write({{"frontend", "short"}});
+  CHECK_FALSE(clients.reload());
+  CHECK(clients.verify("frontend", b, t0 + 5s));
+  CHECK(clients.size() == 2);
+
+  // Readers and a reloader at once (run under the tsan build to mean something more).
+  mount.write({{"frontend", b}, {"frontend.next", a}});
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i)
+        if (!clients.verify("frontend", b, t0 + 6s + std::chrono::milliseconds(i * 10 + t))) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(refused.load() == 0);
+  CHECK(clients.verify("frontend", a, t0 + 10s));
+
+  CHECK_THROWS_AS(ClientDirectory("/nonexistent/clients"), ConfigError);
+  CHECK(ClientDirectory("").size() == 0);
 }
 
 TEST_CASE("token requests: Basic or body credentials, grant_type client_credentials") {

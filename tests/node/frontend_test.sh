@@ -50,11 +50,14 @@ sed -e "s/^  namespace: a11y-local$/  namespace: $ns/" -e "s|\(localhost/platfor
   "$PO_SOURCE_DIR/config/samples/platform-local.yaml" | kubectl apply -f - >/dev/null
 wait_platform_ready "$ns" "$name" 420 || fail "the local Platform did not become Ready on the real node"
 
-# The frontend's pod has its own client credential and nothing of the api's signing key.
-env_json=$(kubectl -n "$ns" get deploy "$name-frontend" -o json | jq -c '.spec.template.spec.containers[0].env')
-jq -e 'map(select(.name == "API_CLIENT_SECRET"))[0].valueFrom.secretKeyRef == {"name": "local-api-clients", "key": "frontend"}' \
-  <<<"$env_json" >/dev/null || fail "the frontend's API_CLIENT_SECRET does not come from local-api-clients/frontend: $env_json"
-! grep -q '"local-jwt"' <<<"$env_json" || fail "the frontend pod refers to the api's signing key: $env_json"
+# The frontend's pod has its own client credential (a mounted file holding only the frontend key of
+# local-api-clients) and nothing of the api's signing key.
+pod_json=$(kubectl -n "$ns" get deploy "$name-frontend" -o json | jq -c '.spec.template.spec')
+jq -e '(.containers[0].env | map(select(.name == "API_CLIENT_SECRET_FILE"))[0].value == "/etc/platform-frontend/client/frontend")
+       and (.volumes | map(select(.name == "api-client"))[0].secret
+            | .secretName == "local-api-clients" and .items == [{"key": "frontend", "path": "frontend"}])' \
+  <<<"$pod_json" >/dev/null || fail "the frontend's client secret is not the mounted local-api-clients/frontend: $pod_json"
+! grep -q '"local-jwt"' <<<"$pod_json" || fail "the frontend pod refers to the api's signing key: $pod_json"
 
 gateway=$(service_url "$ns" "$name-gateway" http)
 client_secret() { kubectl -n "$ns" get secret "$name-api-clients" -o jsonpath="{.data.$1}" | base64 -d; }

@@ -1,7 +1,7 @@
 // The frontend's bearer token: its client credential exchanged at the api's token endpoint
 // (POST /api/v1/auth/token, grant_type=client_credentials, RFC 6749 §4.4) for a short-lived JWT, kept in
 // this server process until shortly before it expires. Neither the secret nor the token leaves the server.
-import type { ApiConfig } from './config';
+import { readClientSecret, type ApiConfig } from './config';
 import { failureFromBody, type ApiFailure } from './errors';
 
 export const kTokenPath = '/api/v1/auth/token';
@@ -33,8 +33,10 @@ export class TokenSource {
 
   // A cached token while it is fresh; otherwise one exchange, shared by the requests that wait for it.
   async token(config: ApiConfig): Promise<TokenResult> {
-    // A changed credential (a rotated Secret, a restarted pod) never reuses the old one's token.
-    const key = `${config.baseUrl}\u0000${config.clientId}\u0000${config.clientSecret}`;
+    // A token belongs to the api and the client id it was issued for. It is signed with the api's own key,
+    // not with the client secret, so a rotation of the secret file keeps it; a different fixed secret (the
+    // environment of a frontend run by hand) is a different credential and does not.
+    const key = `${config.baseUrl}\u0000${config.clientId}\u0000${config.clientSecretFile ?? ''}\u0000${config.clientSecret}`;
     if (this.cached && this.cached.key === key && this.nowMs() < this.cached.refreshAt) return { ok: true, token: this.cached.token };
     if (this.pending?.key === key) return this.pending.promise;
     const promise = this.exchange(config, key).finally(() => {
@@ -51,23 +53,24 @@ export class TokenSource {
 
   private async exchange(config: ApiConfig, key: string): Promise<TokenResult> {
     const started = this.nowMs();
-    let res: Response;
-    try {
-      res = await this.fetchImpl(`${config.baseUrl}${kTokenPath}`, {
-        method: 'POST',
-        headers: {
-          Accept: 'application/json',
-          Authorization: basicCredentials(config.clientId, config.clientSecret),
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-        cache: 'no-store',
-        signal: AbortSignal.timeout(config.timeoutMs),
-      });
-    } catch (e) {
-      console.error(`frontend: POST ${kTokenPath} failed: ${(e as Error).message}`);
-      return { ok: false, failure: { status: 0, code: 'unreachable' } };
+    const secret = readClientSecret(config);
+    if (!secret.ok) {
+      console.error(`frontend: the api is not configured: ${secret.problem}`);
+      return { ok: false, failure: { status: 0, code: 'not_configured' } };
     }
+    let sent = await this.post(config, secret.secret);
+    // Refused: the file may have been rotated since it was read (the kubelet updates it in place). Read
+    // it once more and, if it changed, try once with the new secret; an unchanged secret would be refused
+    // again and only spend the token endpoint's rate limit.
+    if ('response' in sent && sent.response.status === 401 && config.clientSecretFile) {
+      const again = readClientSecret(config);
+      if (again.ok && again.secret !== secret.secret) {
+        await sent.response.body?.cancel();
+        sent = await this.post(config, again.secret);
+      }
+    }
+    if (!('response' in sent)) return sent.failed;
+    const res = sent.response;
     let body: unknown;
     try {
       body = await res.json();
@@ -90,5 +93,24 @@ export class TokenSource {
     // Counted from when the exchange began: the api's clock started the lifetime no later than that.
     this.cached = { key, token, refreshAt: started + (expiresIn - refreshMarginSeconds(expiresIn)) * 1000 };
     return { ok: true, token };
+  }
+
+  private async post(config: ApiConfig, secret: string): Promise<{ response: Response } | { failed: TokenResult }> {
+    try {
+      return { response: await this.fetchImpl(`${config.baseUrl}${kTokenPath}`, {
+        method: 'POST',
+        headers: {
+          Accept: 'application/json',
+          Authorization: basicCredentials(config.clientId, secret),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(config.timeoutMs),
+      }) };
+    } catch (e) {
+      console.error(`frontend: POST ${kTokenPath} failed: ${(e as Error).message}`);
+      return { failed: { ok: false, failure: { status: 0, code: 'unreachable' } } };
+    }
   }
 }

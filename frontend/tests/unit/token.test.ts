@@ -1,8 +1,11 @@
 /** @jest-environment node */
 // The token exchange against a real HTTP server on loopback that answers as platform-api's token
 // endpoint does (app/server/clients.cpp): Basic credentials, a form body, {access_token, token_type, expires_in}.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { basicCredentials, refreshMarginSeconds, TokenSource } from '@/lib/token';
 import { readApiConfig, type ApiConfig } from '@/lib/config';
@@ -20,6 +23,14 @@ let baseUrl: string;
 let seen: Seen[];
 // What the next exchanges answer: status and body.
 let answer: { status: number; body: unknown; delayMs?: number; bare?: boolean };
+// When set, only this client secret gets a token (others: 401 invalid_client), and onRequest runs first.
+let acceptSecret: string | undefined;
+let onRequest: ((secret: string) => void) | undefined;
+
+function secretOf(authorization: string | undefined): string {
+  const decoded = Buffer.from((authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+  return decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '));
+}
 let issued = 0;
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -35,6 +46,13 @@ beforeAll(async () => {
     const body = await readBody(req);
     seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    const secret = secretOf(req.headers.authorization);
+    onRequest?.(secret);
+    if (acceptSecret !== undefined && secret !== acceptSecret) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'invalid_client', message: 'unknown client or wrong client secret' } }));
+      return;
+    }
     const b = answer.status === 200 && !answer.bare ? { ...(answer.body as object), access_token: `token-${++issued}` } : answer.body;
     res.writeHead(answer.status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(b));
@@ -49,6 +67,8 @@ beforeEach(() => {
   jest.spyOn(console, 'error').mockImplementation(() => {}); // the failures it logs are the point here
   seen = [];
   answer = { status: 200, body: { token_type: 'Bearer', expires_in: 900 } };
+  acceptSecret = undefined;
+  onRequest = undefined;
 });
 
 function config(over: Partial<ApiConfig> = {}): ApiConfig {
@@ -159,7 +179,10 @@ describe('readApiConfig', () => {
   it('needs a base URL and a client secret of at least 16 bytes', () => {
     expect(readApiConfig({})).toEqual({ ok: false, problem: 'API_BASE_URL is not set' });
     expect(readApiConfig({ API_BASE_URL: 'ftp://api' })).toMatchObject({ ok: false });
-    expect(readApiConfig({ API_BASE_URL: 'http://api:8000' })).toEqual({ ok: false, problem: 'API_CLIENT_SECRET is not set' });
+    expect(readApiConfig({ API_BASE_URL: 'http://api:8000' })).toEqual({
+      ok: false,
+      problem: 'API_CLIENT_SECRET_FILE or API_CLIENT_SECRET is not set',
+    });
     expect(readApiConfig({ API_BASE_URL: 'http://api:8000', API_CLIENT_SECRET: 'short' })).toMatchObject({ ok: false });
   });
   it('trims the trailing slash and defaults the client id to frontend', () => {
@@ -169,8 +192,72 @@ describe('readApiConfig', () => {
       config: { baseUrl: 'http://api:8000', clientId: 'frontend', clientSecret: '0123456789abcdef', timeoutMs: 15000 },
     });
   });
+  it('prefers the secret file, and leaves reading it to the token exchange', () => {
+    const r = readApiConfig({ API_BASE_URL: 'http://api:8000', API_CLIENT_SECRET_FILE: '/etc/c/frontend', API_CLIENT_SECRET: 'short' });
+    expect(r).toEqual({
+      ok: true,
+      config: { baseUrl: 'http://api:8000', clientId: 'frontend', clientSecret: '', clientSecretFile: '/etc/c/frontend', timeoutMs: 15000 },
+    });
+  });
   it('takes the client id from API_CLIENT_ID', () => {
     const r = readApiConfig({ API_BASE_URL: 'https://gw.example', API_CLIENT_ID: 'ui', API_CLIENT_SECRET: '0123456789abcdef' });
     expect(r).toMatchObject({ ok: true, config: { clientId: 'ui' } });
+  });
+});
+
+describe('a secret file that the operator rotates', () => {
+  let dir: string;
+  let file: string;
+  const oldSecret = 'old-secret-0123456789abcdef';
+  const newSecret = 'new-secret-0123456789abcdef';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'frontend-client-'));
+    file = join(dir, 'frontend');
+    writeFileSync(file, `${oldSecret}\n`);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const fileConfig = () => config({ clientSecret: '', clientSecretFile: file });
+
+  it('is read at every exchange; the cached token outlives a rotation', async () => {
+    acceptSecret = oldSecret;
+    const source = new TokenSource();
+    const first = await source.token(fileConfig());
+    expect(first).toMatchObject({ ok: true });
+    expect(secretOf(seen[0].authorization)).toBe(oldSecret); // without the file's trailing newline
+    writeFileSync(file, newSecret);
+    acceptSecret = newSecret;
+    expect(await source.token(fileConfig())).toEqual(first); // signed with the api's key, not the secret
+    expect(seen).toHaveLength(1);
+    if (first.ok) source.invalidate(first.token);
+    expect(await source.token(fileConfig())).toMatchObject({ ok: true });
+    expect(seen).toHaveLength(2);
+    expect(secretOf(seen[1].authorization)).toBe(newSecret);
+  });
+
+  it('a 401 after the file changed under the exchange is retried once with the new secret', async () => {
+    // The api has already retired the old secret, and the kubelet swaps the file while the request is out.
+    acceptSecret = newSecret;
+    onRequest = (secret) => {
+      if (secret === oldSecret) writeFileSync(file, newSecret);
+    };
+    expect(await new TokenSource().token(fileConfig())).toMatchObject({ ok: true });
+    expect(seen.map((r) => secretOf(r.authorization))).toEqual([oldSecret, newSecret]);
+  });
+
+  it('a 401 with an unchanged file is the answer: no second request', async () => {
+    acceptSecret = newSecret;
+    expect(await new TokenSource().token(fileConfig())).toEqual({
+      ok: false,
+      failure: { status: 401, code: 'invalid_client', detail: expect.any(String) },
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a missing or short file is not configured, and nothing is sent', async () => {
+    writeFileSync(file, 'short\n');
+    expect(await new TokenSource().token(fileConfig())).toEqual({ ok: false, failure: { status: 0, code: 'not_configured' } });
+    rmSync(file);
+    expect(await new TokenSource().token(fileConfig())).toEqual({ ok: false, failure: { status: 0, code: 'not_configured' } });
+    expect(seen).toHaveLength(0);
   });
 });

@@ -106,12 +106,17 @@ TEST_CASE("slim_child keeps what the reconciler reads and drops the rest") {
   CHECK(after.ready_replicas == before.ready_replicas);
 
   json secret = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"type", "Opaque"},
-                 {"metadata", {{"name", "p-db"}, {"namespace", "ns"}, {"uid", "u2"}}},
-                 {"data", {{"password", "c2VjcmV0"}}}};
+                 {"metadata", {{"name", "p-db"}, {"namespace", "ns"}, {"uid", "u2"}, {"creationTimestamp", "2026-01-01T00:00:00Z"},
+                               {"annotations", {{"platform.a11y.dev/credentials-phase", "Staged"}}}}},
+                 {"data", {{"password", "c2VjcmV0"}}}, {"stringData", {{"password", "secret"}}}};
   slim_child(secret);
   CHECK_FALSE(secret.contains("data"));
+  CHECK_FALSE(secret.contains("stringData"));
   CHECK_FALSE(secret.contains("spec"));
   CHECK(secret["metadata"]["name"] == "p-db");
+  // A rotation's state, and when the Secret was created (the first scheduled rotation counts from it).
+  CHECK(secret["metadata"]["annotations"]["platform.a11y.dev/credentials-phase"] == "Staged");
+  CHECK(secret["metadata"]["creationTimestamp"] == "2026-01-01T00:00:00Z");
 
   json sts = {{"kind", "StatefulSet"},
               {"spec",

@@ -642,3 +642,57 @@ TEST_CASE("a failed first revision does not recover when its workload runs someo
   CHECK(h.api_image() == "registry.example/api:hotfix");  // a held revision is not applied over it
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
 }
+
+TEST_CASE("a rotation request takes the api-clients Secret through Staged and Promoted, writing only that Secret") {
+  ReconcilerOptions options;
+  options.credentials_propagation = std::chrono::seconds(0);  // promote at the next reconcile
+  Harness h(kMinimalSpec, options);
+  // A request already on the Platform when the Secret is generated counts as handled.
+  json p = h.platform();
+  p["metadata"]["annotations"]["platform.a11y.dev/rotate-client-credentials"] = "r0";
+  h.cluster.put(kPlatforms, p);
+  h.converge();
+  const auto secret = [&] { return *h.cluster.live("secrets", "default/p-api-clients"); };
+  const json generated = secret();
+  CHECK(generated["metadata"]["annotations"]["platform.a11y.dev/credentials-rotation-request"] == "r0");
+  CHECK(generated["data"].size() == 2);
+  const auto frontend = generated["data"]["frontend"], users = generated["data"]["users"];
+  CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);  // nothing pending: no requeue
+
+  p = h.platform();
+  p["metadata"]["annotations"]["platform.a11y.dev/rotate-client-credentials"] = "r1";
+  h.cluster.put(kPlatforms, p);
+  const auto patches = h.cluster.count("patch"), applies = h.cluster.count("apply", "deployments");
+  const auto staging = h.reconcile();
+  CHECK(staging.kind == ReconcileResult::Kind::RequeueAfter);
+  CHECK(staging.after == std::chrono::milliseconds(0));
+  json staged = secret();
+  CHECK(staged["metadata"]["annotations"]["platform.a11y.dev/credentials-phase"] == "Staged");
+  CHECK(staged["metadata"]["annotations"]["platform.a11y.dev/credentials-rotation-request"] == "r1");
+  CHECK(staged["data"]["frontend"] == frontend);
+  CHECK(staged["data"]["users"] == users);
+  REQUIRE(staged["data"].contains("frontend.next"));
+  REQUIRE(staged["data"].contains("users.next"));
+  CHECK(staged["data"]["frontend.next"] != frontend);
+  CHECK(h.cluster.has_event("CredentialsRotationStarted"));
+
+  const auto promoting = h.reconcile();
+  CHECK(promoting.kind == ReconcileResult::Kind::RequeueAfter);
+  CHECK(promoting.after == std::chrono::seconds(3600));  // the default overlap
+  const json promoted = secret();
+  CHECK(promoted["metadata"]["annotations"]["platform.a11y.dev/credentials-phase"] == "Promoted");
+  CHECK(promoted["data"]["frontend"] == staged["data"]["frontend.next"]);
+  CHECK(promoted["data"]["frontend.previous"] == frontend);
+  CHECK(promoted["data"]["users.previous"] == users);
+  CHECK_FALSE(promoted["data"].contains("frontend.next"));
+  CHECK(h.cluster.has_event("CredentialsRotated"));
+  // Two steps, two merge patches of that Secret; no workload was applied again (no pod restarts).
+  CHECK(h.cluster.count("patch") - patches == 2);
+  CHECK(h.cluster.count("apply", "deployments") == applies);
+
+  // While the overlap runs, a reconcile writes nothing and comes back when it ends.
+  const auto waiting = h.reconcile();
+  CHECK(waiting.kind == ReconcileResult::Kind::RequeueAfter);
+  CHECK(waiting.after <= std::chrono::seconds(3600));
+  CHECK(h.cluster.count("patch") - patches == 2);
+}

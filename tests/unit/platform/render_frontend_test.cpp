@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "platform_test_support.hpp"
 
 using namespace po::platform;
@@ -18,8 +20,18 @@ TEST_CASE("frontend: HPA with the spec's behavior, no spec.replicas, probes and 
   std::map<std::string, nlohmann::json> env;
   for (const auto& e : c["env"]) env[e["name"].get<std::string>()] = e;
   CHECK(env.at("API_CLIENT_ID")["value"] == "frontend");
-  CHECK(env.at("API_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]["name"] == "a11y-api-clients");
-  CHECK(env.at("API_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]["key"] == "frontend");
+  // A mounted file (read at every token exchange, so a rotation needs no restart), holding only its own key.
+  CHECK_FALSE(env.count("API_CLIENT_SECRET"));
+  CHECK(env.at("API_CLIENT_SECRET_FILE")["value"] == "/etc/platform-frontend/client/frontend");
+  const auto volumes = d["spec"]["template"]["spec"]["volumes"];
+  const auto volume = std::find_if(volumes.begin(), volumes.end(), [](const auto& v) { return v["name"] == "api-client"; });
+  REQUIRE(volume != volumes.end());
+  CHECK((*volume)["secret"]["secretName"] == "a11y-api-clients");
+  CHECK((*volume)["secret"]["items"] == nlohmann::json::parse(R"([{"key":"frontend","path":"frontend"}])"));
+  bool mounted_read_only = false;
+  for (const auto& m : c["volumeMounts"])
+    if (m["name"] == "api-client") mounted_read_only = m["mountPath"] == "/etc/platform-frontend/client" && m["readOnly"] == true;
+  CHECK(mounted_read_only);
   CHECK(env.at("API_BASE_URL")["value"] == "http://a11y-api:8000");
   for (const auto& [name, e] : env) {
     INFO(name);

@@ -127,6 +127,13 @@ TEST_CASE("generated secrets: names and keys match what the renderers reference"
       if (j.contains("secret") && j["secret"].is_object() && j["secret"].contains("secretName")) {  // a Secret volume: generated or user-named
         const std::string name = j["secret"]["secretName"];
         CHECK_MESSAGE((by_name.count(name) || name == "a11y-tls"), name);
+        if (by_name.count(name) && j["secret"].contains("items")) {  // projected keys exist (a missing one stops the pod)
+          for (const auto& item : j["secret"]["items"]) {
+            const auto& s = by_name[name];
+            const std::string key = item["key"];
+            CHECK_MESSAGE((s.fixedData.count(key) || std::count(s.randomKeys.begin(), s.randomKeys.end(), key)), name << "/" << key);
+          }
+        }
       }
       if (j.contains("secretKeyRef")) {
         const std::string name = j["secretKeyRef"]["name"];

@@ -38,8 +38,9 @@ WorkloadStatus statefulset_status(const nlohmann::json* live, std::int64_t appli
 // Cuts a child object down to what the reconciler reads from its informer cache, before it is stored:
 // metadata (name, namespace, uid, resourceVersion, generation, labels, ownerReferences,
 // deletionTimestamp), status, for Deployments and StatefulSets spec.replicas and spec.updateStrategy,
-// and for StatefulSets their containers' names and images. Other specs, ConfigMap and Secret data (no
-// secret stays in memory) and annotations go.
+// and for StatefulSets their containers' names and images; for Secrets their annotations and
+// creationTimestamp (a rotation's state, credential_rotation.hpp). Other specs, ConfigMap and Secret data
+// (no secret stays in memory) and other annotations go.
 void slim_child(nlohmann::json& object);
 
 // One component (api, frontend, gateway, database, cache, monitoring) may run several workloads.

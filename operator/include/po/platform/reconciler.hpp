@@ -69,11 +69,16 @@ class AppliedObjects {
   std::unordered_map<std::string, Mark> marks_;
 };
 
+struct GeneratedSecret;
+
 struct ReconcilerOptions {
   std::chrono::milliseconds progressing_requeue{3000};  // poll while a rollout is under way
   std::chrono::seconds discovery_ttl{60};                 // how long a discovery answer is trusted
   std::chrono::seconds failure_backoff{30};               // wait after the 2nd failed revision in a row (doubles)
   std::chrono::seconds degraded_requeue{30};              // look again at a failed stateful update
+  // How long a staged client credential waits before clients are switched to it: long enough for every
+  // api pod's kubelet to have updated the mounted Secret (its sync period, about a minute, plus its cache TTL).
+  std::chrono::seconds credentials_propagation{120};
   // Fault injection for the crash-safety test: "<Kind>/<name>" kills the process (SIGKILL) right after
   // that object is applied as part of a rollout attempt recorded in the same reconcile. Empty: off.
   std::string failpoint_kill_after_apply;
@@ -96,6 +101,8 @@ class PlatformReconciler {
   std::optional<runtime::ReconcileResult> read_platform(Attempt& a);     // reconcile_guards.cpp
   std::optional<runtime::ReconcileResult> check_guards(Attempt& a);      // reconcile_guards.cpp
   std::optional<runtime::ReconcileResult> ensure_secrets(Attempt& a);    // reconcile_secrets.cpp
+  std::optional<runtime::ReconcileResult> rotate_client_credentials(Attempt& a, const GeneratedSecret& gen,
+                                                                    const nlohmann::json& observed);  // reconcile_secrets.cpp
   std::optional<runtime::ReconcileResult> plan_revision(Attempt& a);     // reconcile_plan.cpp
   std::optional<runtime::ReconcileResult> apply_and_prune(Attempt& a);   // reconcile_apply.cpp
   runtime::ReconcileResult observe_and_report(Attempt& a);               // reconcile_observe.cpp

@@ -149,18 +149,18 @@ bool PlatformReconciler::roll_back(Attempt& a, const std::string& why) {
       }
     }
   }
-  finish_attempt(status, revision, kFailed, now, why);
+  finish_attempt(status, revision, RolloutResult::Failed, now, why);
   const auto what = "revision " + revision.substr(0, 12) + " " + why;
   if (ok) {
-    status["revision"]["current"] = last_good;
-    status["lastRollbackTime"] = now;
-    set_condition(status["conditions"],
+    status.revision.current = last_good;
+    status.lastRollbackTime = now;
+    set_condition(status.conditions,
                   {"RolledBack", "True", "RollbackSucceeded", what + "; rolled back to " + last_good.substr(0, 12)},
                   generation, now);
     events_.record(platform, "Warning", "RolledBack", "Rollback",
                    what + "; rolled back to revision " + last_good.substr(0, 12));
   } else {
-    set_condition(status["conditions"],
+    set_condition(status.conditions,
                   {"RolledBack", "False", "RollbackFailed", what + "; rollback to " + last_good.substr(0, 12) +
                                                                  " failed: " + failure},
                   generation, now);
@@ -205,11 +205,10 @@ Step PlatformReconciler::apply_and_prune(Attempt& a) {
     if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
     if (failed_apply->environment) {
       // Not the revision's fault: keep its attempt open, say what the cluster refused, retry with backoff.
-      const bool already = find_condition(old_status.value("conditions", json::array()), "Ready") != nullptr &&
-                           find_condition(old_status.value("conditions", json::array()), "Ready")->value("message", "") ==
-                               "applying " + failure;
-      set_condition(status["conditions"], {"Ready", "False", "ApplyRejected", "applying " + failure}, generation, now);
-      set_condition(status["conditions"],
+      const auto* ready = find_condition(old_status.conditions, "Ready");
+      const bool already = ready != nullptr && ready->message == "applying " + failure;
+      set_condition(status.conditions, {"Ready", "False", "ApplyRejected", "applying " + failure}, generation, now);
+      set_condition(status.conditions,
                     {"Reconciling", "True", "ApplyRejected", "retrying: the cluster refused an object (quota, RBAC or admission)"},
                     generation, now);
       if (!already) {
@@ -224,7 +223,7 @@ Step PlatformReconciler::apply_and_prune(Attempt& a) {
                         FailureAction::RollBack) {
       roll_back(a, "could not be applied (" + failure + ")");
     } else {
-      finish_attempt(status, revision, kFailed, now, "could not be applied (" + failure + ")");
+      finish_attempt(status, revision, RolloutResult::Failed, now, "could not be applied (" + failure + ")");
     }
     stall(status, generation, "ApplyFailed", "applying " + failure, now);
     events_.record(platform, "Warning", "ApplyFailed", "Apply", failure);

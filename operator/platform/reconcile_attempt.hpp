@@ -27,8 +27,8 @@ struct PlatformReconciler::Attempt {
   nlohmann::json platform;
   std::string ns, name, now;
   std::int64_t generation = 0;
-  nlohmann::json old_status;
-  nlohmann::json status;
+  PlatformStatus old_status;
+  PlatformStatus status;
   Platform spec;                                  // parsed and validated
   std::vector<runtime::ObjectPtr> data_claims;    // data-<name>-postgres-N, from the cache
   // Secrets: the generated ones are never pruned; the retained credentials have no owner.

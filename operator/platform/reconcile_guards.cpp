@@ -76,24 +76,24 @@ Step PlatformReconciler::check_guards(Attempt& a) {
     if (!r.ok()) return ReconcileResult::failed("adding finalizer: " + r.error().to_string());
     platform = std::move(*r);
   }
-  a.old_status = platform.value("status", json::object());
+  a.old_status = platform.value("status", json::object()).get<PlatformStatus>();
   a.status = a.old_status;
 
   if (str(platform, "/metadata/annotations/platform.a11y.dev~1paused") == "true") {
-    set_condition(status["conditions"], {"ReconciliationPaused", "True", "PausedByAnnotation",
+    set_condition(status.conditions, {"ReconciliationPaused", "True", "PausedByAnnotation",
                                          "the platform.a11y.dev/paused annotation is \"true\""},
                   generation, now);
     PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
     return ReconcileResult::done();
   }
-  remove_condition(status["conditions"], "ReconciliationPaused");
+  remove_condition(status.conditions, "ReconciliationPaused");
 
   // 3. Semantic validation.
   auto parsed = parse_and_validate(platform);
   if (!parsed.ok()) {
     const auto message = to_string(parsed.errors);
-    const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
-                         old_status.value("observedGeneration", std::int64_t{-1}) == generation;
+    const bool already = condition_is(old_status.conditions, "Stalled", "True") &&
+                         old_status.observedGeneration == generation;
     stall(status, generation, "InvalidSpec", message, now);
     if (!already) events_.record(platform, "Warning", "InvalidSpec", "Validate", message);
     spdlog::warn("platform {}/{}: invalid spec: {}", ns, name, message);
@@ -121,8 +121,8 @@ Step PlatformReconciler::check_guards(Attempt& a) {
       running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold));
     }
     if (const auto refused = refuse_postgres_downgrade(running, spec.spec.database.managed->version)) {
-      const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
-                           old_status.value("observedGeneration", std::int64_t{-1}) == generation;
+      const bool already = condition_is(old_status.conditions, "Stalled", "True") &&
+                           old_status.observedGeneration == generation;
       stall(status, generation, "DowngradeRefused", *refused, now);
       if (!already) events_.record(platform, "Warning", "DowngradeRefused", "Validate", *refused);
       spdlog::warn("platform {}/{}: {}", ns, name, *refused);

@@ -109,11 +109,11 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
   // The held objects are what runs of a failed revision: judged too, so that the status neither forgets
   // them nor calls the revision good without them. Their workloads stay Failed unless the revision is the
   // one that runs and fresh reads confirm that all of it became ready after all (a late image, say).
-  const auto& history = old_status.value("history", json::array());
+  const auto& history = old_status.history;
   const bool failed_revision_runs = plan.plan == Plan::HoldFailed && !history.empty() &&
-                                    str(old_status, "/revision/lastAttempted") == revision &&
-                                    history.back().value("revision", "") == revision &&
-                                    history.back().value("result", "") == kFailed;
+                                    old_status.revision.lastAttempted == revision &&
+                                    history.back().revision == revision &&
+                                    history.back().result == RolloutResult::Failed;
   std::vector<const json*> held_workloads;  // held Deployments and StatefulSets the cache shows Current
   bool held_all_current = true;
   std::vector<std::pair<const json*, bool>> observed_manifests;  // manifest, held
@@ -216,20 +216,20 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
   }
   std::string recovered_message;
   if (recovered) {
-    const auto failed_at = history.back().value("finishedAt", "");
+    const auto& failed_at = history.back().finishedAt;
     recovered_message = "revision " + revision.substr(0, 12) + " recovered: all its workloads became ready after its rollout was marked failed" +
                         (failed_at.empty() ? std::string{} : " at " + failed_at);
     recover_attempt(status, revision, now, recovered_message);
-    remove_condition(status["conditions"], "RolledBack");
-    remove_condition(status["conditions"], "Stalled");
+    remove_condition(status.conditions, "RolledBack");
+    remove_condition(status.conditions, "Stalled");
   }
   if (const auto it = observed.components.find("api"); it != observed.components.end()) {
     observed.api_replicas = it->second.replicas;
   }
 
-  const bool was_ready = condition_is(old_status.value("conditions", json::array()), "Ready", "True") &&
-                         str(old_status, "/revision/current") == effective_revision;
-  const bool was_failed = condition_is(old_status.value("conditions", json::array()), "Degraded", "True");
+  const bool was_ready = condition_is(old_status.conditions, "Ready", "True") &&
+                         old_status.revision.current == effective_revision;
+  const bool was_failed = condition_is(old_status.conditions, "Degraded", "True");
   auto outcome = observe(status, observed, now);
   // The database runs: record its major version on the data claims (see refuse_postgres_downgrade).
   if (const auto db = observed.components.find("database");
@@ -256,7 +256,7 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
       }
       PO_RETURN_IF_DONE(save_revision(spec, revision, stateless, spec.spec.rollout.historyLimit));
     }
-    remove_condition(status["conditions"], "RolledBack");
+    remove_condition(status.conditions, "RolledBack");
   }
   if (recovered && outcome == Outcome::Ready) {
     spdlog::info("platform {}/{}: {}", ns, name, recovered_message);
@@ -269,7 +269,7 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
     const auto action = on_rollout_failure(true, spec.spec.rollout.autoRollback, last_good, revision);
     if (action == FailureAction::RollBack) {
       roll_back(a, "failed to roll out");
-      set_condition(status["conditions"], {"Ready", "False", "RollingBack", "restoring revision " + last_good.substr(0, 12)},
+      set_condition(status.conditions, {"Ready", "False", "RollingBack", "restoring revision " + last_good.substr(0, 12)},
                     generation, now);
       outcome = Outcome::Progressing;
     } else if (!was_failed) {
@@ -279,21 +279,21 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
     }
   } else if (outcome == Outcome::Degraded && !was_failed) {
     events_.record(platform, "Warning", "StatefulUpdateFailed", "Rollout",
-                   find_condition(status["conditions"], "Degraded")->value("message", ""));
+                   find_condition(status.conditions, "Degraded")->message);
   }
 
   // What the hold means for the summary conditions; observe() described only the running revision.
   if (recovered) {
     // Nothing is held any more.
   } else if (plan.reason == HoldReason::BackingOff) {
-    set_condition(status["conditions"], {"Reconciling", "True", "BackingOff", plan.message}, generation, now);
+    set_condition(status.conditions, {"Reconciling", "True", "BackingOff", plan.message}, generation, now);
   } else if (plan.reason == HoldReason::RetriesExceeded) {
-    if (!condition_is(old_status.value("conditions", json::array()), "Stalled", "True")) {
+    if (!condition_is(old_status.conditions, "Stalled", "True")) {
       spdlog::warn("platform {}/{}: {}", ns, name, plan.message);
       events_.record(platform, "Warning", "RetriesExceeded", "Apply", plan.message);
     }
-    set_condition(status["conditions"], {"Stalled", "True", "RetriesExceeded", plan.message}, generation, now);
-    set_condition(status["conditions"], {"Reconciling", "False", "RetriesExceeded", plan.message}, generation, now);
+    set_condition(status.conditions, {"Stalled", "True", "RetriesExceeded", plan.message}, generation, now);
+    set_condition(status.conditions, {"Reconciling", "False", "RetriesExceeded", plan.message}, generation, now);
   }
 
   // 13. Status only when it changed; poll while progressing (child watches also wake us).

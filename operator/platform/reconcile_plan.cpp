@@ -57,7 +57,7 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
                                   parse_rfc3339_utc(now).value_or(0), spec.spec.rollout.maxConsecutiveFailures,
                                   options_.failure_backoff.count()});
   const auto& plan = a.plan;
-  a.last_good = str(old_status, "/revision/lastGood");
+  a.last_good = old_status.revision.lastGood;
   const auto& last_good = a.last_good;
   auto& in_effect = a.in_effect;
   auto& held = a.held;
@@ -90,7 +90,7 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
 
   // 7. Record the attempt before applying anything.
   if (!holding) {
-    const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
+    const bool new_revision = old_status.revision.lastAttempted != revision;
     if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
       a.attempt_begun = true;
       PO_RETURN_IF_ERROR(write_status(a, status), "recording the attempt");
@@ -101,14 +101,14 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
       }
     }
   } else if (plan.reason == HoldReason::BackingOff) {
-    if (!condition_is(old_status.value("conditions", json::array()), "Reconciling", "True")) {
+    if (!condition_is(old_status.conditions, "Reconciling", "True")) {
       spdlog::info("platform {}/{}: {}", ns, name, plan.message);
       events_.record(platform, "Normal", "BackingOff", "Apply", plan.message);
     }
-  } else if (!condition_is(old_status.value("conditions", json::array()), "RolledBack", "True")) {
+  } else if (!condition_is(old_status.conditions, "RolledBack", "True")) {
     // The spec went back to a revision that failed before: say why it is not applied.
     spdlog::info("platform {}/{}: {}", ns, name, plan.message);
-    set_condition(status["conditions"],
+    set_condition(status.conditions,
                   {"RolledBack", "True", restore ? "HoldingLastGood" : "HoldingFailed", plan.message}, generation, now);
     events_.record(platform, "Warning", "RevisionHeld", "Apply", plan.message);
   }

@@ -251,10 +251,10 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   return observe_and_report(a);           // 10-13. observe, roll back or complete, status
 }
 
-// Status only when it changed (what is sent leaves out empty fields: status_for_apply).
-kube::Status PlatformReconciler::write_status(Attempt& a, const json& st) {
-  json sent = status_for_apply(st);
-  if (sent == status_for_apply(a.old_status)) return kube::Ok{};
+// Status only when it changed (what is sent leaves out empty fields: to_json of PlatformStatus).
+kube::Status PlatformReconciler::write_status(Attempt& a, const PlatformStatus& st) {
+  json sent = st;
+  if (sent == json(a.old_status)) return kube::Ok{};
   json body = {{"apiVersion", kPlatforms.api_version()},
                {"kind", "Platform"},
                {"metadata", {{"name", a.name}, {"namespace", a.ns}}},

@@ -4,14 +4,17 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "../support/fake_cluster.hpp"
+#include "crd_schema.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/conditions.hpp"
 #include "po/platform/reconciler.hpp"
+#include "po/platform/status_types.hpp"
 #include "po/platform/yaml.hpp"
 
 namespace {
@@ -19,6 +22,8 @@ namespace {
 using nlohmann::json;
 using po::platform::kPlatforms;
 using po::platform::PlatformReconciler;
+using po::platform::PlatformStatus;
+using po::platform::RolloutResult;
 using po::platform::ReconcilerOptions;
 using po::runtime::ReconcileResult;
 using po::runtime::testing::FakeCluster;
@@ -34,49 +39,41 @@ json platform_yaml(const std::string& spec_yaml) {
 
 const std::string kMinimalSpec = "  version: \"1.0.0\"\n";
 
-// The status schema of the Platform CRD (crds/), which the fake API server enforces on status writes.
-const json& platform_status_schema() {
-  static const json schema = [] {
-    std::ifstream in(std::string(PO_SOURCE_DIR) + "/crds/platforms.platform.a11y.dev.yaml");
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto crd = po::platform::yaml_documents(text.str()).front();
-    return crd.at(json::json_pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status"));
-  }();
-  return schema;
-}
-
 struct Harness {
   FakeCluster cluster;
   std::unique_ptr<PlatformReconciler> reconciler;
 
   explicit Harness(const std::string& spec_yaml = kMinimalSpec, ReconcilerOptions options = {}) {
     cluster.watch(kPlatforms);
-    cluster.validate_status("platforms", platform_status_schema());
+    cluster.validate_status("platforms", po::platform::testing::platform_status_schema());
     for (const auto& kind : po::platform::watched_child_kinds()) cluster.watch(kind.gvr, po::platform::slim_child);
     reconciler = std::make_unique<PlatformReconciler>(cluster, cluster, cluster, cluster, std::move(options));
     cluster.put(kPlatforms, platform_yaml(spec_yaml));
   }
   ReconcileResult reconcile() { return reconciler->reconcile(kKey, {}); }
   json platform() { return *cluster.live("platforms", kKey); }
-  json status() { return platform().value("status", json::object()); }
-  json conditions() { return status().value("conditions", json::array()); }
+  PlatformStatus status() { return platform().value("status", json::object()).get<PlatformStatus>(); }
   bool condition(const std::string& type, const std::string& value) {
-    return po::platform::condition_is(conditions(), type, value);
+    return po::platform::condition_is(status().conditions, type, value);
   }
   std::string reason(const std::string& type) {
-    const auto all = conditions();
-    const auto* c = po::platform::find_condition(all, type);
-    return c == nullptr ? std::string{} : c->value("reason", "");
+    const auto st = status();
+    const auto* c = po::platform::find_condition(st.conditions, type);
+    return c == nullptr ? std::string{} : c->reason;
   }
   std::string message(const std::string& type) {
-    const auto all = conditions();
-    const auto* c = po::platform::find_condition(all, type);
-    return c == nullptr ? std::string{} : c->value("message", "");
+    const auto st = status();
+    const auto* c = po::platform::find_condition(st.conditions, type);
+    return c == nullptr ? std::string{} : c->message;
   }
   std::string revision(const std::string& which) {
     const auto st = status();
-    return st.contains("revision") ? st["revision"].value(which, "") : std::string{};
+    return which == "current" ? st.revision.current : which == "lastGood" ? st.revision.lastGood : st.revision.lastAttempted;
+  }
+  // The result of the newest rollout attempt.
+  std::optional<RolloutResult> last_result() {
+    const auto st = status();
+    return st.history.empty() ? std::nullopt : st.history.back().result;
   }
   // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
   void converge() {
@@ -116,7 +113,7 @@ TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, t
   CHECK(h.condition("Ready", "False"));
   CHECK(h.revision("lastAttempted") == h.revision("current"));
   CHECK(h.revision("lastGood").empty());
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   CHECK(h.cluster.has_event("RolloutStarted"));
 
   h.cluster.roll_out_all();
@@ -124,8 +121,8 @@ TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, t
   CHECK(h.condition("Ready", "True"));
   CHECK(h.condition("Reconciling", "False"));
   CHECK(h.revision("lastGood") == h.revision("current"));
-  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
-  CHECK(h.status().value("observedGeneration", 0) == h.platform()["metadata"].value("generation", 0));
+  CHECK(h.last_result() == RolloutResult::Succeeded);
+  CHECK(h.status().observedGeneration == h.platform()["metadata"].value("generation", std::int64_t{0}));
   CHECK(h.cluster.has_event("RolloutComplete"));
   // The good revision is kept as a ControllerRevision for rollbacks.
   CHECK(h.cluster.all("controllerrevisions").size() == 1);
@@ -158,8 +155,9 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.reason("RolledBack") == "RollbackSucceeded");
   CHECK(h.revision("current") == good);
   CHECK(h.revision("lastGood") == good);
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
-  CHECK(h.status().value("lastRollbackTime", "") == h.status()["history"].back().value("finishedAt", "-"));
+  CHECK(h.last_result() == RolloutResult::Failed);
+  CHECK(h.status().lastRollbackTime == h.status().history.back().finishedAt);
+  CHECK_FALSE(h.status().lastRollbackTime.empty());
   CHECK(h.cluster.has_event("RolledBack"));
   // The failed revision is held: the next reconcile does not apply it again, and a rolled-out good
   // revision never makes the failed one recover.
@@ -168,7 +166,7 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.api_image() == good_image);
   h.reconcile();
   CHECK(h.revision("lastGood") == good);
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
 }
 
@@ -196,7 +194,7 @@ TEST_CASE("a transient apply failure is retried with back-off and fails no revis
   h.cluster.fail("apply", "deployments", "", FakeCluster::error(503, "ServiceUnavailable"));
   const auto r = h.reconcile();
   CHECK(r.kind == ReconcileResult::Kind::Error);
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   h.converge();
 }
 
@@ -207,7 +205,7 @@ TEST_CASE("an invalid object fails its revision and stalls") {
   CHECK(r.kind == ReconcileResult::Kind::RequeueAfter);
   CHECK(h.condition("Stalled", "True"));
   CHECK(h.reason("Stalled") == "ApplyFailed");
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
 }
 
 TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its finalizer") {
@@ -266,7 +264,7 @@ TEST_CASE("a cache that has not caught up with our apply never marks the new rev
   CHECK(h.revision("lastAttempted") != good);
   CHECK(h.revision("lastGood") == good);
   CHECK_FALSE(h.condition("Ready", "True"));
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   // The watch delivers; the new pods never become ready; the rollback finds the good revision.
   h.cluster.fail_rollout("default/p-api");
   h.cluster.sync();
@@ -365,14 +363,14 @@ TEST_CASE("a quota, RBAC or webhook rejection is retried and reported, and fails
     for (int i = 0; i < 3; ++i) {
       CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);  // the work queue backs off
     }
-    CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+    CHECK(h.last_result() == RolloutResult::Progressing);
     CHECK_FALSE(h.condition("Stalled", "True"));
     CHECK(h.reason("Ready") == "ApplyRejected");
     CHECK(h.cluster.has_event("ApplyRejected"));
     // Quota raised, policy fixed: the same revision goes through.
     h.converge();
     CHECK(h.api_image() == "registry.example/api:2");
-    CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+    CHECK(h.last_result() == RolloutResult::Succeeded);
   }
 }
 
@@ -440,7 +438,7 @@ TEST_CASE("a stuck stateful update does not rewrite status while nothing changes
 TEST_CASE("a first revision that failed keeps its status writable: no endpoints: null (422 seen live)") {
   Harness h;
   h.reconcile();
-  REQUIRE_FALSE(h.status()["endpoints"].empty());
+  REQUIRE_FALSE(h.status().endpoints.empty());
   for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
   h.cluster.fail_rollout("default/p-api");
   h.reconcile();
@@ -451,14 +449,14 @@ TEST_CASE("a first revision that failed keeps its status writable: no endpoints:
   INFO(held.error);
   CHECK(held.kind != ReconcileResult::Kind::Error);
   CHECK(h.reason("RolledBack") == "HoldingFailed");
-  CHECK(h.status()["endpoints"].is_object());
+  CHECK(h.platform()["status"]["endpoints"].is_object());  // not null
   // The held revision's api is still judged: it failed, so nothing is Ready and nothing is good.
   CHECK(h.reason("Ready") == "RolloutFailed");
   CHECK(h.revision("lastGood").empty());
   // Still writable later (a spec change starts a new attempt).
   h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:2"; });
   CHECK(h.reconcile().kind != ReconcileResult::Kind::Error);
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
 }
 
 namespace {
@@ -486,11 +484,11 @@ TEST_CASE("a first revision that failed only because its pods were late recovers
   CHECK(h.condition("Ready", "True"));
   CHECK(h.revision("lastGood") == revision);
   CHECK(h.revision("current") == revision);
-  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
-  CHECK(h.status()["history"].back().value("message", "").find("recovered") != std::string::npos);
+  CHECK(h.last_result() == RolloutResult::Succeeded);
+  CHECK(h.status().history.back().message.find("recovered") != std::string::npos);
   CHECK(h.message("Ready").find("recovered") != std::string::npos);
   CHECK_FALSE(h.condition("Degraded", "True"));
-  CHECK(h.conditions().size() == 2);  // Ready and Reconciling; RolledBack (HoldingFailed) is gone
+  CHECK(h.status().conditions.size() == 2);  // Ready and Reconciling; RolledBack (HoldingFailed) is gone
   CHECK(h.cluster.has_event("RolloutRecovered"));
   CHECK(h.cluster.all("controllerrevisions").size() == 1);  // a good revision to roll back to later
   // Settled: nothing more is written.
@@ -510,7 +508,7 @@ TEST_CASE("a failed first revision does not recover from a cache that shows it r
   h.reconcile();
   CHECK(h.reason("Ready") == "RolloutFailed");
   CHECK(h.revision("lastGood").empty());
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
   CHECK(h.cluster.all("controllerrevisions").empty());
 }

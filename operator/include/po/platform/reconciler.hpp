@@ -20,6 +20,7 @@
 #include "po/kube/client.hpp"
 #include "po/kube/resource.hpp"
 #include "po/platform/child_status.hpp"
+#include "po/platform/status_types.hpp"
 #include "po/platform/types.hpp"
 #include "po/runtime/client.hpp"
 #include "po/runtime/controller.hpp"
@@ -101,7 +102,7 @@ class PlatformReconciler {
   runtime::ReconcileResult observe_and_report(Attempt& a);               // reconcile_observe.cpp
   // Applies the last good revision's stateless objects and records the outcome; true when it went through.
   bool roll_back(Attempt& a, const std::string& why);
-  kube::Status write_status(Attempt& a, const nlohmann::json& status);
+  kube::Status write_status(Attempt& a, const PlatformStatus& status);
 
   struct ApplyFailure {
     std::string what;        // "Kind name: error"

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "po/platform/status_types.hpp"
 
 namespace po::platform {
 
@@ -26,7 +26,7 @@ enum class HoldReason {
 
 struct PlanInputs {
   std::string revision;             // digest of what the spec renders now
-  nlohmann::json status;            // the Platform's status (history, revision)
+  PlatformStatus status;            // the Platform's status (history, revision)
   std::string retry_at;             // the retry-at annotation, "" when absent
   long long now = 0;                // seconds since the epoch
   int max_consecutive_failures = 3; // spec.rollout.maxConsecutiveFailures
@@ -45,7 +45,7 @@ inline constexpr long long kMaxBackoffSeconds = 600;
 
 // Failed attempts at the newest end of status.history, not counting Superseded ones; a Succeeded or a
 // Progressing attempt ends the run. `last_failure` gets the newest failure's finishedAt when it parses.
-int consecutive_failures(const nlohmann::json& status, std::optional<long long>* last_failure = nullptr);
+int consecutive_failures(const PlatformStatus& status, std::optional<long long>* last_failure = nullptr);
 
 // What to do with the revision the spec renders now:
 // - its newest attempt Failed: hold it, unless retry-at (RFC 3339) is newer than that failure;

@@ -26,52 +26,50 @@ using nlohmann::json;
 using runtime::ReconcileResult;
 using namespace reconcile;
 
-std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::apply_object(const std::string& platform_key,
-                                                                                const std::string& ns,
-                                                                                const json& manifest) {
+kube::Status PlatformReconciler::apply_object(const std::string& platform_key, const std::string& ns, const json& manifest) {
   const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
+  if (gvr == nullptr) return kube::ApiError{404, "NotFound", "no resource is known for " + manifest.value("kind", ""), false, std::nullopt};
   const auto obj_name = str(manifest, "/metadata/name");
-  if (gvr == nullptr) return ApplyFailure{"no resource is known for " + manifest.value("kind", "") + " " + obj_name, false};
   const auto memo_key = platform_key + "|" + gvr->resource + "/" + obj_name;
   const auto digest = digest_of(manifest);
   runtime::ObjectPtr hold;
   if (cache_.watches(*gvr) ? applied_.unchanged(memo_key, digest, cached_child(*gvr, ns + "/" + obj_name, hold))
                            : applied_.unchanged_unwatched(memo_key, digest)) {
     ++skipped_;
-    return std::nullopt;
+    return kube::Ok{};
   }
-  if (auto failed = hand_over_replicas(*gvr, memo_key, ns, manifest)) return failed;
+  if (auto handed = hand_over_replicas(*gvr, memo_key, ns, manifest); !handed.ok()) return handed;
   auto applied = writer_.apply(*gvr, ns, obj_name, manifest, {std::string(kFieldManager), true, false});
   ++applies_;
-  if (!applied.ok()) {
-    return ApplyFailure{manifest.value("kind", "") + " " + obj_name + ": " + applied.error().to_string(),
-                        applied.error().retryable, rejected_by_environment(applied.error())};
-  }
+  if (!applied.ok()) return applied.error();
   applied_.remember(memo_key, digest, *applied);
-  return std::nullopt;
+  return kube::Ok{};
 }
 
 // Kubernetes' documented transfer of spec.replicas to an HPA: if our field manager, the only owner, just
 // stopped sending it, the API server would reset it to the default of 1. So first a second manager applies
 // the current count (sharing the field); then our apply drops it and the count stays until the HPA, which
 // takes the field over when it scales, changes it.
-std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_replicas(
-    const kube::GroupVersionResource& gvr, const std::string& memo_key, const std::string& ns, const json& manifest) {
+kube::Status PlatformReconciler::hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
+                                                    const std::string& ns, const json& manifest) {
   const auto kind = manifest.value("kind", "");
-  if (kind != "Deployment" && kind != "StatefulSet") return std::nullopt;
+  if (kind != "Deployment" && kind != "StatefulSet") return kube::Ok{};
   const bool sends_replicas = manifest.contains(json::json_pointer("/spec/replicas"));
   {
     std::scoped_lock lock(handover_mu_);
     if (sends_replicas) {
       handed_over_.erase(memo_key);
-      return std::nullopt;
+      return kube::Ok{};
     }
-    if (handed_over_.count(memo_key) != 0) return std::nullopt;
+    if (handed_over_.count(memo_key) != 0) return kube::Ok{};
   }
   const auto obj_name = str(manifest, "/metadata/name");
   auto live = api_.get(gvr, ns, obj_name);
   if (!live.ok() && !live.error().not_found()) {
-    return ApplyFailure{kind + " " + obj_name + ": reading replicas to hand over: " + live.error().to_string(), true};
+    auto error = live.error();
+    error.message = "reading replicas to hand over: " + error.message;
+    error.retryable = true;
+    return error;
   }
   const auto replicas = json::json_pointer("/spec/replicas");
   if (live.ok() && live->contains(replicas)) {
@@ -83,13 +81,14 @@ std::optional<PlatformReconciler::ApplyFailure> PlatformReconciler::hand_over_re
     ++applies_;
     // A conflict: another manager (the HPA) already owns the field with another value; it keeps it.
     if (!r.ok() && !r.error().conflict()) {
-      return ApplyFailure{kind + " " + obj_name + ": handing spec.replicas over: " + r.error().to_string(),
-                          r.error().retryable};
+      auto error = r.error();
+      error.message = "handing spec.replicas over: " + error.message;
+      return error;
     }
   }
   std::scoped_lock lock(handover_mu_);
   handed_over_.insert(memo_key);
-  return std::nullopt;
+  return kube::Ok{};
 }
 
 Step PlatformReconciler::prune_unwatched(const std::string& key, const std::string& ns, const std::string& name,
@@ -142,9 +141,9 @@ bool PlatformReconciler::roll_back(Attempt& a, const std::string& why) {
   std::string failure = loaded.ok() ? "its ControllerRevision is missing" : loaded.error().to_string();
   if (ok) {
     for (const auto& manifest : with_current_replicas(std::move(*loaded), objects)) {
-      if (auto f = apply_object(key, ns, manifest)) {
+      if (auto r = apply_object(key, ns, manifest); !r.ok()) {
         ok = false;
-        failure = f->what;
+        failure = object_ref(manifest) + ": " + r.error().to_string();
         break;
       }
     }
@@ -192,18 +191,18 @@ Step PlatformReconciler::apply_and_prune(Attempt& a) {
     if (stop.stop_requested()) return ReconcileResult::requeue();
     const auto* gvr = resource_for(manifest.value("apiVersion", ""), manifest.value("kind", ""));
     if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(manifest, "/metadata/name"));
-    const auto failed_apply = apply_object(key, ns, manifest);
-    if (!failed_apply && attempt_begun && !options_.failpoint_kill_after_apply.empty() &&
+    const auto applied = apply_object(key, ns, manifest);
+    if (applied.ok() && attempt_begun && !options_.failpoint_kill_after_apply.empty() &&
         options_.failpoint_kill_after_apply == manifest.value("kind", "") + "/" + str(manifest, "/metadata/name")) {
       spdlog::critical("failpoint: killing the operator after applying {} of revision {}",
                        options_.failpoint_kill_after_apply, revision.substr(0, 12));
       spdlog::default_logger()->flush();
       std::raise(SIGKILL);
     }
-    if (!failed_apply) continue;
-    const auto& failure = failed_apply->what;
-    if (failed_apply->transient) return ReconcileResult::failed("applying " + failure);
-    if (failed_apply->environment) {
+    if (applied.ok()) continue;
+    const auto failure = object_ref(manifest) + ": " + applied.error().to_string();
+    if (applied.error().retryable) return ReconcileResult::failed("applying " + failure);  // 5xx, timeouts, 409
+    if (rejected_by_environment(applied.error())) {
       // Not the revision's fault: keep its attempt open, say what the cluster refused, retry with backoff.
       const auto* ready = find_condition(old_status.conditions, "Ready");
       const bool already = ready != nullptr && ready->message == "applying " + failure;

@@ -88,6 +88,8 @@ std::string digest_of(const nlohmann::json& manifest);
 std::vector<nlohmann::json> with_current_replicas(std::vector<nlohmann::json> saved,
                                                   const std::vector<DesiredObject>& current);
 std::string component_of(const nlohmann::json& manifest);
+// "<Kind> <name>", as failures name an object.
+std::string object_ref(const nlohmann::json& manifest);
 
 }  // namespace reconcile
 }  // namespace po::platform

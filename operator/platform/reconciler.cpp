@@ -149,6 +149,8 @@ std::vector<json> with_current_replicas(std::vector<json> saved, const std::vect
   return saved;
 }
 
+std::string object_ref(const json& manifest) { return manifest.value("kind", "") + " " + str(manifest, "/metadata/name"); }
+
 std::string component_of(const json& manifest) {
   return str(manifest, "/metadata/labels/app.kubernetes.io~1component");
 }

@@ -64,6 +64,14 @@ bool remove_condition(std::vector<Condition>& conditions, std::string_view type)
   return true;
 }
 
+void keep_transition_times(std::vector<Condition>& conditions, const std::vector<Condition>& before) {
+  for (auto& c : conditions) {
+    if (const auto* old = find_condition(before, c.type); old != nullptr && old->status == c.status) {
+      c.lastTransitionTime = old->lastTransitionTime;
+    }
+  }
+}
+
 std::string rfc3339_now() {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

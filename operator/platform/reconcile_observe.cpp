@@ -98,6 +98,8 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
   const bool holding = a.holding;
   const auto& data_claims = a.data_claims;
   const auto& statefulsets = *resource_for("apps/v1", "StatefulSet");
+  // autoRollback off and a revision to go back to: a failed revision stays in place, the Platform Stalled.
+  const bool keep_failed = !spec.spec.rollout.autoRollback && !last_good.empty() && last_good != revision;
 
   // 10. Observe the workloads.
   std::map<std::string, std::vector<std::pair<std::string, WorkloadStatus>>> workloads;
@@ -272,10 +274,20 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
       set_condition(status.conditions, {"Ready", "False", "RollingBack", "restoring revision " + last_good.substr(0, 12)},
                     generation, now);
       outcome = Outcome::Progressing;
-    } else if (!was_failed) {
-      events_.record(platform, "Warning", "RolloutFailed", "Rollout",
-                     "revision " + revision.substr(0, 12) + " failed to roll out" +
-                         (last_good.empty() ? " (no earlier revision succeeded, so nothing to roll back to)" : ""));
+    } else {
+      if (keep_failed) {
+        set_condition(status.conditions,
+                      {"Stalled", "True", std::string(kAutoRollbackDisabled), kept_in_place_message(revision, last_good)},
+                      generation, now);
+      }
+      if (!was_failed) {
+        events_.record(platform, "Warning", "RolloutFailed", "Rollout",
+                       "revision " + revision.substr(0, 12) + " failed to roll out" +
+                           (last_good.empty() ? " (no earlier revision succeeded, so nothing to roll back to)"
+                            : keep_failed     ? "; spec.rollout.autoRollback is false, so revision " +
+                                                    last_good.substr(0, 12) + " is not restored"
+                                              : ""));
+      }
     }
   } else if (outcome == Outcome::Degraded && !was_failed) {
     events_.record(platform, "Warning", "StatefulUpdateFailed", "Rollout",
@@ -294,6 +306,10 @@ ReconcileResult PlatformReconciler::observe_and_report(Attempt& a) {
     }
     set_condition(status.conditions, {"Stalled", "True", "RetriesExceeded", plan.message}, generation, now);
     set_condition(status.conditions, {"Reconciling", "False", "RetriesExceeded", plan.message}, generation, now);
+  } else if (plan.reason == HoldReason::FailedBefore && keep_failed) {
+    set_condition(status.conditions,
+                  {"Stalled", "True", std::string(kAutoRollbackDisabled), kept_in_place_message(revision, last_good)},
+                  generation, now);
   }
 
   // 13. Status only when it changed; poll while progressing (child watches also wake us).

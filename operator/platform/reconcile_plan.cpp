@@ -55,7 +55,7 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
   // back off and then stall: hold the last good one.
   a.plan = plan_rollout({revision, old_status, str(platform, "/metadata/annotations/platform.a11y.dev~1retry-at"),
                                   parse_rfc3339_utc(now).value_or(0), spec.spec.rollout.maxConsecutiveFailures,
-                                  options_.failure_backoff.count()});
+                                  options_.failure_backoff.count(), spec.spec.rollout.autoRollback});
   const auto& plan = a.plan;
   a.last_good = old_status.revision.lastGood;
   const auto& last_good = a.last_good;
@@ -105,6 +105,9 @@ Step PlatformReconciler::plan_revision(Attempt& a) {
       spdlog::info("platform {}/{}: {}", ns, name, plan.message);
       events_.record(platform, "Normal", "BackingOff", "Apply", plan.message);
     }
+  } else if (!spec.spec.rollout.autoRollback && !last_good.empty()) {
+    // autoRollback off: the failed revision stays in place, nothing is rolled back (observe_and_report
+    // keeps the Platform Stalled).
   } else if (!condition_is(old_status.conditions, "RolledBack", "True")) {
     // The spec went back to a revision that failed before: say why it is not applied.
     spdlog::info("platform {}/{}: {}", ns, name, plan.message);

@@ -254,7 +254,8 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 }
 
 // Status only when it changed (what is sent leaves out empty fields: to_json of PlatformStatus).
-kube::Status PlatformReconciler::write_status(Attempt& a, const PlatformStatus& st) {
+kube::Status PlatformReconciler::write_status(Attempt& a, PlatformStatus st) {
+  keep_transition_times(st.conditions, a.old_status.conditions);
   json sent = st;
   if (sent == json(a.old_status)) return kube::Ok{};
   json body = {{"apiVersion", kPlatforms.api_version()},

@@ -75,7 +75,8 @@ PlanDecision plan_rollout(const PlanInputs& in) {
   const std::optional<RolloutResult> newest_result = newest != nullptr ? newest->result : std::nullopt;
   const std::string& last_good = in.status.revision.lastGood;
   const auto hold = [&](HoldReason reason, std::string message, long long retry_in = 0) {
-    const Plan plan = last_good.empty() || last_good == in.revision ? Plan::HoldFailed : Plan::HoldLastGood;
+    const bool restore = in.auto_rollback && !last_good.empty() && last_good != in.revision;
+    const Plan plan = restore ? Plan::HoldLastGood : Plan::HoldFailed;
     return PlanDecision{plan, reason, std::move(message), retry_in};
   };
   std::optional<long long> last_failure;
@@ -119,6 +120,12 @@ PlanDecision plan_rollout(const PlanInputs& in) {
     }
   }
   return {};
+}
+
+std::string kept_in_place_message(const std::string& revision, const std::string& last_good) {
+  return "revision " + short_rev(revision) + " failed to roll out and stays in place: spec.rollout.autoRollback is false, " +
+         "so revision " + short_rev(last_good) + " is not restored; change the spec, or set the platform.a11y.dev/retry-at " +
+         "annotation to a time after the failure to try it again";
 }
 
 FailureAction on_rollout_failure(bool failed, bool auto_rollback, const std::string& last_good,

@@ -170,6 +170,41 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
 }
 
+TEST_CASE("with autoRollback: false a failed revision stays in place, Stalled says why, and nothing is restored later") {
+  Harness h("  version: \"1.0.0\"\n  rollout:\n    autoRollback: false\n");
+  h.converge();
+  const auto good = h.revision("lastGood");
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.reconcile();
+  const auto bad = h.revision("lastAttempted");
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  CHECK(h.api_image() == "registry.example/api:broken");
+  CHECK(h.last_result() == RolloutResult::Failed);
+  CHECK(h.reason("Ready") == "RolloutFailed");
+  CHECK(h.reason("Stalled") == "AutoRollbackDisabled");
+  CHECK(h.message("Stalled").find("autoRollback is false") != std::string::npos);
+  CHECK_FALSE(h.condition("RolledBack", "True"));
+  CHECK(h.cluster.has_event("RolloutFailed"));
+  // The reconciles that follow hold the failed revision where it is: no restore, no new status.
+  h.reconcile();
+  const auto status_writes = h.cluster.count("apply", "platforms");
+  for (int i = 0; i < 3; ++i) h.reconcile();
+  CHECK(h.api_image() == "registry.example/api:broken");
+  CHECK(h.revision("current") == bad);
+  CHECK(h.revision("lastGood") == good);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "AutoRollbackDisabled");
+  CHECK_FALSE(h.condition("RolledBack", "True"));
+  CHECK_FALSE(h.cluster.has_event("RolledBack"));
+  CHECK(h.cluster.count("apply", "platforms") == status_writes);
+  // The spec back to what ran: applied at once (it succeeded before), and nothing is stalled any more.
+  h.edit([](json& spec) { spec["api"].erase("image"); });
+  h.converge();
+  CHECK(h.revision("current") == good);
+  CHECK_FALSE(h.condition("Stalled", "True"));
+}
+
 TEST_CASE("an invalid spec stalls without applying anything") {
   Harness h("  version: \"1.0.0\"\n  api:\n    replicas: -1\n");
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);

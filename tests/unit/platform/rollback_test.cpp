@@ -54,6 +54,19 @@ TEST_CASE("plan_rollout: the table") {
   }
 }
 
+TEST_CASE("plan_rollout: with autoRollback off a failed revision is held where it is, never replaced") {
+  const json status = status_with("good", json::array({entry("good", "Succeeded"), entry("bad", "Failed")}));
+  const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");
+  const auto held = plan_rollout({"bad", status.get<PlatformStatus>(), "", t, 3, 30, false});
+  CHECK(held.plan == Plan::HoldFailed);
+  CHECK(held.reason == HoldReason::FailedBefore);
+  CHECK(plan_rollout({"bad", status.get<PlatformStatus>(), "", t, 3, 30, true}).plan == Plan::HoldLastGood);
+  // retry-at and a revision that succeeded before still go through.
+  CHECK(plan_rollout({"bad", status.get<PlatformStatus>(), "2026-05-01T10:00:01Z", t, 3, 30, false}).plan == Plan::ApplyRevision);
+  CHECK(plan_rollout({"good", status.get<PlatformStatus>(), "", t, 3, 30, false}).plan == Plan::ApplyRevision);
+  CHECK(kept_in_place_message("bad", "good").find("autoRollback is false") != std::string::npos);
+}
+
 TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at") {
   const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");  // when the newest failure finished
   const auto failed_run = [](int n) {

@@ -43,6 +43,10 @@ bool condition_is(const std::vector<Condition>& conditions, std::string_view typ
 // Removes the condition of `type`; true when one was removed.
 bool remove_condition(std::vector<Condition>& conditions, std::string_view type);
 
+// lastTransitionTime of `before` for each condition whose status is the same there: one that a reconcile
+// removed and set again (observe() clears Stalled, a held revision sets it again) has not transitioned.
+void keep_transition_times(std::vector<Condition>& conditions, const std::vector<Condition>& before);
+
 std::string rfc3339_now();
 
 }  // namespace po::platform

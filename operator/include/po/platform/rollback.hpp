@@ -13,7 +13,8 @@ inline constexpr std::string_view kRetryAtAnnotation = "platform.a11y.dev/retry-
 enum class Plan {
   ApplyRevision,  // apply what the spec renders now
   HoldLastGood,   // do not apply it: keep (re-apply) the last good stateless objects
-  HoldFailed      // do not apply it, and there is no last good revision: leave the stateless objects alone
+  HoldFailed      // do not apply it, and leave the stateless objects as they are: there is no last good
+                  // revision, or autoRollback is off
 };
 
 // Why a revision is held.
@@ -31,6 +32,7 @@ struct PlanInputs {
   long long now = 0;                // seconds since the epoch
   int max_consecutive_failures = 3; // spec.rollout.maxConsecutiveFailures
   long long backoff_seconds = 30;   // wait after the 2nd failure in a row; doubles with each further one
+  bool auto_rollback = true;        // spec.rollout.autoRollback: off, a held revision is never replaced
 };
 
 struct PlanDecision {
@@ -62,6 +64,11 @@ enum class FailureAction { None, RollBack, Report };
 // is on, and a last good revision other than this one exists (never before the first success).
 FailureAction on_rollout_failure(bool failed, bool auto_rollback, const std::string& last_good,
                                  const std::string& revision);
+
+// With autoRollback off a failed revision stays in place, and the Platform is Stalled with this reason and
+// message (no rollback to `last_good`) until the spec changes or retry-at asks for another try.
+inline constexpr std::string_view kAutoRollbackDisabled = "AutoRollbackDisabled";
+std::string kept_in_place_message(const std::string& revision, const std::string& last_good);
 
 // RFC 3339 in UTC ("2026-01-02T03:04:05Z", fractional seconds allowed) -> seconds since the epoch; nullopt
 // for anything else.

@@ -56,16 +56,14 @@ struct Harness {
   bool condition(const std::string& type, const std::string& value) {
     return po::platform::condition_is(status().conditions, type, value);
   }
-  std::string reason(const std::string& type) {
+  // The condition of `type`, or an empty one.
+  po::platform::Condition condition_of(const std::string& type) {
     const auto st = status();
     const auto* c = po::platform::find_condition(st.conditions, type);
-    return c == nullptr ? std::string{} : c->reason;
+    return c == nullptr ? po::platform::Condition{} : *c;
   }
-  std::string message(const std::string& type) {
-    const auto st = status();
-    const auto* c = po::platform::find_condition(st.conditions, type);
-    return c == nullptr ? std::string{} : c->message;
-  }
+  std::string reason(const std::string& type) { return condition_of(type).reason; }
+  std::string message(const std::string& type) { return condition_of(type).message; }
   std::string revision(const std::string& which) {
     const auto st = status();
     return which == "current" ? st.revision.current : which == "lastGood" ? st.revision.lastGood : st.revision.lastAttempted;
@@ -90,6 +88,30 @@ struct Harness {
     json p = platform();
     change(p["spec"]);
     cluster.put(kPlatforms, p);
+  }
+  // The data claim the StatefulSet controller would make from volumeClaimTemplates; `deleting`: already going
+  // (pvc-protection keeps it until its pod is gone).
+  void put_data_claim(bool deleting) {
+    json metadata = {{"name", "data-p-postgres-0"},
+                     {"namespace", "default"},
+                     {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}};
+    if (deleting) metadata["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+    cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", metadata}});
+  }
+  // A first revision whose api missed its progress deadline: RolloutFailed, nothing good to go back to,
+  // then held. Returns the result of the reconcile that holds it.
+  ReconcileResult fail_first_revision() {
+    reconcile();
+    for (const char* sts : {"default/p-postgres", "default/p-redis"}) cluster.roll_out("statefulsets", sts);
+    cluster.fail_rollout("default/p-api");
+    reconcile();
+    REQUIRE(reason("Ready") == "RolloutFailed");
+    REQUIRE(revision("lastGood").empty());
+    const auto held = reconcile();
+    REQUIRE(reason("Ready") == "RolloutFailed");
+    REQUIRE(reason("RolledBack") == "HoldingFailed");
+    return held;
   }
   json deployment(const std::string& name) { return *cluster.live("deployments", "default/" + name); }
   std::string api_image() { return deployment("p-api")["spec"]["template"]["spec"]["containers"][0].value("image", ""); }
@@ -246,14 +268,7 @@ TEST_CASE("an invalid object fails its revision and stalls") {
 TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its finalizer") {
   Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
   h.converge();
-  // The StatefulSet controller would make the claims from volumeClaimTemplates.
-  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
-                json{{"apiVersion", "v1"},
-                     {"kind", "PersistentVolumeClaim"},
-                     {"metadata",
-                      {{"name", "data-p-postgres-0"},
-                       {"namespace", "default"},
-                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.put_data_claim(false);
   h.cluster.mark_deleting("platforms", kKey);
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
   CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
@@ -263,15 +278,7 @@ TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its 
 TEST_CASE("a finalize repeated from a lagging cache deletes no claim twice and records no second Event") {
   Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
   h.converge();
-  // The claim is already going (pvc-protection keeps it until its pod is gone).
-  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
-                json{{"apiVersion", "v1"},
-                     {"kind", "PersistentVolumeClaim"},
-                     {"metadata",
-                      {{"name", "data-p-postgres-0"},
-                       {"namespace", "default"},
-                       {"deletionTimestamp", "2026-01-01T00:00:00Z"},
-                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.put_data_claim(true);
   h.cluster.mark_deleting("platforms", kKey);
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
   CHECK(std::none_of(h.cluster.calls.begin(), h.cluster.calls.end(), [](const auto& c) {
@@ -472,19 +479,12 @@ TEST_CASE("a stuck stateful update does not rewrite status while nothing changes
 
 TEST_CASE("a first revision that failed keeps its status writable: no endpoints: null (422 seen live)") {
   Harness h;
-  h.reconcile();
-  REQUIRE_FALSE(h.status().endpoints.empty());
-  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
-  h.cluster.fail_rollout("default/p-api");
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.revision("lastGood").empty());
   // Held: the failed revision is not applied again, and the status written says so.
-  const auto held = h.reconcile();
+  const auto held = h.fail_first_revision();
   INFO(held.error);
   CHECK(held.kind != ReconcileResult::Kind::Error);
-  CHECK(h.reason("RolledBack") == "HoldingFailed");
   CHECK(h.platform()["status"]["endpoints"].is_object());  // not null
+  CHECK_FALSE(h.status().endpoints.empty());
   // The held revision's api is still judged: it failed, so nothing is Ready and nothing is good.
   CHECK(h.reason("Ready") == "RolloutFailed");
   CHECK(h.revision("lastGood").empty());
@@ -494,24 +494,10 @@ TEST_CASE("a first revision that failed keeps its status writable: no endpoints:
   CHECK(h.last_result() == RolloutResult::Progressing);
 }
 
-namespace {
-// A first revision whose api missed its progress deadline: RolloutFailed, nothing good to go back to, held.
-void fail_first_revision(Harness& h) {
-  h.reconcile();
-  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
-  h.cluster.fail_rollout("default/p-api");
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.revision("lastGood").empty());
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.reason("RolledBack") == "HoldingFailed");
-}
-}  // namespace
 
 TEST_CASE("a first revision that failed only because its pods were late recovers once they are all ready") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   const auto revision = h.revision("lastAttempted");
   // The image arrived after the deadline: every pod of the revision becomes ready.
   h.cluster.roll_out_all();
@@ -536,7 +522,7 @@ TEST_CASE("a first revision that failed only because its pods were late recovers
 
 TEST_CASE("a failed first revision does not recover from a cache that shows it ready while the server does not") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   h.cluster.roll_out_all();
   h.cluster.set_cache_lag(true);  // the cache keeps the ready p-api; the server's fails again
   h.cluster.fail_rollout("default/p-api");
@@ -550,7 +536,7 @@ TEST_CASE("a failed first revision does not recover from a cache that shows it r
 
 TEST_CASE("a failed first revision does not recover when its workload runs someone else's template") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   json api = h.deployment("p-api");  // kubectl set image: ready, but not the revision's template
   api["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example/api:hotfix";
   h.cluster.put(*po::platform::resource_for("apps/v1", "Deployment"), api);

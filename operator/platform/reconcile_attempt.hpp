@@ -28,8 +28,8 @@ struct PlatformReconciler::Attempt {
   nlohmann::json platform;
   std::string ns, name, now;
   std::int64_t generation = 0;
-  nlohmann::json old_status;
-  nlohmann::json status;
+  PlatformStatus old_status;
+  PlatformStatus status;
   Platform spec;                                  // parsed and validated
   std::vector<runtime::ObjectPtr> data_claims;    // data-<name>-postgres-N, from the cache
   // Secrets: the generated ones are never pruned; the retained credentials have no owner.
@@ -91,6 +91,8 @@ std::string digest_of(const nlohmann::json& manifest);
 std::vector<nlohmann::json> with_current_replicas(std::vector<nlohmann::json> saved,
                                                   const std::vector<DesiredObject>& current);
 std::string component_of(const nlohmann::json& manifest);
+// "<Kind> <name>", as failures name an object.
+std::string object_ref(const nlohmann::json& manifest);
 
 }  // namespace reconcile
 }  // namespace po::platform

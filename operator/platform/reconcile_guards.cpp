@@ -27,106 +27,95 @@ using runtime::ReconcileResult;
 using namespace reconcile;
 
 Step PlatformReconciler::read_platform(Attempt& a) {
-  const auto& key = a.key;
-  const runtime::ObjectPtr cached = cache_.get(kPlatforms, key);
+  const runtime::ObjectPtr cached = cache_.get(kPlatforms, a.key);
   if (!cached) {
-    applied_.forget_prefix(key + "|");
-    forget_written(key);
+    applied_.forget_prefix(a.key + "|");
+    forget_written(a.key);
     return ReconcileResult::done();
   }
-  auto& platform = a.platform;
-  platform = *cached;
+  a.platform = *cached;
   // After our own status write the watch may not have delivered it yet; reconciling from that stale copy
   // would compute status from an older history and write it back. Read the object itself until the cache
   // has caught up with what we wrote.
-  if (const auto written = last_written_version(key);
-      !written.empty() && written != str(platform, "/metadata/resourceVersion")) {
-    auto fresh = api_.get(kPlatforms, str(platform, "/metadata/namespace"), str(platform, "/metadata/name"));
+  if (const auto written = last_written_version(a.key);
+      !written.empty() && written != str(a.platform, "/metadata/resourceVersion")) {
+    auto fresh = api_.get(kPlatforms, str(a.platform, "/metadata/namespace"), str(a.platform, "/metadata/name"));
     if (fresh.ok()) {
-      if (str(*fresh, "/metadata/resourceVersion") == str(platform, "/metadata/resourceVersion")) forget_written(key);
-      platform = std::move(*fresh);
+      if (str(*fresh, "/metadata/resourceVersion") == str(a.platform, "/metadata/resourceVersion")) forget_written(a.key);
+      a.platform = std::move(*fresh);
     } else if (fresh.error().not_found()) {
-      forget_written(key);
+      forget_written(a.key);
       return ReconcileResult::done();
     } else {
       return ReconcileResult::failed("reading the Platform: " + fresh.error().to_string());
     }
   }
-  a.ns = str(platform, "/metadata/namespace");
-  a.name = str(platform, "/metadata/name");
-  a.generation = generation_of(platform);
+  a.ns = str(a.platform, "/metadata/namespace");
+  a.name = str(a.platform, "/metadata/name");
+  a.generation = generation_of(a.platform);
   a.now = rfc3339_now();
   return std::nullopt;
 }
 
 Step PlatformReconciler::check_guards(Attempt& a) {
-  auto& platform = a.platform;
-  const auto& ns = a.ns;
-  const auto& name = a.name;
-  const auto generation = a.generation;
-  const auto& now = a.now;
-  const auto& old_status = a.old_status;
-  auto& status = a.status;
   // 1. Deletion.
-  if (platform["metadata"].contains("deletionTimestamp")) return finalize(platform);
+  if (a.platform["metadata"].contains("deletionTimestamp")) return finalize(a.platform);
 
   // 2. Finalizer, then pause.
-  if (!has_finalizer(platform)) {
-    auto r = writer_.patch(kPlatforms, ns, name, kube::PatchType::Merge, finalizer_patch(platform, true));
+  if (!has_finalizer(a.platform)) {
+    auto r = writer_.patch(kPlatforms, a.ns, a.name, kube::PatchType::Merge, finalizer_patch(a.platform, true));
     if (!r.ok()) return ReconcileResult::failed("adding finalizer: " + r.error().to_string());
-    platform = std::move(*r);
+    a.platform = std::move(*r);
   }
-  a.old_status = platform.value("status", json::object());
+  a.old_status = a.platform.value("status", json::object()).get<PlatformStatus>();
   a.status = a.old_status;
 
-  if (str(platform, "/metadata/annotations/platform.a11y.dev~1paused") == "true") {
-    set_condition(status["conditions"], {"ReconciliationPaused", "True", "PausedByAnnotation",
+  if (str(a.platform, "/metadata/annotations/platform.a11y.dev~1paused") == "true") {
+    set_condition(a.status.conditions, {"ReconciliationPaused", "True", "PausedByAnnotation",
                                          "the platform.a11y.dev/paused annotation is \"true\""},
-                  generation, now);
-    PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
+                  a.generation, a.now);
+    PO_RETURN_IF_ERROR(write_status(a, a.status), "writing status");
     return ReconcileResult::done();
   }
-  remove_condition(status["conditions"], "ReconciliationPaused");
+  remove_condition(a.status.conditions, "ReconciliationPaused");
 
   // 3. Semantic validation.
-  auto parsed = parse_and_validate(platform);
+  auto parsed = parse_and_validate(a.platform);
   if (!parsed.ok()) {
     const auto message = to_string(parsed.errors);
-    const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
-                         old_status.value("observedGeneration", std::int64_t{-1}) == generation;
-    stall(status, generation, "InvalidSpec", message, now);
-    if (!already) events_.record(platform, "Warning", "InvalidSpec", "Validate", message);
-    spdlog::warn("platform {}/{}: invalid spec: {}", ns, name, message);
-    PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
+    const bool already = condition_is(a.old_status.conditions, "Stalled", "True") &&
+                         a.old_status.observedGeneration == a.generation;
+    stall(a.status, a.generation, "InvalidSpec", message, a.now);
+    if (!already) events_.record(a.platform, "Warning", "InvalidSpec", "Validate", message);
+    spdlog::warn("platform {}/{}: invalid spec: {}", a.ns, a.name, message);
+    PO_RETURN_IF_ERROR(write_status(a, a.status), "writing status");
     return ReconcileResult::done();  // nothing to retry until the spec changes
   }
   a.spec = std::move(parsed.platform);
-  const Platform& spec = a.spec;
 
   // A PostgreSQL major-version downgrade is refused before anything is applied: the data stays as it is.
   // What the data was written by: the label on the data claims (set once a major ran ready on them; the
   // claims outlive a deleted Platform), else the live StatefulSet's image for claims not labelled yet. A
   // major that never became ready is not on the label, so going back from it is not refused here.
   const auto& statefulsets = *resource_for("apps/v1", "StatefulSet");
-  a.data_claims = postgres_data_claims(ns, name);
-  const auto& data_claims = a.data_claims;
-  if (spec.spec.database.managed) {
+  a.data_claims = postgres_data_claims(a.ns, a.name);
+  if (a.spec.spec.database.managed) {
     std::optional<int> running;
-    for (const auto& claim : data_claims) {
+    for (const auto& claim : a.data_claims) {
       const auto recorded = recorded_postgres_major(*claim);
       if (recorded && (!running || *recorded > *running)) running = recorded;
     }
     if (!running) {
       runtime::ObjectPtr hold;
-      running = running_postgres_major(cached_child(statefulsets, ns + "/" + name + "-postgres", hold));
+      running = running_postgres_major(cached_child(statefulsets, a.ns + "/" + a.name + "-postgres", hold));
     }
-    if (const auto refused = refuse_postgres_downgrade(running, spec.spec.database.managed->version)) {
-      const bool already = condition_is(old_status.value("conditions", json::array()), "Stalled", "True") &&
-                           old_status.value("observedGeneration", std::int64_t{-1}) == generation;
-      stall(status, generation, "DowngradeRefused", *refused, now);
-      if (!already) events_.record(platform, "Warning", "DowngradeRefused", "Validate", *refused);
-      spdlog::warn("platform {}/{}: {}", ns, name, *refused);
-      PO_RETURN_IF_ERROR(write_status(a, status), "writing status");
+    if (const auto refused = refuse_postgres_downgrade(running, a.spec.spec.database.managed->version)) {
+      const bool already = condition_is(a.old_status.conditions, "Stalled", "True") &&
+                           a.old_status.observedGeneration == a.generation;
+      stall(a.status, a.generation, "DowngradeRefused", *refused, a.now);
+      if (!already) events_.record(a.platform, "Warning", "DowngradeRefused", "Validate", *refused);
+      spdlog::warn("platform {}/{}: {}", a.ns, a.name, *refused);
+      PO_RETURN_IF_ERROR(write_status(a, a.status), "writing status");
       return ReconcileResult::done();  // nothing to retry until the spec changes
     }
   }

@@ -29,88 +29,74 @@ using runtime::ReconcileResult;
 using namespace reconcile;
 
 Step PlatformReconciler::plan_revision(Attempt& a) {
-  const auto& platform = a.platform;
-  const auto& ns = a.ns;
-  const auto& name = a.name;
-  const auto generation = a.generation;
-  const auto& now = a.now;
-  const auto& old_status = a.old_status;
-  auto& status = a.status;
-  const Platform& spec = a.spec;
 
   // 5. Render; the revision is the digest of the stateless objects.
   RenderOptions render_options;
-  if (spec.spec.monitoring.enabled) {
+  if (a.spec.spec.monitoring.enabled) {
     auto served = monitoring_crds_available();
     if (!served.ok()) return ReconcileResult::failed("discovery of monitoring.coreos.com: " + served.error().to_string());
     render_options.monitoringCrdsAvailable = *served;
   }
-  a.objects = render(spec, render_options);
+  a.objects = render(a.spec, render_options);
   a.revision = revision_digest(a.objects);
   po::log::set_field("revision", a.revision.substr(0, 12));  // on every later log line of this reconcile
-  const auto& objects = a.objects;
-  const auto& revision = a.revision;
 
   // 6. A revision that failed before is not applied again (unless retry-at asks), and failures in a row
   // back off and then stall: hold the last good one.
-  a.plan = plan_rollout({revision, old_status, str(platform, "/metadata/annotations/platform.a11y.dev~1retry-at"),
-                                  parse_rfc3339_utc(now).value_or(0), spec.spec.rollout.maxConsecutiveFailures,
-                                  options_.failure_backoff.count()});
-  const auto& plan = a.plan;
-  a.last_good = str(old_status, "/revision/lastGood");
-  const auto& last_good = a.last_good;
-  auto& in_effect = a.in_effect;
-  auto& held = a.held;
-  auto& desired_keys = a.desired_keys;
-  a.effective_revision = revision;
+  a.plan = plan_rollout({a.revision, a.old_status, str(a.platform, "/metadata/annotations/platform.a11y.dev~1retry-at"),
+                                  parse_rfc3339_utc(a.now).value_or(0), a.spec.spec.rollout.maxConsecutiveFailures,
+                                  options_.failure_backoff.count(), a.spec.spec.rollout.autoRollback});
+  a.last_good = a.old_status.revision.lastGood;
+  a.effective_revision = a.revision;
   std::optional<std::vector<json>> last_good_objects;
-  if (plan.plan == Plan::HoldLastGood) {
-    auto loaded = load_revision(ns, name, last_good);
+  if (a.plan.plan == Plan::HoldLastGood) {
+    auto loaded = load_revision(a.ns, a.name, a.last_good);
     if (!loaded.ok()) return ReconcileResult::failed("reading the last good revision: " + loaded.error().to_string());
-    last_good_objects = with_current_replicas(std::move(*loaded), objects);
+    last_good_objects = with_current_replicas(std::move(*loaded), a.objects);
   }
-  a.holding = plan.plan != Plan::ApplyRevision;
-  const bool holding = a.holding;
-  a.restore = plan.plan == Plan::HoldLastGood && last_good_objects && !last_good_objects->empty();
-  const bool restore = a.restore;
-  for (const auto& object : objects) {
-    if (!holding || !object.stateless) {
-      in_effect.push_back(object.manifest);
-    } else if (!restore) {
+  a.holding = a.plan.plan != Plan::ApplyRevision;
+  a.restore = a.plan.plan == Plan::HoldLastGood && last_good_objects && !last_good_objects->empty();
+  for (const auto& object : a.objects) {
+    if (!a.holding || !object.stateless) {
+      a.in_effect.push_back(object.manifest);
+    } else if (!a.restore) {
       // Failed before any success: the failed stateless objects stay as they are, untouched.
-      held.push_back(object.manifest);
+      a.held.push_back(object.manifest);
       const auto* gvr = resource_for(object.manifest.value("apiVersion", ""), object.manifest.value("kind", ""));
-      if (gvr != nullptr) desired_keys.insert(gvr->resource + "/" + str(object.manifest, "/metadata/name"));
+      if (gvr != nullptr) a.desired_keys.insert(gvr->resource + "/" + str(object.manifest, "/metadata/name"));
     }
   }
-  if (restore) {
-    in_effect.insert(in_effect.end(), last_good_objects->begin(), last_good_objects->end());
-    a.effective_revision = last_good;
+  if (a.restore) {
+    a.in_effect.insert(a.in_effect.end(), last_good_objects->begin(), last_good_objects->end());
+    a.effective_revision = a.last_good;
   }
 
   // 7. Record the attempt before applying anything.
-  if (!holding) {
-    const bool new_revision = str(old_status, "/revision/lastAttempted") != revision;
-    if (begin_attempt(status, revision, generation, spec.spec.version, spec.spec.rollout.historyLimit, now)) {
+  if (!a.holding) {
+    const bool new_revision = a.old_status.revision.lastAttempted != a.revision;
+    if (begin_attempt(a.status, a.revision, a.generation, a.spec.spec.version, a.spec.spec.rollout.historyLimit, a.now)) {
       a.attempt_begun = true;
-      PO_RETURN_IF_ERROR(write_status(a, status), "recording the attempt");
-      if (new_revision || !plan.message.empty()) {
-        events_.record(platform, "Normal", "RolloutStarted", "Apply",
-                       (plan.message.empty() ? "applying revision " + revision.substr(0, 12) : plan.message) +
-                           " (version " + spec.spec.version + ")");
+      PO_RETURN_IF_ERROR(write_status(a, a.status), "recording the attempt");
+      if (new_revision || !a.plan.message.empty()) {
+        events_.record(a.platform, "Normal", "RolloutStarted", "Apply",
+                       (a.plan.message.empty() ? "applying revision " + a.revision.substr(0, 12) : a.plan.message) +
+                           " (version " + a.spec.spec.version + ")");
       }
     }
-  } else if (plan.reason == HoldReason::BackingOff) {
-    if (!condition_is(old_status.value("conditions", json::array()), "Reconciling", "True")) {
-      spdlog::info("platform {}/{}: {}", ns, name, plan.message);
-      events_.record(platform, "Normal", "BackingOff", "Apply", plan.message);
+  } else if (a.plan.reason == HoldReason::BackingOff) {
+    if (!condition_is(a.old_status.conditions, "Reconciling", "True")) {
+      spdlog::info("platform {}/{}: {}", a.ns, a.name, a.plan.message);
+      events_.record(a.platform, "Normal", "BackingOff", "Apply", a.plan.message);
     }
-  } else if (!condition_is(old_status.value("conditions", json::array()), "RolledBack", "True")) {
+  } else if (!a.spec.spec.rollout.autoRollback && !a.last_good.empty()) {
+    // autoRollback off: the failed revision stays in place, nothing is rolled back (observe_and_report
+    // keeps the Platform Stalled).
+  } else if (!condition_is(a.old_status.conditions, "RolledBack", "True")) {
     // The spec went back to a revision that failed before: say why it is not applied.
-    spdlog::info("platform {}/{}: {}", ns, name, plan.message);
-    set_condition(status["conditions"],
-                  {"RolledBack", "True", restore ? "HoldingLastGood" : "HoldingFailed", plan.message}, generation, now);
-    events_.record(platform, "Warning", "RevisionHeld", "Apply", plan.message);
+    spdlog::info("platform {}/{}: {}", a.ns, a.name, a.plan.message);
+    set_condition(a.status.conditions,
+                  {"RolledBack", "True", a.restore ? "HoldingLastGood" : "HoldingFailed", a.plan.message}, a.generation, a.now);
+    events_.record(a.platform, "Warning", "RevisionHeld", "Apply", a.plan.message);
   }
 
   return std::nullopt;

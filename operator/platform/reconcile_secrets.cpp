@@ -99,25 +99,21 @@ Step PlatformReconciler::rotate_client_credentials(Attempt& a, const GeneratedSe
 }
 
 Step PlatformReconciler::ensure_secrets(Attempt& a) {
-  const auto& platform = a.platform;
-  const auto& ns = a.ns;
-  const Platform& spec = a.spec;
-
   // 4. Generated Secrets: created once, never logged, and never rewritten but by a rotation of the client
   // credentials. The PostgreSQL credentials belong with the data: under whenDeleted: Retain they have no
   // owner (the garbage collector and pruning leave them, so retained data keeps its password); under
   // Delete the Platform owns them.
   const auto& secrets = *resource_for("v1", "Secret");
-  a.retain_data = spec.spec.whenDeleted == WhenDeleted::Retain;
-  a.retained_credentials = names::postgres(spec);
-  for (const auto& gen : generated_secrets(spec)) {
+  a.retain_data = a.spec.spec.whenDeleted == WhenDeleted::Retain;
+  a.retained_credentials = names::postgres(a.spec);
+  for (const auto& gen : generated_secrets(a.spec)) {
     a.generated_names.insert(gen.name);
-    const bool owned = generated_secret_owned(spec, gen);
+    const bool owned = generated_secret_owned(a.spec, gen);
     runtime::ObjectPtr hold;
-    const json* cached_secret = cached_child(secrets, ns + "/" + gen.name, hold);
+    const json* cached_secret = cached_child(secrets, a.ns + "/" + gen.name, hold);
     std::optional<json> existing_secret;
     if (cached_secret == nullptr) {
-      auto existing = api_.get(secrets, ns, gen.name);
+      auto existing = api_.get(secrets, a.ns, gen.name);
       if (existing.ok()) {
         existing_secret = std::move(*existing);
         cached_secret = &*existing_secret;
@@ -126,26 +122,26 @@ Step PlatformReconciler::ensure_secrets(Attempt& a) {
       }
     }
     if (cached_secret != nullptr) {
-      if (auto patch = owner_reference_patch(*cached_secret, detail::owner_reference(spec), owned)) {
-        auto r = writer_.patch(secrets, ns, gen.name, kube::PatchType::Merge, *patch);
+      if (auto patch = owner_reference_patch(*cached_secret, detail::owner_reference(a.spec), owned)) {
+        auto r = writer_.patch(secrets, a.ns, gen.name, kube::PatchType::Merge, *patch);
         if (!r.ok() && !r.error().not_found()) {
           return ReconcileResult::failed("setting the owner of Secret " + gen.name + ": " + r.error().to_string());
         }
       }
-      if (gen.name == names::api_clients(spec)) PO_RETURN_IF_DONE(rotate_client_credentials(a, gen, *cached_secret));
+      if (gen.name == names::api_clients(a.spec)) PO_RETURN_IF_DONE(rotate_client_credentials(a, gen, *cached_secret));
       continue;
     }
     std::map<std::string, std::string> random;
     for (const auto& k : gen.randomKeys) random[k] = random_token();
-    json secret = render_generated_secret(spec, gen, random);
-    if (gen.name == names::api_clients(spec)) {
-      for (const auto& [key, value] : initial_rotation_annotations(rotation_request(spec))) secret["metadata"]["annotations"][key] = value;
+    json secret = render_generated_secret(a.spec, gen, random);
+    if (gen.name == names::api_clients(a.spec)) {
+      for (const auto& [key, value] : initial_rotation_annotations(rotation_request(a.spec))) secret["metadata"]["annotations"][key] = value;
     }
-    auto created = writer_.create(secrets, ns, secret);
+    auto created = writer_.create(secrets, a.ns, secret);
     if (!created.ok() && !created.error().already_exists()) {
       return ReconcileResult::failed("creating Secret " + gen.name + ": " + created.error().to_string());
     }
-    if (created.ok()) events_.record(platform, "Normal", "SecretGenerated", "Create", "generated Secret " + gen.name);
+    if (created.ok()) events_.record(a.platform, "Normal", "SecretGenerated", "Create", "generated Secret " + gen.name);
   }
   return std::nullopt;
 }

@@ -149,6 +149,8 @@ std::vector<json> with_current_replicas(std::vector<json> saved, const std::vect
   return saved;
 }
 
+std::string object_ref(const json& manifest) { return manifest.value("kind", "") + " " + str(manifest, "/metadata/name"); }
+
 std::string component_of(const json& manifest) {
   return str(manifest, "/metadata/labels/app.kubernetes.io~1component");
 }
@@ -261,10 +263,11 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
   return sooner(observe_and_report(a), a.credentials_requeue);  // 10-13. observe, roll back or complete, status
 }
 
-// Status only when it changed (what is sent leaves out empty fields: status_for_apply).
-kube::Status PlatformReconciler::write_status(Attempt& a, const json& st) {
-  json sent = status_for_apply(st);
-  if (sent == status_for_apply(a.old_status)) return kube::Ok{};
+// Status only when it changed (what is sent leaves out empty fields: to_json of PlatformStatus).
+kube::Status PlatformReconciler::write_status(Attempt& a, PlatformStatus st) {
+  keep_transition_times(st.conditions, a.old_status.conditions);
+  json sent = st;
+  if (sent == json(a.old_status)) return kube::Ok{};
   json body = {{"apiVersion", kPlatforms.api_version()},
                {"kind", "Platform"},
                {"metadata", {{"name", a.name}, {"namespace", a.ns}}},

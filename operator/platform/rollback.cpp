@@ -7,8 +7,6 @@
 
 namespace po::platform {
 
-using nlohmann::json;
-
 std::optional<long long> parse_rfc3339_utc(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.frac]Z
   if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
@@ -42,17 +40,13 @@ std::optional<long long> parse_rfc3339_utc(std::string_view text) {
   return static_cast<long long>(timegm(&tm));
 }
 
-int consecutive_failures(const json& status, std::optional<long long>* last_failure) {
+int consecutive_failures(const PlatformStatus& status, std::optional<long long>* last_failure) {
   if (last_failure != nullptr) last_failure->reset();
-  if (!status.is_object() || !status.contains("history") || !status["history"].is_array()) return 0;
-  const json& history = status["history"];
   int failures = 0;
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (!it->is_object()) continue;
-    const auto result = it->value("result", "");
-    if (result == "Superseded") continue;
-    if (result != kFailed) break;
-    if (failures++ == 0 && last_failure != nullptr) *last_failure = parse_rfc3339_utc(it->value("finishedAt", ""));
+  for (auto it = status.history.rbegin(); it != status.history.rend(); ++it) {
+    if (it->result == RolloutResult::Superseded) continue;
+    if (it->result != RolloutResult::Failed) break;
+    if (failures++ == 0 && last_failure != nullptr) *last_failure = parse_rfc3339_utc(it->finishedAt);
   }
   return failures;
 }
@@ -73,21 +67,16 @@ std::string utc(long long seconds) {
 }  // namespace
 
 PlanDecision plan_rollout(const PlanInputs& in) {
-  const json& history = in.status.is_object() && in.status.contains("history") ? in.status["history"] : json::array();
   // The newest history entry of this revision decides what is known of it.
-  const json* newest = nullptr;
-  if (history.is_array()) {
-    for (const auto& entry : history) {
-      if (entry.is_object() && entry.value("revision", "") == in.revision) newest = &entry;
-    }
+  const HistoryEntry* newest = nullptr;
+  for (const auto& entry : in.status.history) {
+    if (entry.revision == in.revision) newest = &entry;
   }
-  const std::string newest_result = newest != nullptr ? newest->value("result", "") : std::string{};
-  std::string last_good;
-  if (in.status.is_object() && in.status.contains("revision") && in.status["revision"].is_object()) {
-    last_good = in.status["revision"].value("lastGood", "");
-  }
+  const std::optional<RolloutResult> newest_result = newest != nullptr ? newest->result : std::nullopt;
+  const std::string& last_good = in.status.revision.lastGood;
   const auto hold = [&](HoldReason reason, std::string message, long long retry_in = 0) {
-    const Plan plan = last_good.empty() || last_good == in.revision ? Plan::HoldFailed : Plan::HoldLastGood;
+    const bool restore = in.auto_rollback && !last_good.empty() && last_good != in.revision;
+    const Plan plan = restore ? Plan::HoldLastGood : Plan::HoldFailed;
     return PlanDecision{plan, reason, std::move(message), retry_in};
   };
   std::optional<long long> last_failure;
@@ -101,8 +90,8 @@ PlanDecision plan_rollout(const PlanInputs& in) {
            short_rev(in.revision);
   };
 
-  if (newest_result == kFailed) {
-    const auto failed_at = parse_rfc3339_utc(newest->value("finishedAt", ""));
+  if (newest_result == RolloutResult::Failed) {
+    const auto failed_at = parse_rfc3339_utc(newest->finishedAt);
     if (retry_at && failed_at && *retry_at > *failed_at) {
       return {Plan::ApplyRevision, HoldReason::None, "retrying revision " + short_rev(in.revision) + " as retry-at asks", 0};
     }
@@ -110,10 +99,10 @@ PlanDecision plan_rollout(const PlanInputs& in) {
     return hold(HoldReason::FailedBefore,
                 "revision " + short_rev(in.revision) +
                     " failed before; change the spec or set the platform.a11y.dev/retry-at annotation to a time after " +
-                    newest->value("finishedAt", "the failure") + " to try it again");
+                    (newest->finishedAt.empty() ? std::string("the failure") : newest->finishedAt) + " to try it again");
   }
   // Known good, or an attempt already under way (a restart resumes it): go on.
-  if (newest_result == kSucceeded || newest_result == kProgressing) return {};
+  if (newest_result == RolloutResult::Succeeded || newest_result == RolloutResult::Progressing) return {};
   // A revision not tried yet.
   if (failures == 0) return {};
   if (retry_at && last_failure && *retry_at > *last_failure) return {};
@@ -131,6 +120,12 @@ PlanDecision plan_rollout(const PlanInputs& in) {
     }
   }
   return {};
+}
+
+std::string kept_in_place_message(const std::string& revision, const std::string& last_good) {
+  return "revision " + short_rev(revision) + " failed to roll out and stays in place: spec.rollout.autoRollback is false, " +
+         "so revision " + short_rev(last_good) + " is not restored; change the spec, or set the platform.a11y.dev/retry-at " +
+         "annotation to a time after the failure to try it again";
 }
 
 FailureAction on_rollout_failure(bool failed, bool auto_rollback, const std::string& last_good,

@@ -5,15 +5,18 @@
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "../support/fake_cluster.hpp"
+#include "crd_schema.hpp"
 #include "po/platform/child_status.hpp"
 #include "po/platform/conditions.hpp"
 #include "po/platform/pod_diagnosis.hpp"
 #include "po/platform/reconciler.hpp"
+#include "po/platform/status_types.hpp"
 #include "po/platform/yaml.hpp"
 
 namespace {
@@ -21,6 +24,8 @@ namespace {
 using nlohmann::json;
 using po::platform::kPlatforms;
 using po::platform::PlatformReconciler;
+using po::platform::PlatformStatus;
+using po::platform::RolloutResult;
 using po::platform::ReconcilerOptions;
 using po::runtime::ReconcileResult;
 using po::runtime::testing::FakeCluster;
@@ -36,49 +41,39 @@ json platform_yaml(const std::string& spec_yaml) {
 
 const std::string kMinimalSpec = "  version: \"1.0.0\"\n";
 
-// The status schema of the Platform CRD (crds/), which the fake API server enforces on status writes.
-const json& platform_status_schema() {
-  static const json schema = [] {
-    std::ifstream in(std::string(PO_SOURCE_DIR) + "/crds/platforms.platform.a11y.dev.yaml");
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto crd = po::platform::yaml_documents(text.str()).front();
-    return crd.at(json::json_pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status"));
-  }();
-  return schema;
-}
-
 struct Harness {
   FakeCluster cluster;
   std::unique_ptr<PlatformReconciler> reconciler;
 
   explicit Harness(const std::string& spec_yaml = kMinimalSpec, ReconcilerOptions options = {}) {
     cluster.watch(kPlatforms);
-    cluster.validate_status("platforms", platform_status_schema());
+    cluster.validate_status("platforms", po::platform::testing::platform_status_schema());
     for (const auto& kind : po::platform::watched_child_kinds()) cluster.watch(kind.gvr, po::platform::slim_child);
     reconciler = std::make_unique<PlatformReconciler>(cluster, cluster, cluster, cluster, std::move(options));
     cluster.put(kPlatforms, platform_yaml(spec_yaml));
   }
   ReconcileResult reconcile() { return reconciler->reconcile(kKey, {}); }
   json platform() { return *cluster.live("platforms", kKey); }
-  json status() { return platform().value("status", json::object()); }
-  json conditions() { return status().value("conditions", json::array()); }
+  PlatformStatus status() { return platform().value("status", json::object()).get<PlatformStatus>(); }
   bool condition(const std::string& type, const std::string& value) {
-    return po::platform::condition_is(conditions(), type, value);
+    return po::platform::condition_is(status().conditions, type, value);
   }
-  std::string reason(const std::string& type) {
-    const auto all = conditions();
-    const auto* c = po::platform::find_condition(all, type);
-    return c == nullptr ? std::string{} : c->value("reason", "");
+  // The condition of `type`, or an empty one.
+  po::platform::Condition condition_of(const std::string& type) {
+    const auto st = status();
+    const auto* c = po::platform::find_condition(st.conditions, type);
+    return c == nullptr ? po::platform::Condition{} : *c;
   }
-  std::string message(const std::string& type) {
-    const auto all = conditions();
-    const auto* c = po::platform::find_condition(all, type);
-    return c == nullptr ? std::string{} : c->value("message", "");
-  }
+  std::string reason(const std::string& type) { return condition_of(type).reason; }
+  std::string message(const std::string& type) { return condition_of(type).message; }
   std::string revision(const std::string& which) {
     const auto st = status();
-    return st.contains("revision") ? st["revision"].value(which, "") : std::string{};
+    return which == "current" ? st.revision.current : which == "lastGood" ? st.revision.lastGood : st.revision.lastAttempted;
+  }
+  // The result of the newest rollout attempt.
+  std::optional<RolloutResult> last_result() {
+    const auto st = status();
+    return st.history.empty() ? std::nullopt : st.history.back().result;
   }
   // Reconciles, letting the workload controllers finish each time, until Ready (or gives up).
   void converge() {
@@ -95,6 +90,30 @@ struct Harness {
     json p = platform();
     change(p["spec"]);
     cluster.put(kPlatforms, p);
+  }
+  // The data claim the StatefulSet controller would make from volumeClaimTemplates; `deleting`: already going
+  // (pvc-protection keeps it until its pod is gone).
+  void put_data_claim(bool deleting) {
+    json metadata = {{"name", "data-p-postgres-0"},
+                     {"namespace", "default"},
+                     {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}};
+    if (deleting) metadata["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+    cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
+                json{{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", metadata}});
+  }
+  // A first revision whose api missed its progress deadline: RolloutFailed, nothing good to go back to,
+  // then held. Returns the result of the reconcile that holds it.
+  ReconcileResult fail_first_revision() {
+    reconcile();
+    for (const char* sts : {"default/p-postgres", "default/p-redis"}) cluster.roll_out("statefulsets", sts);
+    cluster.fail_rollout("default/p-api");
+    reconcile();
+    REQUIRE(reason("Ready") == "RolloutFailed");
+    REQUIRE(revision("lastGood").empty());
+    const auto held = reconcile();
+    REQUIRE(reason("Ready") == "RolloutFailed");
+    REQUIRE(reason("RolledBack") == "HoldingFailed");
+    return held;
   }
   json deployment(const std::string& name) { return *cluster.live("deployments", "default/" + name); }
   std::string api_image() { return deployment("p-api")["spec"]["template"]["spec"]["containers"][0].value("image", ""); }
@@ -118,7 +137,7 @@ TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, t
   CHECK(h.condition("Ready", "False"));
   CHECK(h.revision("lastAttempted") == h.revision("current"));
   CHECK(h.revision("lastGood").empty());
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   CHECK(h.cluster.has_event("RolloutStarted"));
 
   h.cluster.roll_out_all();
@@ -126,8 +145,8 @@ TEST_CASE("a Platform becomes its children, a finalizer and generated Secrets, t
   CHECK(h.condition("Ready", "True"));
   CHECK(h.condition("Reconciling", "False"));
   CHECK(h.revision("lastGood") == h.revision("current"));
-  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
-  CHECK(h.status().value("observedGeneration", 0) == h.platform()["metadata"].value("generation", 0));
+  CHECK(h.last_result() == RolloutResult::Succeeded);
+  CHECK(h.status().observedGeneration == h.platform()["metadata"].value("generation", std::int64_t{0}));
   CHECK(h.cluster.has_event("RolloutComplete"));
   // The good revision is kept as a ControllerRevision for rollbacks.
   CHECK(h.cluster.all("controllerrevisions").size() == 1);
@@ -160,7 +179,8 @@ TEST_CASE("a rollback says which pod reason failed the rollout (issue 12 #5)") {
   CHECK(message.find("failed to roll out: api (p-api: rollout exceeded its progress deadline") != std::string::npos);
   CHECK(message.find("pod p-api-new-1: container api CrashLoopBackOff (last exit: Error, code 2)") != std::string::npos);
   CHECK(message.find("rolled back to " + good.substr(0, 12)) != std::string::npos);
-  CHECK(h.status()["history"].back().value("message", "").find("CrashLoopBackOff") != std::string::npos);
+  REQUIRE(!h.status().history.empty());
+  CHECK(h.status().history.back().message.find("CrashLoopBackOff") != std::string::npos);
   const auto event = std::find_if(h.cluster.events.begin(), h.cluster.events.end(),
                                   [](const auto& e) { return e.reason == "RolledBack"; });
   REQUIRE(event != h.cluster.events.end());
@@ -272,8 +292,9 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.reason("RolledBack") == "RollbackSucceeded");
   CHECK(h.revision("current") == good);
   CHECK(h.revision("lastGood") == good);
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
-  CHECK(h.status().value("lastRollbackTime", "") == h.status()["history"].back().value("finishedAt", "-"));
+  CHECK(h.last_result() == RolloutResult::Failed);
+  CHECK(h.status().lastRollbackTime == h.status().history.back().finishedAt);
+  CHECK_FALSE(h.status().lastRollbackTime.empty());
   CHECK(h.cluster.has_event("RolledBack"));
   // The failed revision is held: the next reconcile does not apply it again, and a rolled-out good
   // revision never makes the failed one recover.
@@ -282,8 +303,43 @@ TEST_CASE("a failed rollout of the api rolls back to the last good revision") {
   CHECK(h.api_image() == good_image);
   h.reconcile();
   CHECK(h.revision("lastGood") == good);
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
+}
+
+TEST_CASE("with autoRollback: false a failed revision stays in place, Stalled says why, and nothing is restored later") {
+  Harness h("  version: \"1.0.0\"\n  rollout:\n    autoRollback: false\n");
+  h.converge();
+  const auto good = h.revision("lastGood");
+  h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:broken"; });
+  h.reconcile();
+  const auto bad = h.revision("lastAttempted");
+  h.cluster.fail_rollout("default/p-api");
+  h.reconcile();
+  CHECK(h.api_image() == "registry.example/api:broken");
+  CHECK(h.last_result() == RolloutResult::Failed);
+  CHECK(h.reason("Ready") == "RolloutFailed");
+  CHECK(h.reason("Stalled") == "AutoRollbackDisabled");
+  CHECK(h.message("Stalled").find("autoRollback is false") != std::string::npos);
+  CHECK_FALSE(h.condition("RolledBack", "True"));
+  CHECK(h.cluster.has_event("RolloutFailed"));
+  // The reconciles that follow hold the failed revision where it is: no restore, no new status.
+  h.reconcile();
+  const auto status_writes = h.cluster.count("apply", "platforms");
+  for (int i = 0; i < 3; ++i) h.reconcile();
+  CHECK(h.api_image() == "registry.example/api:broken");
+  CHECK(h.revision("current") == bad);
+  CHECK(h.revision("lastGood") == good);
+  CHECK(h.condition("Stalled", "True"));
+  CHECK(h.reason("Stalled") == "AutoRollbackDisabled");
+  CHECK_FALSE(h.condition("RolledBack", "True"));
+  CHECK_FALSE(h.cluster.has_event("RolledBack"));
+  CHECK(h.cluster.count("apply", "platforms") == status_writes);
+  // The spec back to what ran: applied at once (it succeeded before), and nothing is stalled any more.
+  h.edit([](json& spec) { spec["api"].erase("image"); });
+  h.converge();
+  CHECK(h.revision("current") == good);
+  CHECK_FALSE(h.condition("Stalled", "True"));
 }
 
 TEST_CASE("an invalid spec stalls without applying anything") {
@@ -310,7 +366,7 @@ TEST_CASE("a transient apply failure is retried with back-off and fails no revis
   h.cluster.fail("apply", "deployments", "", FakeCluster::error(503, "ServiceUnavailable"));
   const auto r = h.reconcile();
   CHECK(r.kind == ReconcileResult::Kind::Error);
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   h.converge();
 }
 
@@ -321,20 +377,13 @@ TEST_CASE("an invalid object fails its revision and stalls") {
   CHECK(r.kind == ReconcileResult::Kind::RequeueAfter);
   CHECK(h.condition("Stalled", "True"));
   CHECK(h.reason("Stalled") == "ApplyFailed");
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
 }
 
 TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its finalizer") {
   Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
   h.converge();
-  // The StatefulSet controller would make the claims from volumeClaimTemplates.
-  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
-                json{{"apiVersion", "v1"},
-                     {"kind", "PersistentVolumeClaim"},
-                     {"metadata",
-                      {{"name", "data-p-postgres-0"},
-                       {"namespace", "default"},
-                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.put_data_claim(false);
   h.cluster.mark_deleting("platforms", kKey);
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
   CHECK(h.cluster.live("persistentvolumeclaims", "default/data-p-postgres-0") == nullptr);
@@ -344,15 +393,7 @@ TEST_CASE("a deleted Platform with whenDeleted: Delete loses its claims and its 
 TEST_CASE("a finalize repeated from a lagging cache deletes no claim twice and records no second Event") {
   Harness h("  version: \"1.0.0\"\n  storage:\n    whenDeleted: Delete\n");
   h.converge();
-  // The claim is already going (pvc-protection keeps it until its pod is gone).
-  h.cluster.put(*po::platform::resource_for("v1", "PersistentVolumeClaim"),
-                json{{"apiVersion", "v1"},
-                     {"kind", "PersistentVolumeClaim"},
-                     {"metadata",
-                      {{"name", "data-p-postgres-0"},
-                       {"namespace", "default"},
-                       {"deletionTimestamp", "2026-01-01T00:00:00Z"},
-                       {"labels", {{"app.kubernetes.io/instance", "p"}, {"app.kubernetes.io/managed-by", "platform-operator"}}}}}});
+  h.put_data_claim(true);
   h.cluster.mark_deleting("platforms", kKey);
   CHECK(h.reconcile().kind == ReconcileResult::Kind::Done);
   CHECK(std::none_of(h.cluster.calls.begin(), h.cluster.calls.end(), [](const auto& c) {
@@ -380,7 +421,7 @@ TEST_CASE("a cache that has not caught up with our apply never marks the new rev
   CHECK(h.revision("lastAttempted") != good);
   CHECK(h.revision("lastGood") == good);
   CHECK_FALSE(h.condition("Ready", "True"));
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
   // The watch delivers; the new pods never become ready; the rollback finds the good revision.
   h.cluster.fail_rollout("default/p-api");
   h.cluster.sync();
@@ -479,14 +520,14 @@ TEST_CASE("a quota, RBAC or webhook rejection is retried and reported, and fails
     for (int i = 0; i < 3; ++i) {
       CHECK(h.reconcile().kind == ReconcileResult::Kind::Error);  // the work queue backs off
     }
-    CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+    CHECK(h.last_result() == RolloutResult::Progressing);
     CHECK_FALSE(h.condition("Stalled", "True"));
     CHECK(h.reason("Ready") == "ApplyRejected");
     CHECK(h.cluster.has_event("ApplyRejected"));
     // Quota raised, policy fixed: the same revision goes through.
     h.converge();
     CHECK(h.api_image() == "registry.example/api:2");
-    CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
+    CHECK(h.last_result() == RolloutResult::Succeeded);
   }
 }
 
@@ -553,46 +594,25 @@ TEST_CASE("a stuck stateful update does not rewrite status while nothing changes
 
 TEST_CASE("a first revision that failed keeps its status writable: no endpoints: null (422 seen live)") {
   Harness h;
-  h.reconcile();
-  REQUIRE_FALSE(h.status()["endpoints"].empty());
-  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
-  h.cluster.fail_rollout("default/p-api");
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.revision("lastGood").empty());
   // Held: the failed revision is not applied again, and the status written says so.
-  const auto held = h.reconcile();
+  const auto held = h.fail_first_revision();
   INFO(held.error);
   CHECK(held.kind != ReconcileResult::Kind::Error);
-  CHECK(h.reason("RolledBack") == "HoldingFailed");
-  CHECK(h.status()["endpoints"].is_object());
+  CHECK(h.platform()["status"]["endpoints"].is_object());  // not null
+  CHECK_FALSE(h.status().endpoints.empty());
   // The held revision's api is still judged: it failed, so nothing is Ready and nothing is good.
   CHECK(h.reason("Ready") == "RolloutFailed");
   CHECK(h.revision("lastGood").empty());
   // Still writable later (a spec change starts a new attempt).
   h.edit([](json& spec) { spec["api"]["image"] = "registry.example/api:2"; });
   CHECK(h.reconcile().kind != ReconcileResult::Kind::Error);
-  CHECK(h.status()["history"].back().value("result", "") == "Progressing");
+  CHECK(h.last_result() == RolloutResult::Progressing);
 }
 
-namespace {
-// A first revision whose api missed its progress deadline: RolloutFailed, nothing good to go back to, held.
-void fail_first_revision(Harness& h) {
-  h.reconcile();
-  for (const char* sts : {"default/p-postgres", "default/p-redis"}) h.cluster.roll_out("statefulsets", sts);
-  h.cluster.fail_rollout("default/p-api");
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.revision("lastGood").empty());
-  h.reconcile();
-  REQUIRE(h.reason("Ready") == "RolloutFailed");
-  REQUIRE(h.reason("RolledBack") == "HoldingFailed");
-}
-}  // namespace
 
 TEST_CASE("a first revision that failed only because its pods were late recovers once they are all ready") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   const auto revision = h.revision("lastAttempted");
   // The image arrived after the deadline: every pod of the revision becomes ready.
   h.cluster.roll_out_all();
@@ -600,11 +620,11 @@ TEST_CASE("a first revision that failed only because its pods were late recovers
   CHECK(h.condition("Ready", "True"));
   CHECK(h.revision("lastGood") == revision);
   CHECK(h.revision("current") == revision);
-  CHECK(h.status()["history"].back().value("result", "") == "Succeeded");
-  CHECK(h.status()["history"].back().value("message", "").find("recovered") != std::string::npos);
+  CHECK(h.last_result() == RolloutResult::Succeeded);
+  CHECK(h.status().history.back().message.find("recovered") != std::string::npos);
   CHECK(h.message("Ready").find("recovered") != std::string::npos);
   CHECK_FALSE(h.condition("Degraded", "True"));
-  CHECK(h.conditions().size() == 2);  // Ready and Reconciling; RolledBack (HoldingFailed) is gone
+  CHECK(h.status().conditions.size() == 2);  // Ready and Reconciling; RolledBack (HoldingFailed) is gone
   CHECK(h.cluster.has_event("RolloutRecovered"));
   CHECK(h.cluster.all("controllerrevisions").size() == 1);  // a good revision to roll back to later
   // Settled: nothing more is written.
@@ -617,21 +637,21 @@ TEST_CASE("a first revision that failed only because its pods were late recovers
 
 TEST_CASE("a failed first revision does not recover from a cache that shows it ready while the server does not") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   h.cluster.roll_out_all();
   h.cluster.set_cache_lag(true);  // the cache keeps the ready p-api; the server's fails again
   h.cluster.fail_rollout("default/p-api");
   h.reconcile();
   CHECK(h.reason("Ready") == "RolloutFailed");
   CHECK(h.revision("lastGood").empty());
-  CHECK(h.status()["history"].back().value("result", "") == "Failed");
+  CHECK(h.last_result() == RolloutResult::Failed);
   CHECK_FALSE(h.cluster.has_event("RolloutRecovered"));
   CHECK(h.cluster.all("controllerrevisions").empty());
 }
 
 TEST_CASE("a failed first revision does not recover when its workload runs someone else's template") {
   Harness h;
-  fail_first_revision(h);
+  h.fail_first_revision();
   json api = h.deployment("p-api");  // kubectl set image: ready, but not the revision's template
   api["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example/api:hotfix";
   h.cluster.put(*po::platform::resource_for("apps/v1", "Deployment"), api);

@@ -5,6 +5,7 @@
 using namespace po::platform;
 using nlohmann::json;
 
+// The status as the API server holds it, read into the typed status the decisions take.
 namespace {
 json status_with(const std::string& last_good, json history) {
   return {{"revision", {{"lastGood", last_good}, {"current", last_good}}}, {"history", std::move(history)}};
@@ -47,10 +48,23 @@ TEST_CASE("plan_rollout: the table") {
   };
   for (const auto& row : rows) {
     CAPTURE(row.name);
-    const auto d = plan_rollout({row.revision, row.status, row.retry_at});
+    const auto d = plan_rollout({row.revision, row.status.get<PlatformStatus>(), row.retry_at});
     CHECK(d.plan == row.want);
     if (row.want != Plan::ApplyRevision) CHECK(d.message.find("retry-at") != std::string::npos);
   }
+}
+
+TEST_CASE("plan_rollout: with autoRollback off a failed revision is held where it is, never replaced") {
+  const json status = status_with("good", json::array({entry("good", "Succeeded"), entry("bad", "Failed")}));
+  const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");
+  const auto held = plan_rollout({"bad", status.get<PlatformStatus>(), "", t, 3, 30, false});
+  CHECK(held.plan == Plan::HoldFailed);
+  CHECK(held.reason == HoldReason::FailedBefore);
+  CHECK(plan_rollout({"bad", status.get<PlatformStatus>(), "", t, 3, 30, true}).plan == Plan::HoldLastGood);
+  // retry-at and a revision that succeeded before still go through.
+  CHECK(plan_rollout({"bad", status.get<PlatformStatus>(), "2026-05-01T10:00:01Z", t, 3, 30, false}).plan == Plan::ApplyRevision);
+  CHECK(plan_rollout({"good", status.get<PlatformStatus>(), "", t, 3, 30, false}).plan == Plan::ApplyRevision);
+  CHECK(kept_in_place_message("bad", "good").find("autoRollback is false") != std::string::npos);
 }
 
 TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at") {
@@ -117,7 +131,7 @@ TEST_CASE("plan_rollout: failures in a row back off, then stall until retry-at")
   };
   for (const auto& row : rows) {
     CAPTURE(row.name);
-    const auto d = plan_rollout({row.revision, row.status, row.retry_at, row.now, row.limit, 30});
+    const auto d = plan_rollout({row.revision, row.status.get<PlatformStatus>(), row.retry_at, row.now, row.limit, 30});
     CHECK(d.plan == row.want);
     CHECK(d.reason == row.reason);
     CHECK(d.retry_in_seconds == row.retry_in);
@@ -131,11 +145,11 @@ TEST_CASE("plan_rollout: the backoff doubles up to its cap") {
   json history = json::array();
   for (int i = 0; i < 20; ++i) history.push_back(entry("bad" + std::to_string(i), "Failed"));
   const long long t = *parse_rfc3339_utc("2026-05-01T10:00:00Z");
-  const auto d = plan_rollout({"new", status_with("good", history), "", t, 100, 30});
+  const auto d = plan_rollout({"new", status_with("good", history).get<PlatformStatus>(), "", t, 100, 30});
   CHECK(d.reason == HoldReason::BackingOff);
   CHECK(d.retry_in_seconds == kMaxBackoffSeconds);
-  CHECK(consecutive_failures(status_with("good", history)) == 20);
-  CHECK(consecutive_failures(json::object()) == 0);
+  CHECK(consecutive_failures(status_with("good", history).get<PlatformStatus>()) == 20);
+  CHECK(consecutive_failures(PlatformStatus{}) == 0);
 }
 
 TEST_CASE("on_rollout_failure: roll back only with autoRollback and another last good revision") {

@@ -20,6 +20,7 @@
 #include "po/kube/client.hpp"
 #include "po/kube/resource.hpp"
 #include "po/platform/child_status.hpp"
+#include "po/platform/status_types.hpp"
 #include "po/platform/types.hpp"
 #include "po/runtime/client.hpp"
 #include "po/runtime/controller.hpp"
@@ -108,18 +109,14 @@ class PlatformReconciler {
   runtime::ReconcileResult observe_and_report(Attempt& a);               // reconcile_observe.cpp
   // Applies the last good revision's stateless objects and records the outcome; true when it went through.
   bool roll_back(Attempt& a, const std::string& why);
-  kube::Status write_status(Attempt& a, const nlohmann::json& status);
+  // Applies `status` when it differs from what the reconcile read (conditions that did not transition
+  // keep their lastTransitionTime).
+  kube::Status write_status(Attempt& a, PlatformStatus status);
 
-  struct ApplyFailure {
-    std::string what;        // "Kind name: error"
-    bool transient = false;  // 5xx, timeouts, 409: retry with backoff
-    // Quota, RBAC or an admission webhook refused it: the environment, not the spec, is to blame, so the
-    // revision is not failed; retried with backoff and reported.
-    bool environment = false;
-  };
-  // Server-side apply of one object unless it is as we left it; nullopt on success.
-  std::optional<ApplyFailure> apply_object(const std::string& platform_key, const std::string& ns,
-                                           const nlohmann::json& manifest);
+  // Server-side apply of one object unless it is as we left it. An error is the API server's (a 404 for
+  // a kind no resource is known for); the caller names the object (reconcile::object_ref). Quota, RBAC and
+  // admission rejections (reconcile::rejected_by_environment) are the environment's, not the spec's.
+  kube::Status apply_object(const std::string& platform_key, const std::string& ns, const nlohmann::json& manifest);
   // ControllerRevision <platform>-<revision[:10]> holding a revision's stateless objects; "" on success.
   // A StatefulSet that is not current: deletes pods of an abandoned template that never became ready
   // (Kubernetes' documented forced rollback) and returns why the update failed when its pod is past the
@@ -158,8 +155,8 @@ class PlatformReconciler {
   AppliedObjects applied_;
   std::atomic<std::uint64_t> applies_{0}, skipped_{0};
 
-  // Hands spec.replicas over before our apply stops sending it; nullopt on success.
-  std::optional<ApplyFailure> hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
+  // Hands spec.replicas over before our apply stops sending it; an error says which step failed.
+  kube::Status hand_over_replicas(const kube::GroupVersionResource& gvr, const std::string& memo_key,
                                                  const std::string& ns, const nlohmann::json& manifest);
 
   // Deletes this Platform's objects of the kinds without an informer that are no longer desired.

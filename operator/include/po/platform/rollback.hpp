@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "po/platform/status_types.hpp"
 
 namespace po::platform {
 
@@ -13,7 +13,8 @@ inline constexpr std::string_view kRetryAtAnnotation = "platform.a11y.dev/retry-
 enum class Plan {
   ApplyRevision,  // apply what the spec renders now
   HoldLastGood,   // do not apply it: keep (re-apply) the last good stateless objects
-  HoldFailed      // do not apply it, and there is no last good revision: leave the stateless objects alone
+  HoldFailed      // do not apply it, and leave the stateless objects as they are: there is no last good
+                  // revision, or autoRollback is off
 };
 
 // Why a revision is held.
@@ -26,11 +27,12 @@ enum class HoldReason {
 
 struct PlanInputs {
   std::string revision;             // digest of what the spec renders now
-  nlohmann::json status;            // the Platform's status (history, revision)
+  PlatformStatus status;            // the Platform's status (history, revision)
   std::string retry_at;             // the retry-at annotation, "" when absent
   long long now = 0;                // seconds since the epoch
   int max_consecutive_failures = 3; // spec.rollout.maxConsecutiveFailures
   long long backoff_seconds = 30;   // wait after the 2nd failure in a row; doubles with each further one
+  bool auto_rollback = true;        // spec.rollout.autoRollback: off, a held revision is never replaced
 };
 
 struct PlanDecision {
@@ -45,7 +47,7 @@ inline constexpr long long kMaxBackoffSeconds = 600;
 
 // Failed attempts at the newest end of status.history, not counting Superseded ones; a Succeeded or a
 // Progressing attempt ends the run. `last_failure` gets the newest failure's finishedAt when it parses.
-int consecutive_failures(const nlohmann::json& status, std::optional<long long>* last_failure = nullptr);
+int consecutive_failures(const PlatformStatus& status, std::optional<long long>* last_failure = nullptr);
 
 // What to do with the revision the spec renders now:
 // - its newest attempt Failed: hold it, unless retry-at (RFC 3339) is newer than that failure;
@@ -62,6 +64,11 @@ enum class FailureAction { None, RollBack, Report };
 // is on, and a last good revision other than this one exists (never before the first success).
 FailureAction on_rollout_failure(bool failed, bool auto_rollback, const std::string& last_good,
                                  const std::string& revision);
+
+// With autoRollback off a failed revision stays in place, and the Platform is Stalled with this reason and
+// message (no rollback to `last_good`) until the spec changes or retry-at asks for another try.
+inline constexpr std::string_view kAutoRollbackDisabled = "AutoRollbackDisabled";
+std::string kept_in_place_message(const std::string& revision, const std::string& last_good);
 
 // RFC 3339 in UTC ("2026-01-02T03:04:05Z", fractional seconds allowed) -> seconds since the epoch; nullopt
 // for anything else.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # node tier: the backup CronJob, triggered as a Job, writes a dump that hack/restore.sh loads into a fresh
 # Platform in another namespace; the audits come back (in PostgreSQL and through the new gateway).
-# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev; PO_NS_PREFIX
+# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev; PO_NODE_NS_PREFIX
 # prefixes the test's namespaces (a shared cluster).
 E2E_NAME=node-backup
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
@@ -9,7 +9,7 @@ E2E_NAME=node-backup
 tag=${PO_LOCAL_TAG:-dev}
 log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
 suffix=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-p=${PO_NS_PREFIX:-}
+p=${PO_NODE_NS_PREFIX:-}
 release=po-bak-$suffix op_ns=${p}bak-op-$suffix name=local
 src=${p}bak-src-$suffix dst=${p}bak-dst-$suffix
 install_crd

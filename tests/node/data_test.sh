@@ -9,33 +9,11 @@
 #   - a retained database: the Platform deleted (whenDeleted: Retain keeps the claims and the generated
 #     PostgreSQL Secret), a new Platform of the same name adopts them and its api serves the old audits.
 # The node restart stops the machine's one kubelet for a few seconds; other namespaces' pods keep running.
-# PO_LOCAL_TAG picks the tag of this repository's images, default dev; PO_NS_PREFIX prefixes namespaces.
+# PO_LOCAL_TAG picks the tag of this repository's images, default dev; PO_NODE_NS_PREFIX prefixes namespaces.
 E2E_NAME=node-data
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
-tag=${PO_LOCAL_TAG:-dev}
-log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
-name=local
-install_crd
-make_test_namespace "${PO_NS_PREFIX:-}data"
-release=po-$ns op_ns=$ns-system
-cleanup() {
-  local rc=$?
-  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-    dump_namespace
-    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
-  fi
-  # Retain kept the claims on purpose; the namespace takes them (and their volumes) with it.
-  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
-  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-e2e_log "install the chart (operator image tag $tag), watching only $ns"
-helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
-  --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
+node_operator_setup data
 
 platform() {  # platform [merge patch...]: the lean sample with Retain, AOF and RDB, applied
   python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" "$ns" "$tag" \

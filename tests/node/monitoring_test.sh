@@ -12,31 +12,10 @@
 E2E_NAME=node-monitoring
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
-tag=${PO_LOCAL_TAG:-dev}
-log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
-name=local
-install_crd
-make_test_namespace mon
-release=po-$ns op_ns=$ns-system  # per run: a namespace still terminating from a run before is no obstacle
 load_pids=()
 stop_load() { local p; for p in "${load_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; load_pids=(); }
-cleanup() {
-  local rc=$?
-  stop_load
-  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-    dump_namespace
-    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
-  fi
-  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
-  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-e2e_log "install the chart (operator image tag $tag), watching only $ns"
-helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
-  --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
+node_cleanup_first() { stop_load; }
+node_operator_setup mon
 
 e2e_log "apply the local sample in $ns: Alertmanager on, alerts.forSeconds 20, no frontend"
 python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$ns" "$tag" <<'PY' | kubectl apply -f - >/dev/null

@@ -9,34 +9,13 @@
 # Each must be rolled back (RolledBack=True/RollbackSucceeded, the api Deployment back on the good
 # template, its pods ready, the Platform Ready again) at most PO_ROLLBACK_SLACK (15) seconds after the
 # progress deadline, and the RolledBack condition and the RolledBack Event must name the pod reason.
-# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev; PO_NS_PREFIX
+# PO_LOCAL_TAG picks the tag of this repository's images (hack/images.sh), default dev; PO_NODE_NS_PREFIX
 # prefixes the test's namespaces (a shared cluster).
 E2E_NAME=node-rollback
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
-tag=${PO_LOCAL_TAG:-dev}
 deadline=30 slack=${PO_ROLLBACK_SLACK:-15}
-log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
-name=local
-install_crd
-make_test_namespace "${PO_NS_PREFIX:-}rollback"
-release=po-$ns op_ns=$ns-system
-cleanup() {
-  local rc=$?
-  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-    dump_namespace
-    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
-  fi
-  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
-  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-e2e_log "install the chart (operator image tag $tag), watching only $ns"
-helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
-  --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
+node_operator_setup rollback
 
 e2e_log "a lean local Platform in $ns, progressDeadlineSeconds $deadline"
 python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" "$ns" "$tag" \

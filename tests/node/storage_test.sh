@@ -10,31 +10,18 @@
 # What the local cluster cannot show: its volumes are directories (hack/cluster.sh), which have no size,
 # and no resizer runs there, so no filesystem really grows. What is tested is the operator's part: the
 # claim's request, the StatefulSet's template, the running pod and data, and the refusal.
-# PO_LOCAL_TAG picks the tag of this repository's images, default dev; PO_NS_PREFIX prefixes namespaces.
+# PO_LOCAL_TAG picks the tag of this repository's images, default dev; PO_NODE_NS_PREFIX prefixes namespaces.
 E2E_NAME=node-storage
 . "$(dirname "${BASH_SOURCE[0]}")/node_lib.sh"
 
-tag=${PO_LOCAL_TAG:-dev}
-log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
-name=local
-install_crd
-make_test_namespace "${PO_NS_PREFIX:-}storage"
-release=po-$ns op_ns=$ns-system fixed=$ns-fixed
+node_operator_setup storage
+fixed=$ns-fixed
 volume_dir=$(mktemp -d /tmp/platform-operator-node-volume.XXXXXX)
 chmod 0777 "$volume_dir"
-cleanup() {
-  local rc=$?
-  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-    dump_namespace
-    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
-  fi
-  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
-  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
+node_cleanup_last() {
   kubectl delete "pv/$fixed" "storageclass/$fixed" --wait=false >/dev/null 2>&1 || true
   rm -rf "$volume_dir"
 }
-trap cleanup EXIT
 
 e2e_log "StorageClass $fixed (allowVolumeExpansion: false) with one volume"
 kubectl apply -f - >/dev/null <<YAML
@@ -58,11 +45,6 @@ spec:
 YAML
 default_class=$(kubectl get storageclass -o json | jq -r '.items[] | select(.metadata.annotations["storageclass.kubernetes.io/is-default-class"] == "true") | "\(.metadata.name) allowVolumeExpansion=\(.allowVolumeExpansion // false)"')
 e2e_log "default StorageClass: $default_class"
-
-e2e_log "install the chart (operator image tag $tag), watching only $ns"
-helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-  -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
-  --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
 
 platform() {
   python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" "$ns" "$tag" \

@@ -1,9 +1,8 @@
 # shellcheck shell=bash
 # Shared start of the node-tier tests that send traffic to a Platform on the real node
 # (db_outage_test.sh, autoscaling_test.sh, rollout_test.sh), sourced after node_lib.sh:
-#   traffic_setup <prefix>          a fresh namespace (PO_NODE_NS_PREFIX + prefix + random), the operator
-#                                   installed by the chart watching only it, and an exit trap that dumps
-#                                   the namespace on failure and deletes everything it made;
+#   traffic_setup <prefix>          node_lib.sh's node_operator_setup, whose exit trap also stops the
+#                                   load started here;
 #   apply_platform <json>           config/samples/platform-local.yaml in that namespace with this repo's
 #                                   images at PO_LOCAL_TAG (default dev), no frontend, little CPU asked,
 #                                   the gateway's per-client limits lifted (wrk is one client), and <json>
@@ -13,38 +12,10 @@
 #                                   audit id go to <result-file>.<thread> (one "status id" line each);
 #                                   run in the background, killing it stops wrk.
 # PO_NODE_NS_PREFIX: prefix of the namespace names, for a cluster several people share (e.g. n12a-).
-tag=${PO_LOCAL_TAG:-dev}
-name=local
-log_dir=$(mktemp -d /tmp/platform-operator-node.XXXXXX)  # dump_namespace writes here
 traffic_pids=()
 traffic_stop() { local p; for p in "${traffic_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; traffic_pids=(); }
-
-traffic_cleanup() {
-  local rc=$?
-  traffic_stop
-  if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-    dump_namespace
-    kubectl -n "$op_ns" logs deploy/"$release"-platform-operator --tail 40 >&2 2>&1 || true
-  fi
-  # A test that paused the operator (db_outage_test.sh) and failed: its finalizer needs the operator.
-  kubectl -n "$op_ns" scale deploy "$release-platform-operator" --replicas=1 >/dev/null 2>&1 || true
-  kubectl -n "$ns" delete platforms --all --wait=true --timeout=120s >/dev/null 2>&1 || true
-  helm uninstall "$release" -n "$op_ns" --wait --timeout 60s >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" "$op_ns" --wait=false >/dev/null 2>&1 || true
-  rm -rf "$log_dir"
-  return "$rc"
-}
-
-traffic_setup() {
-  install_crd
-  make_test_namespace "${PO_NODE_NS_PREFIX:-}$1"
-  release=po-$ns op_ns=$ns-system
-  trap traffic_cleanup EXIT
-  e2e_log "install the chart (operator image tag $tag), watching only $ns"
-  helm install "$release" "$PO_SOURCE_DIR/charts/platform-operator" -n "$op_ns" --create-namespace --take-ownership \
-    -f "$PO_SOURCE_DIR/config/local/operator-values.yaml" --set image.tag="$tag" --set watchNamespaces="{$ns}" \
-    --wait --timeout 3m >/dev/null || fail "the operator Deployment did not become available on the real node"
-}
+node_cleanup_first() { traffic_stop; }
+traffic_setup() { node_operator_setup "$1"; }
 
 apply_platform() {
   local over=${1:-}; [ -n "$over" ] || over='{}'

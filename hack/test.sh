@@ -22,8 +22,11 @@ timed() {  # timed <label> <cmd...>: runs it and records how long it took
 }
 
 export PO_STATE="$PO_CACHE/test-cluster"
-export PO_API_PORT=26443 PO_ETCD_CLIENT_PORT=27790 PO_ETCD_PEER_PORT=27800
-export PO_KCM_PORT=26257 PO_SCHED_PORT=26259 PO_KWOK_PORT=26080
+# The test cluster's ports; PO_TEST_PORT_BASE moves the whole block (hack/bench/cold_start.sh runs a second
+# make test beside another).
+base=${PO_TEST_PORT_BASE:-26000}
+export PO_API_PORT=$((base + 443)) PO_ETCD_CLIENT_PORT=$((base + 1790)) PO_ETCD_PEER_PORT=$((base + 1800))
+export PO_KCM_PORT=$((base + 257)) PO_SCHED_PORT=$((base + 259)) PO_KWOK_PORT=$((base + 80))
 
 step "dependencies"; timed "dependencies (apt)" bash hack/install-deps.sh
 

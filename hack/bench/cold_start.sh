@@ -12,6 +12,8 @@
 #        mirror, as a fresh machine does. The test cluster it starts runs a real node only when no other
 #        cluster on the machine holds it.
 #   CTEST_ARGS='-L unit' hack/bench/cold_start.sh    set-up cost only, with the unit tests as "first test".
+#   PO_TEST_PORT_BASE=24000 PO_REAL_NODE=0 ...       beside another make test (its own ports, kwok nodes only:
+#                                                    the node's own start-up and image imports are then not in it).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir=${1:-/work/cold-bench}

@@ -56,7 +56,7 @@ build() {  # target
     request)
       compile "$root"/app/audit/*.cpp "$root"/app/ml/*.cpp \
         "$root"/app/server/{request_parsing,audit_store,db_pool,auth,router,clients}.cpp "$root/app/fuzz/request_fuzz.cpp"
-      "$cxx" -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs gumbo libpqxx libcrypto) \
+      "$cxx" -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs gumbo libpqxx libcrypto spdlog fmt) \
         -o "$out/request_fuzz" ;;
   esac
 }

@@ -20,13 +20,18 @@ done < <(ps -eo pid=,args= | grep -F -- "$PO_STATE" | grep -v -e 'grep -F' -e ch
 while read -r pid args; do left+=("container shim $pid: ${args:0:160}"); done \
   < <(ps -eo pid=,args= | grep 'containerd-shim-runc-v2' | grep -F -- "$PO_STATE" | grep -v grep)
 while read -r _ mnt _; do left+=("mount $mnt"); done < <(awk -v p="$PO_STATE" 'index($2, p) == 1' /proc/mounts)
-while read -r _ mnt _; do left+=("pod network namespace $mnt"); done < <(awk '$2 ~ /^\/run\/netns\/cni-/' /proc/mounts)
-ip link show "$bridge" >/dev/null 2>&1 && left+=("link $bridge (the pod bridge)")
-while read -r link; do left+=("link $link"); done < <(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | grep -F "@" || true)
-if command -v iptables >/dev/null; then
-  for table in nat filter mangle; do
-    while read -r chain; do left+=("iptables $table chain $chain"); done < <(iptables -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}')
-  done
+# The real node's network (pod namespaces, bridge, veths, kube-proxy and CNI chains) is machine-wide: it is
+# this cluster's only when this cluster ran the node. A kwok-only cluster (node.unavailable) leaves those
+# to the cluster that holds the node, which may be running beside it.
+if [ ! -f "$PO_STATE/node.unavailable" ]; then
+  while read -r _ mnt _; do left+=("pod network namespace $mnt"); done < <(awk '$2 ~ /^\/run\/netns\/cni-/' /proc/mounts)
+  ip link show "$bridge" >/dev/null 2>&1 && left+=("link $bridge (the pod bridge)")
+  while read -r link; do left+=("link $link"); done < <(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | grep -F "@" || true)
+  if command -v iptables >/dev/null; then
+    for table in nat filter mangle; do
+      while read -r chain; do left+=("iptables $table chain $chain"); done < <(iptables -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}')
+    done
+  fi
 fi
 
 if [ ${#left[@]} -eq 0 ]; then

@@ -5,7 +5,8 @@
 #   - the web UI is served through the gateway and shows the audit;
 #   - its row is in PostgreSQL (psql in the database pod);
 #   - deleting the api pod and the PostgreSQL pod loses no stored audit (the volume keeps the data);
-#   - Prometheus reports every scrape target the operator configured as up.
+#   - Prometheus reports every scrape target the operator configured as up;
+#   - the gateway's per-client limits answer a JSON 429 with Retry-After (api and token endpoint).
 # Usage: stack_checks.sh <namespace> <platform>
 # STACK_REACH=cluster-ip (default: this host routes Service addresses, as the real node's host does) or
 # port-forward (a cluster whose Services are not routed here, such as kind: kubectl port-forward).
@@ -49,7 +50,14 @@ url_of() {
 gateway=$(url_of "$name-gateway" http)
 token=$(mint_token "$ns" "$name" frontend)
 e2e_log "audit through the gateway ($gateway)"
-response=$(post_audit "$gateway" "$token") || fail "POST /api/v1/audits through the gateway failed: $response"
+# A Platform is Ready when its pods are; the Service routes to them once kube-proxy has the new endpoints,
+# a moment later. Until then the gateway answers 502 (its upstream refuses the connection): retried for 30 s.
+deadline=$((SECONDS + 30))
+until response=$(post_audit "$gateway" "$token"); do
+  [ $SECONDS -lt $deadline ] || fail "POST /api/v1/audits through the gateway failed for 30 s: $response"
+  e2e_log "the gateway is not routing to the api yet: ${response:0:80}"
+  sleep 1
+done
 id=$(jq -r '.id' <<<"$response")
 [ -n "$id" ] && [ "$id" != null ] || fail "no audit id in: ${response:0:400}"
 rules=$(jq -r '[.findings[].ruleId // .findings[].rule] | unique | join(",")' <<<"$response")
@@ -88,4 +96,37 @@ jq -r '.data.activeTargets[] | "  \(.labels.job) \(.scrapeUrl) \(.health) \(.las
 [ "$(jq '[.data.activeTargets[] | select(.health != "up")] | length' <<<"$t")" = 0 ] || fail "Prometheus has targets that are not up"
 ui=$(curl -fsS --max-time 20 "$gateway/audits/$id") || fail "GET /audits/$id from the frontend failed"
 grep -q 'image-alt' <<<"$ui" || fail "the frontend's page of audit $id does not list image-alt"
-e2e_log "PASS: audit round trip through the gateway, data kept across pod deletion, $(jq '.data.activeTargets | length' <<<"$t") Prometheus targets up"
+# Last, since it spends this host's budget at the gateway: the per-client limits through the gateway Service
+# (100 api and 10 auth requests a minute; a slot comes back every 0.6 s and 6 s).
+limit_burst() {  # limit_burst <n> <curl args...>: n requests; prints the status codes, one a line
+  local i
+  for i in $(seq 1 "$1"); do
+    curl -sS -o "$burst_dir/body" -D "$burst_dir/headers" -w '%{http_code}\n' --max-time 5 "${@:2}" || echo 000
+    if [ ! -f "$burst_dir/429-body" ] && grep -q '^HTTP/[0-9.]* 429' "$burst_dir/headers"; then
+      cp "$burst_dir/body" "$burst_dir/429-body"; cp "$burst_dir/headers" "$burst_dir/429-headers"
+    fi
+  done
+}
+check_limited() {  # check_limited <what>: the first 429 seen is JSON rate_limited with Retry-After
+  [ -f "$burst_dir/429-body" ] || fail "$1: no request was limited"
+  jq -e '.error.code == "rate_limited"' "$burst_dir/429-body" >/dev/null || fail "$1: the 429 is not JSON rate_limited: $(head -c 200 "$burst_dir/429-body")"
+  grep -qi '^retry-after: [0-9]' "$burst_dir/429-headers" || fail "$1: the 429 has no Retry-After"
+  rm -f "$burst_dir/429-body" "$burst_dir/429-headers"
+}
+burst_dir=$(mktemp -d)
+t0=$SECONDS
+codes=$(limit_burst 130 -H "Authorization: Bearer $token" "$gateway/api/v1/rules")
+took=$((SECONDS - t0))
+passed=$(grep -c '^200$' <<<"$codes" || true); limited=$(grep -c '^429$' <<<"$codes" || true)
+e2e_log "api limit: 130 requests in ${took} s through the gateway: $passed answered, $limited limited"
+[ "$((passed + limited))" = 130 ] || fail "api limit: answers other than 200 and 429: $(sort <<<"$codes" | uniq -c | tr '\n' ' ')"
+[ "$passed" -le $((100 + took * 10 / 6 + 1)) ] || fail "api limit: $passed requests passed, more than 100 plus the slots that came back"
+check_limited "api limit"
+codes=$(limit_burst 12 -X POST -d 'grant_type=client_credentials&client_id=nobody&client_secret=not-the-secret-0000' "$gateway/api/v1/auth/token")
+refused=$(grep -c '^401$' <<<"$codes" || true); limited=$(grep -c '^429$' <<<"$codes" || true)
+e2e_log "auth limit: 12 token requests with a wrong secret: $refused refused (401), $limited limited"
+[ "$((refused + limited))" = 12 ] && [ "$refused" -le 10 ] || fail "auth limit: $(sort <<<"$codes" | uniq -c | tr '\n' ' ')"
+check_limited "auth limit"
+rm -rf "$burst_dir"
+
+e2e_log "PASS: audit round trip through the gateway, data kept across pod deletion, $(jq '.data.activeTargets | length' <<<"$t") Prometheus targets up, per-client limits at the gateway"

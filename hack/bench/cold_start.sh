@@ -7,8 +7,9 @@
 # Prints make test's own "time per step" table, the run's total, and the load average seen during it
 # (sampled every minute): figures taken while other work shares the cores are upper bounds.
 #
-# Usage: hack/bench/cold_start.sh [DIR]   (DIR: where the clone and its caches go; default /work/cold-bench,
-#        removed first and left afterwards for inspection). Needs the Go module proxy and the Debian
+# Usage: hack/bench/cold_start.sh [DIR]   (DIR: where the clone and its caches go; default
+#        ${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator-cold, removed first and left afterwards for
+#        inspection). Needs the Go module proxy and the Debian
 #        mirror, as a fresh machine does. The test cluster it starts runs a real node only when no other
 #        cluster on the machine holds it.
 #   CTEST_ARGS='-L unit' hack/bench/cold_start.sh    set-up cost only, with the unit tests as "first test".
@@ -16,7 +17,7 @@
 #                                                    the node's own start-up and image imports are then not in it).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-dir=${1:-/work/cold-bench}
+dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/platform-operator-cold}
 case "$dir" in /*) ;; *) echo "cold_start: DIR must be absolute" >&2; exit 2 ;; esac
 rm -rf "$dir"; mkdir -p "$dir"
 git clone -q "$top" "$dir/repo"

@@ -218,11 +218,46 @@ TEST_CASE("extra env: valueFrom Secrets and ConfigMaps, and envFrom, on the api 
 
 TEST_CASE("extra env: reserved names are refused on both components; valueFrom needs exactly one source") {
   CHECK(names_field(errors_of("  api:\n    env: [{name: AUTH_CLIENTS_DIR, value: /x}]\n"), "spec.api.env[0].name", "set by the operator"));
-  CHECK(names_field(errors_of("  frontend:\n    env: [{name: API_SECRET_KEY, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
+  CHECK(names_field(errors_of("  frontend:\n    env: [{name: API_CLIENT_SECRET_FILE, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
                     "spec.frontend.env[0].name", "set by the operator"));
+  CHECK(names_field(errors_of("  frontend:\n    env: [{name: API_CLIENT_SECRET, value: sixteen-bytes-or-more}]\n"),
+                    "spec.frontend.env[0].name", "set by the operator"));
+  CHECK(names_field(errors_of("  api:\n    env: [{name: SHUTDOWN_DELAY_SECONDS, value: \"0\"}]\n"), "spec.api.env[0].name",
+                    "set by the operator"));
   CHECK(names_field(errors_of("  frontend:\n    env: [{name: A, value: x}, {name: A, value: y}]\n"), "spec.frontend.env[1].name", "listed twice"));
   CHECK(names_field(errors_of("  api:\n    env: [{name: A, valueFrom: {}}]\n"), "spec.api.env[0].valueFrom", "exactly one"));
   CHECK(names_field(errors_of("  api:\n    env: [{name: A, value: x, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
                     "spec.api.env[0].value", "not be set together"));
   CHECK(names_field(errors_of("  api:\n    envFrom: [{prefix: X_}]\n"), "spec.api.envFrom[0].secretRef", "exactly one"));
+}
+
+namespace {
+std::set<std::string> env_names(const json& c) {
+  std::set<std::string> names;
+  for (const auto& e : c["env"]) names.insert(e["name"].get<std::string>());
+  return names;
+}
+// The names listed in a CRD rule of the form `self.all(e, !(e.name in ["A", "B"]))`.
+std::set<std::string> cel_list(const json& env_schema) {
+  const std::string rule = env_schema.at("x-kubernetes-validations").at(0).at("rule");
+  std::set<std::string> names;
+  for (std::size_t at = rule.find('"'); at != std::string::npos; at = rule.find('"', rule.find('"', at + 1) + 1))
+    names.insert(rule.substr(at + 1, rule.find('"', at + 1) - at - 1));
+  return names;
+}
+}  // namespace
+
+TEST_CASE("extra env: the reserved names are exactly what the operator sets, in the operator and in the CRD's CEL rules") {
+  // The AI provider keys are set only with aiProviderSecretRef; API_CLIENT_SECRET is reserved without being set
+  // (the frontend ignores it beside API_CLIENT_SECRET_FILE).
+  const auto objects = render(with("  api:\n    aiProviderSecretRef: {name: ai-keys}\n"));
+  CHECK(env_names(container(find(objects, "Deployment", "k-api"), "api")) == kReservedApiEnv);
+  std::set<std::string> frontend = env_names(container(find(objects, "Deployment", "k-frontend"), "frontend"));
+  frontend.insert("API_CLIENT_SECRET");
+  CHECK(frontend == kReservedFrontendEnv);
+
+  const json crd = yaml_documents(read_text(source_path("crds/platforms.platform.a11y.dev.yaml"))).front();
+  const json& spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"];
+  CHECK(cel_list(spec["api"]["properties"]["env"]) == kReservedApiEnv);
+  CHECK(cel_list(spec["frontend"]["properties"]["env"]) == kReservedFrontendEnv);
 }

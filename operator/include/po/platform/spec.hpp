@@ -41,9 +41,14 @@ ParseResult parse_and_validate(const nlohmann::json& object);
 std::optional<long double> parse_quantity_milli(std::string_view text);
 
 // Environment variables the operator sets on the api and frontend containers: extra env may not name them.
-inline const std::set<std::string> kReservedApiEnv = {"PORT", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AUTH_CLIENTS_DIR",
+// The frontend's API_CLIENT_SECRET is not set but is reserved too: the frontend ignores it whenever
+// API_CLIENT_SECRET_FILE (which the operator sets) is present, so a value there would be silently unused.
+// render_pod_settings_test checks these sets against the rendered containers.
+inline const std::set<std::string> kReservedApiEnv = {"PORT",           "DATABASE_URL",           "REDIS_URL",
+                                                      "SECRET_KEY",     "AUTH_CLIENTS_DIR",       "SHUTDOWN_DELAY_SECONDS",
                                                       "GEMINI_API_KEY", "OPENAI_API_KEY"};
-inline const std::set<std::string> kReservedFrontendEnv = {"PORT", "API_BASE_URL", "API_SECRET_KEY"};
+inline const std::set<std::string> kReservedFrontendEnv = {"PORT", "API_BASE_URL", "API_CLIENT_ID", "API_CLIENT_SECRET",
+                                                           "API_CLIENT_SECRET_FILE"};
 
 // Longest Platform name whose derived child names stay valid (StatefulSet pods, CronJob names).
 inline constexpr std::size_t kMaxPlatformNameLength = 40;

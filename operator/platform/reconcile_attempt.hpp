@@ -30,6 +30,10 @@ struct PlatformReconciler::Attempt {
   std::int64_t generation = 0;
   PlatformStatus old_status;
   PlatformStatus status;
+  // What the API server holds now: old_status, then each status this attempt wrote. write_status compares
+  // with it (not with old_status, which the decisions read), so a final status equal to the one read at the
+  // start is still written after an intermediate write changed it.
+  PlatformStatus written_status;
   Platform spec;                                  // parsed and validated
   std::vector<runtime::ObjectPtr> data_claims;    // data-<name>-postgres-N, from the cache
   // Secrets: the generated ones are never pruned; the retained credentials have no owner.

@@ -69,6 +69,7 @@ Step PlatformReconciler::check_guards(Attempt& a) {
   }
   a.old_status = a.platform.value("status", json::object()).get<PlatformStatus>();
   a.status = a.old_status;
+  a.written_status = a.old_status;
 
   if (str(a.platform, "/metadata/annotations/platform.a11y.dev~1paused") == "true") {
     set_condition(a.status.conditions, {"ReconciliationPaused", "True", "PausedByAnnotation",

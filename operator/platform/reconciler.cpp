@@ -265,9 +265,9 @@ ReconcileResult PlatformReconciler::reconcile(const std::string& key, std::stop_
 
 // Status only when it changed (what is sent leaves out empty fields: to_json of PlatformStatus).
 kube::Status PlatformReconciler::write_status(Attempt& a, PlatformStatus st) {
-  keep_transition_times(st.conditions, a.old_status.conditions);
+  keep_transition_times(st.conditions, a.written_status.conditions);
   json sent = st;
-  if (sent == json(a.old_status)) return kube::Ok{};
+  if (sent == json(a.written_status)) return kube::Ok{};
   json body = {{"apiVersion", kPlatforms.api_version()},
                {"kind", "Platform"},
                {"metadata", {{"name", a.name}, {"namespace", a.ns}}},
@@ -275,6 +275,7 @@ kube::Status PlatformReconciler::write_status(Attempt& a, PlatformStatus st) {
   auto r = writer_.apply(kPlatforms, a.ns, a.name, body, {std::string(kFieldManager), true, false}, "status");
   if (!r.ok()) return r.error();
   remember_written(a.key, str(*r, "/metadata/resourceVersion"));
+  a.written_status = std::move(st);
   return kube::Ok{};
 }
 

@@ -109,8 +109,8 @@ class PlatformReconciler {
   runtime::ReconcileResult observe_and_report(Attempt& a);               // reconcile_observe.cpp
   // Applies the last good revision's stateless objects and records the outcome; true when it went through.
   bool roll_back(Attempt& a, const std::string& why);
-  // Applies `status` when it differs from what the reconcile read (conditions that did not transition
-  // keep their lastTransitionTime).
+  // Applies `status` when it differs from what the API server holds (what the reconcile read, or what it
+  // last wrote); conditions that did not transition keep their lastTransitionTime.
   kube::Status write_status(Attempt& a, PlatformStatus status);
 
   // Server-side apply of one object unless it is as we left it. An error is the API server's (a 404 for

@@ -21,6 +21,11 @@ void read(const json& j, const char* key, std::optional<std::int64_t>& out) {
 void read(const json& j, const char* key, std::optional<bool>& out) {
   if (const auto it = j.find(key); it != j.end() && it->is_boolean()) out = it->get<bool>();
 }
+void read(const json& j, const char* key, std::optional<RolloutResult>& out) {
+  std::string text;
+  read(j, key, text);
+  out = parse_rollout_result(text);
+}
 const json* object_at(const json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_object() ? &*it : nullptr;
@@ -34,29 +39,63 @@ template <class T>
 void write(json& j, const char* key, const std::optional<T>& value) {
   if (value) j[key] = *value;
 }
-
-json component_json(const ComponentState& c) {
-  json j = json::object();
-  write(j, "ready", c.ready);
-  write(j, "replicas", c.replicas);
-  write(j, "readyReplicas", c.readyReplicas);
-  write(j, "updatedReplicas", c.updatedReplicas);
-  write(j, "revision", c.revision);
-  write(j, "message", c.message);
-  return j;
+void write(json& j, const char* key, const std::optional<RolloutResult>& value) {
+  if (value) j[key] = std::string(to_string(*value));
 }
 
-json history_json(const HistoryEntry& e) {
+// The scalar fields of each object, named once for both directions: field(key, member). S is the struct,
+// const when writing.
+template <class S, class F>
+void component_fields(S& c, F&& field) {
+  field("ready", c.ready);
+  field("replicas", c.replicas);
+  field("readyReplicas", c.readyReplicas);
+  field("updatedReplicas", c.updatedReplicas);
+  field("revision", c.revision);
+  field("message", c.message);
+}
+template <class S, class F>
+void history_fields(S& e, F&& field) {
+  field("revision", e.revision);
+  field("generation", e.generation);
+  field("version", e.version);
+  field("result", e.result);
+  field("startedAt", e.startedAt);
+  field("finishedAt", e.finishedAt);
+  field("message", e.message);
+}
+template <class S, class F>
+void revision_fields(S& r, F&& field) {
+  field("current", r.current);
+  field("lastGood", r.lastGood);
+  field("lastAttempted", r.lastAttempted);
+}
+template <class S, class F>
+void status_scalar_fields(S& s, F&& field) {
+  field("observedGeneration", s.observedGeneration);
+  field("replicas", s.replicas);
+  field("componentsReady", s.componentsReady);
+  field("lastRollbackTime", s.lastRollbackTime);
+  field("selector", s.selector);
+}
+
+// The object of those fields that are present (empty when none is).
+template <class S, class Fields>
+json written(const S& value, Fields fields) {
   json j = json::object();
-  write(j, "revision", e.revision);
-  write(j, "generation", e.generation);
-  write(j, "version", e.version);
-  if (e.result) j["result"] = std::string(to_string(*e.result));
-  write(j, "startedAt", e.startedAt);
-  write(j, "finishedAt", e.finishedAt);
-  write(j, "message", e.message);
+  fields(value, [&](const char* key, const auto& member) { write(j, key, member); });
   return j;
 }
+template <class S, class Fields>
+void read_into(const json& j, S& value, Fields fields) {
+  fields(value, [&](const char* key, auto& member) { read(j, key, member); });
+}
+
+// The field lists as callables (a function template cannot be passed by name).
+constexpr auto kComponent = [](auto& c, auto&& f) { component_fields(c, f); };
+constexpr auto kHistory = [](auto& e, auto&& f) { history_fields(e, f); };
+constexpr auto kRevision = [](auto& r, auto&& f) { revision_fields(r, f); };
+constexpr auto kStatus = [](auto& s, auto&& f) { status_scalar_fields(s, f); };
 
 }  // namespace
 
@@ -70,26 +109,17 @@ std::optional<RolloutResult> parse_rollout_result(std::string_view text) {
 }
 
 void to_json(json& j, const PlatformStatus& s) {
-  j = json::object();
-  write(j, "observedGeneration", s.observedGeneration);
-  write(j, "replicas", s.replicas);
-  write(j, "componentsReady", s.componentsReady);
-  write(j, "lastRollbackTime", s.lastRollbackTime);
-  write(j, "selector", s.selector);
+  j = written(s, kStatus);
   if (!s.conditions.empty()) j["conditions"] = s.conditions;
   json components = json::object();
   for (const auto& [name, component] : s.components) {
-    if (auto c = component_json(component); !c.empty()) components[name] = std::move(c);
+    if (auto c = written(component, kComponent); !c.empty()) components[name] = std::move(c);
   }
   if (!components.empty()) j["components"] = std::move(components);
-  json revision = json::object();
-  write(revision, "current", s.revision.current);
-  write(revision, "lastGood", s.revision.lastGood);
-  write(revision, "lastAttempted", s.revision.lastAttempted);
-  if (!revision.empty()) j["revision"] = std::move(revision);
+  if (auto revision = written(s.revision, kRevision); !revision.empty()) j["revision"] = std::move(revision);
   if (!s.history.empty()) {
     json& history = j["history"] = json::array();
-    for (const auto& entry : s.history) history.push_back(history_json(entry));
+    for (const auto& entry : s.history) history.push_back(written(entry, kHistory));
   }
   json endpoints = json::object();
   for (const auto& [name, url] : s.endpoints) write(endpoints, name.c_str(), url);
@@ -99,11 +129,7 @@ void to_json(json& j, const PlatformStatus& s) {
 void from_json(const json& j, PlatformStatus& s) {
   s = {};
   if (!j.is_object()) return;
-  read(j, "observedGeneration", s.observedGeneration);
-  read(j, "replicas", s.replicas);
-  read(j, "componentsReady", s.componentsReady);
-  read(j, "lastRollbackTime", s.lastRollbackTime);
-  read(j, "selector", s.selector);
+  read_into(j, s, kStatus);
   if (const auto it = j.find("conditions"); it != j.end() && it->is_array()) {
     for (const auto& c : *it) {
       if (c.is_object()) s.conditions.push_back(c.get<Condition>());
@@ -111,34 +137,13 @@ void from_json(const json& j, PlatformStatus& s) {
   }
   if (const auto* components = object_at(j, "components")) {
     for (const auto& [name, c] : components->items()) {
-      if (!c.is_object()) continue;
-      ComponentState& state = s.components[name];
-      read(c, "ready", state.ready);
-      read(c, "replicas", state.replicas);
-      read(c, "readyReplicas", state.readyReplicas);
-      read(c, "updatedReplicas", state.updatedReplicas);
-      read(c, "revision", state.revision);
-      read(c, "message", state.message);
+      if (c.is_object()) read_into(c, s.components[name], kComponent);
     }
   }
-  if (const auto* revision = object_at(j, "revision")) {
-    read(*revision, "current", s.revision.current);
-    read(*revision, "lastGood", s.revision.lastGood);
-    read(*revision, "lastAttempted", s.revision.lastAttempted);
-  }
+  if (const auto* revision = object_at(j, "revision")) read_into(*revision, s.revision, kRevision);
   if (const auto it = j.find("history"); it != j.end() && it->is_array()) {
     for (const auto& e : *it) {
-      if (!e.is_object()) continue;
-      HistoryEntry& entry = s.history.emplace_back();
-      read(e, "revision", entry.revision);
-      read(e, "generation", entry.generation);
-      read(e, "version", entry.version);
-      std::string result;
-      read(e, "result", result);
-      entry.result = parse_rollout_result(result);
-      read(e, "startedAt", entry.startedAt);
-      read(e, "finishedAt", entry.finishedAt);
-      read(e, "message", entry.message);
+      if (e.is_object()) read_into(e, s.history.emplace_back(), kHistory);
     }
   }
   if (const auto* endpoints = object_at(j, "endpoints")) {

@@ -85,6 +85,7 @@ reject "crds.enabled not a boolean" "at '/crds/enabled'" --set-string crds.enabl
 reject "namespace is not a DNS label" "at '/watchNamespaces/0'" --set 'watchNamespaces={Team_A}'
 reject "unknown top-level key" "'replicas' not allowed" --set replicas=3
 reject "port out of range" "at '/ports/probes'" --set ports.probes=70000
+reject "negative credential propagation time" "at '/credentialsPropagationSeconds'" --set credentialsPropagationSeconds=-1
 reject "PDB with both minAvailable and maxUnavailable" "not both" --set podDisruptionBudget.enabled=true \
   --set podDisruptionBudget.minAvailable=1 --set podDisruptionBudget.maxUnavailable=1
 reject "ServiceMonitor without the metrics Service" "needs metrics.service.enabled" \

@@ -41,25 +41,11 @@ echo "== set-up: operator (chart, namespaced, image tag $tag) and the local Plat
 kubectl create namespace "$ns" >/dev/null
 helm install "$release" charts/platform-operator -n "$op_ns" --create-namespace --take-ownership \
   -f config/local/operator-values.yaml --set image.tag="$tag" --set watchNamespaces="{$ns}" --wait --timeout 3m >/dev/null
-python3 - config/samples/platform-local.yaml "$ns" "$tag" "$API_REPLICAS" <<'PY' | kubectl apply -f - >/dev/null
-import sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-p["metadata"]["namespace"] = sys.argv[2]
-p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
-p["spec"]["api"]["replicas"] = int(sys.argv[4])
-p["spec"]["frontend"] = {"enabled": False}
-p["spec"]["gateway"]["rateLimits"] = {"apiPerMinute": 1000000, "authPerMinute": 1000000}
-# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
-small = {"requests": {"cpu": "20m"}}
-for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
-    node = p["spec"]
-    for k in path:
-        node = node.setdefault(k, {})
-    node["resources"] = small
-p["spec"]["monitoring"].setdefault("prometheus", {})["resources"] = small
-p["spec"]["monitoring"].setdefault("alertmanager", {})["resources"] = small
-print(yaml.safe_dump(p))
-PY
+# The lean local sample with monitoring (tests/node/lean_platform.py: small CPU requests, the real node's
+# 2 CPUs are shared), the gateway's limits out of the way.
+python3 tests/node/lean_platform.py --monitoring "$ns" "$tag" \
+  "{\"spec\": {\"api\": {\"replicas\": $API_REPLICAS}, \"gateway\": {\"rateLimits\": {\"apiPerMinute\": 1000000, \"authPerMinute\": 1000000}}}}" \
+  | kubectl apply -f - >/dev/null
 wait_platform_ready "$ns" "$name" 600 || { echo "the Platform did not become Ready"; exit 1; }
 gateway=$(service_url "$ns" "$name-gateway" http)
 prometheus=$(service_url "$ns" "$name-prometheus" http)

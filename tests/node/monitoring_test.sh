@@ -18,25 +18,8 @@ node_cleanup_first() { stop_load; }
 node_operator_setup mon
 
 e2e_log "apply the local sample in $ns: Alertmanager on, alerts.forSeconds 20, no frontend"
-python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$ns" "$tag" <<'PY' | kubectl apply -f - >/dev/null
-import sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-p["metadata"]["namespace"] = sys.argv[2]
-p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
-p["spec"]["frontend"] = {"enabled": False}
-p["spec"]["monitoring"]["alertmanager"] = {"enabled": True}
-p["spec"]["monitoring"].setdefault("alerts", {})["forSeconds"] = 20
-# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
-small = {"requests": {"cpu": "20m"}}
-for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
-    node = p["spec"]
-    for k in path:
-        node = node.setdefault(k, {})
-    node["resources"] = small
-p["spec"]["monitoring"].setdefault("prometheus", {})["resources"] = small
-p["spec"]["monitoring"]["alertmanager"]["resources"] = small
-print(yaml.safe_dump(p))
-PY
+python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" --monitoring "$ns" "$tag" \
+  '{"spec": {"monitoring": {"alertmanager": {"enabled": true}, "alerts": {"forSeconds": 20}}}}' | kubectl apply -f - >/dev/null
 wait_platform_ready "$ns" "$name" 420 || fail "the Platform did not become Ready on the real node"
 
 ops() { PLATFORM=$name NAMESPACE=$ns bash "$PO_SOURCE_DIR/hack/ops.sh" "$@"; }

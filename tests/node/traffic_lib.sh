@@ -19,31 +19,9 @@ traffic_setup() { node_operator_setup "$1"; }
 
 apply_platform() {
   local over=${1:-}; [ -n "$over" ] || over='{}'
-  python3 - "$PO_SOURCE_DIR/config/samples/platform-local.yaml" "$ns" "$tag" "$over" <<'PY' | kubectl apply -f - >/dev/null
-import json, sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-p["metadata"]["namespace"] = sys.argv[2]
-p["spec"]["api"]["image"] = p["spec"]["api"]["image"].rsplit(":", 1)[0] + ":" + sys.argv[3]
-p["spec"]["frontend"] = {"enabled": False}
-p["spec"]["gateway"]["rateLimits"] = {"apiPerMinute": 1000000, "authPerMinute": 1000000}
-# The real node has 2 CPUs that other Platforms share: ask for little CPU (limits stay the defaults).
-small = {"requests": {"cpu": "20m"}}
-for path in (("api",), ("gateway",), ("database", "managed"), ("cache", "managed")):
-    node = p["spec"]
-    for k in path:
-        node = node.setdefault(k, {})
-    node["resources"] = small
-p["spec"]["monitoring"].setdefault("prometheus", {})["resources"] = small
-p["spec"]["monitoring"]["alertmanager"]["resources"] = small
-def merge(into, over):
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            merge(into[k], v)
-        else:
-            into[k] = v
-merge(p["spec"], json.loads(sys.argv[4]))
-print(yaml.safe_dump(p))
-PY
+  python3 "$PO_SOURCE_DIR/tests/node/lean_platform.py" --monitoring "$ns" "$tag" \
+    '{"spec": {"gateway": {"rateLimits": {"apiPerMinute": 1000000, "authPerMinute": 1000000}}}}' "{\"spec\": $over}" \
+    | kubectl apply -f - >/dev/null
 }
 
 wrk_audits() {

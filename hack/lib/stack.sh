@@ -66,10 +66,11 @@ sample_page() {
 HTML
 }
 
-# post_audit <gateway-url> <token>: POSTs sample_page as an audit through the gateway; prints the response.
+# post_audit <gateway-url> <token> [heading] [page-url]: POSTs sample_page (its <h1> replaced by heading, so
+# that pages differ) as an audit through the gateway; prints the response.
 post_audit() {
   local body
-  body=$(sample_page | jq -Rs '{html: ., url: "https://shop.example/"}')
+  body=$(sample_page | sed "s|<h1>Welcome</h1>|<h1>${3:-Welcome}</h1>|" | jq -Rs --arg url "${4:-https://shop.example/}" '{html: ., url: $url}')
   curl -sS --fail-with-body --max-time 30 -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
     -d "$body" "$1/api/v1/audits"
 }

@@ -45,9 +45,7 @@ gateway=$(service_url "$src" "$name-gateway" http)
 token=$(mint_token "$src" "$name" backup-test)
 ids=()
 for i in 1 2 3; do
-  body=$(sample_page | sed "s|<h1>Welcome</h1>|<h1>Page $i</h1>|" | jq -Rs '{html: ., url: "https://shop.example/"}')
-  id=$(curl -fsS --max-time 30 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$gateway/api/v1/audits" | jq -r .id) \
-    || fail "audit $i through the gateway failed"
+  id=$(post_audit "$gateway" "$token" "Page $i" | jq -r .id) || fail "audit $i through the gateway failed"
   ids+=("$id")
 done
 e2e_log "audits ${ids[*]}"

@@ -32,9 +32,7 @@ gateway=$(service_url "$ns" "$name-gateway" http)
 token=$(mint_token "$ns" "$name" data-test)
 ids=()
 for i in 1 2 3; do
-  body=$(sample_page | sed "s|<h1>Welcome</h1>|<h1>Data $i</h1>|" | jq -Rs '{html: ., url: "https://shop.example/data"}')
-  id=$(curl -fsS --max-time 30 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$gateway/api/v1/audits" | jq -r .id) \
-    || fail "audit $i through the gateway failed"
+  id=$(post_audit "$gateway" "$token" "Data $i" https://shop.example/data | jq -r .id) || fail "audit $i through the gateway failed"
   ids+=("$id")
 done
 id_list=$(printf "'%s'," "${ids[@]}"); id_list=${id_list%,}

@@ -43,19 +43,17 @@ void write(json& j, const char* key, const std::optional<RolloutResult>& value) 
   if (value) j[key] = std::string(to_string(*value));
 }
 
-// The scalar fields of each object, named once for both directions: field(key, member). S is the struct,
-// const when writing.
-template <class S, class F>
-void component_fields(S& c, F&& field) {
+// The scalar fields of each object, named once for both directions: fields(object, field) calls
+// field(key, member) for each; the object is const when writing.
+constexpr auto kComponent = [](auto& c, auto&& field) {
   field("ready", c.ready);
   field("replicas", c.replicas);
   field("readyReplicas", c.readyReplicas);
   field("updatedReplicas", c.updatedReplicas);
   field("revision", c.revision);
   field("message", c.message);
-}
-template <class S, class F>
-void history_fields(S& e, F&& field) {
+};
+constexpr auto kHistory = [](auto& e, auto&& field) {
   field("revision", e.revision);
   field("generation", e.generation);
   field("version", e.version);
@@ -63,21 +61,19 @@ void history_fields(S& e, F&& field) {
   field("startedAt", e.startedAt);
   field("finishedAt", e.finishedAt);
   field("message", e.message);
-}
-template <class S, class F>
-void revision_fields(S& r, F&& field) {
+};
+constexpr auto kRevision = [](auto& r, auto&& field) {
   field("current", r.current);
   field("lastGood", r.lastGood);
   field("lastAttempted", r.lastAttempted);
-}
-template <class S, class F>
-void status_scalar_fields(S& s, F&& field) {
+};
+constexpr auto kStatus = [](auto& s, auto&& field) {
   field("observedGeneration", s.observedGeneration);
   field("replicas", s.replicas);
   field("componentsReady", s.componentsReady);
   field("lastRollbackTime", s.lastRollbackTime);
   field("selector", s.selector);
-}
+};
 
 // The object of those fields that are present (empty when none is).
 template <class S, class Fields>
@@ -90,12 +86,6 @@ template <class S, class Fields>
 void read_into(const json& j, S& value, Fields fields) {
   fields(value, [&](const char* key, auto& member) { read(j, key, member); });
 }
-
-// The field lists as callables (a function template cannot be passed by name).
-constexpr auto kComponent = [](auto& c, auto&& f) { component_fields(c, f); };
-constexpr auto kHistory = [](auto& e, auto&& f) { history_fields(e, f); };
-constexpr auto kRevision = [](auto& r, auto&& f) { revision_fields(r, f); };
-constexpr auto kStatus = [](auto& s, auto&& f) { status_scalar_fields(s, f); };
 
 }  // namespace
 

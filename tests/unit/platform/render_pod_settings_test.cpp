@@ -2,6 +2,9 @@
 // type and the extra env of the api and frontend.
 #include <doctest/doctest.h>
 
+#include <regex>
+
+#include "crd_schema.hpp"
 #include "platform_test_support.hpp"
 
 using namespace po::platform;
@@ -240,9 +243,9 @@ std::set<std::string> env_names(const json& c) {
 // The names listed in a CRD rule of the form `self.all(e, !(e.name in ["A", "B"]))`.
 std::set<std::string> cel_list(const json& env_schema) {
   const std::string rule = env_schema.at("x-kubernetes-validations").at(0).at("rule");
+  static const std::regex quoted("\"([^\"]*)\"");
   std::set<std::string> names;
-  for (std::size_t at = rule.find('"'); at != std::string::npos; at = rule.find('"', rule.find('"', at + 1) + 1))
-    names.insert(rule.substr(at + 1, rule.find('"', at + 1) - at - 1));
+  for (auto it = std::sregex_iterator(rule.begin(), rule.end(), quoted); it != std::sregex_iterator(); ++it) names.insert((*it)[1]);
   return names;
 }
 }  // namespace
@@ -256,8 +259,7 @@ TEST_CASE("extra env: the reserved names are exactly what the operator sets, in 
   frontend.insert("API_CLIENT_SECRET");
   CHECK(frontend == kReservedFrontendEnv);
 
-  const json crd = yaml_documents(read_text(source_path("crds/platforms.platform.a11y.dev.yaml"))).front();
-  const json& spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"];
+  const json& spec = platform_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"];
   CHECK(cel_list(spec["api"]["properties"]["env"]) == kReservedApiEnv);
   CHECK(cel_list(spec["frontend"]["properties"]["env"]) == kReservedFrontendEnv);
 }
